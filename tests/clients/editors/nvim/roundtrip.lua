@@ -1,0 +1,203 @@
+-- Headless Neovim round trip against the real mpg-lsp, run after one of the
+-- init-*.lua files has set the client up the way a user would.
+--
+-- Environment:
+--   MPG_PROJECT   temp copy of examples/storefront to work in
+--   MPG_ATTACH    "1" to also check which files the client attaches to
+--
+-- Prints one "PASS <check>" or "FAIL <check>: <why>" line per check, then
+-- quits with status 0 when all passed. run.sh compares the saved file.
+
+local project = assert(os.getenv("MPG_PROJECT"), "MPG_PROJECT unset")
+local failures = 0
+
+local function say(line)
+  io.stdout:write(line .. "\n")
+  io.stdout:flush()
+end
+
+local function check(name, ok, why)
+  if ok then
+    say("PASS " .. name)
+  else
+    failures = failures + 1
+    say("FAIL " .. name .. ": " .. tostring(why))
+  end
+  return ok
+end
+
+local function clients_of(bufnr)
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ bufnr = bufnr, name = "mpg_lsp" })
+  end
+  local list = {}
+  for _, client in pairs(vim.lsp.buf_get_clients(bufnr)) do
+    if client.name == "mpg_lsp" then
+      table.insert(list, client)
+    end
+  end
+  return list
+end
+
+local function diagnostic_code(d)
+  return d.code or (d.user_data and d.user_data.lsp and d.user_data.lsp.code)
+end
+
+local function wait_for_diagnostic(bufnr, code)
+  local found
+  vim.wait(15000, function()
+    for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+      if diagnostic_code(d) == code then
+        found = d
+        return true
+      end
+    end
+    return false
+  end, 20)
+  return found
+end
+
+-- Index (0-based) of the first line of the buffer containing `needle`.
+local function find_line(bufnr, needle)
+  for i, line in ipairs(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)) do
+    local col = line:find(needle, 1, true)
+    if col then
+      return i - 1, col - 1, line
+    end
+  end
+end
+
+local function open(relpath)
+  vim.cmd("edit " .. vim.fn.fnameescape(project .. "/" .. relpath))
+  return vim.api.nvim_get_current_buf()
+end
+
+local function runtime_exs()
+  local buf = open("config/runtime.exs")
+  local attached = vim.wait(15000, function()
+    local c = clients_of(buf)[1]
+    return c ~= nil and c.initialized == true
+  end, 20)
+  if not check("attaches to config/runtime.exs", attached, "no initialized mpg_lsp client") then
+    return
+  end
+  local client = clients_of(buf)[1]
+
+  local d = wait_for_diagnostic(buf, "MPG101")
+  if not check("MPG101 published", d, vim.inspect(vim.diagnostic.get(buf))) then
+    return
+  end
+  local repo_line, repo_col = find_line(buf, "Storefront.Repo,")
+  check("MPG101 on the Repo config line", d.lnum == repo_line, ("line %s, expected %s"):format(d.lnum, repo_line))
+  local text = vim.api.nvim_buf_get_lines(buf, d.lnum, d.lnum + 1, false)[1]
+  check(
+    "MPG101 range covers Storefront.Repo",
+    d.lnum == d.end_lnum and d.col == repo_col and text:sub(d.col + 1, d.end_col) == "Storefront.Repo",
+    ("cols %s-%s: %q"):format(d.col, d.end_col, text:sub(d.col + 1, d.end_col))
+  )
+  check("MPG101 source and message", d.source == "mpg-lsp" and d.message:find("prepare: :unnamed", 1, true),
+    vim.inspect({ d.source, d.message }))
+
+  -- Hover: what `K` asks for, with the cursor on the key.
+  local pool_line, pool_col = find_line(buf, "pool_size:")
+  vim.api.nvim_win_set_cursor(0, { pool_line + 1, pool_col + 2 })
+  local params = vim.lsp.util.make_position_params(0, client.offset_encoding)
+  local res = vim.lsp.buf_request_sync(buf, "textDocument/hover", params, 10000) or {}
+  local hover = res[client.id] and res[client.id].result
+  local contents = hover and hover.contents
+  local value = type(contents) == "table" and (contents.value or contents[1]) or contents
+  if type(value) == "table" then
+    value = value.value
+  end
+  check("hover on pool_size:", type(value) == "string" and value:find("pool_size", 1, true), vim.inspect(res))
+
+  -- Quick fix: the code action menu, with vim.ui.select standing in for the
+  -- user picking the "Add `prepare: :unnamed`" entry.
+  local offered = {}
+  local picked = false
+  vim.ui.select = function(items, opts, on_choice)
+    for i, item in ipairs(items) do
+      local action = item.action or item[2]
+      table.insert(offered, action.title)
+      if not picked and action.title:find("^Add `prepare: :unnamed`") then
+        picked = true
+        on_choice(item, i)
+      end
+    end
+    if not picked then
+      on_choice(nil, nil)
+    end
+  end
+  vim.api.nvim_win_set_cursor(0, { d.lnum + 1, d.col })
+  vim.lsp.buf.code_action()
+  vim.wait(10000, function()
+    return picked and find_line(buf, "prepare: :unnamed") ~= nil
+  end, 20)
+  if not check("quick fix offered and applied", picked and find_line(buf, "prepare: :unnamed"), vim.inspect(offered)) then
+    return
+  end
+  vim.cmd("silent write")
+  -- The server recomputes after the edit: the warning must go away.
+  local cleared = vim.wait(10000, function()
+    for _, x in ipairs(vim.diagnostic.get(buf)) do
+      if diagnostic_code(x) == "MPG101" then
+        return false
+      end
+    end
+    return true
+  end, 20)
+  check("MPG101 cleared after the fix", cleared, vim.inspect(vim.diagnostic.get(buf)))
+end
+
+local function attachment()
+  local fly = open("fly.toml")
+  check("attaches to fly.toml", vim.wait(5000, function() return #clients_of(fly) > 0 end, 20), "not attached")
+  check("MPG301 on fly.toml", wait_for_diagnostic(fly, "MPG301"), vim.inspect(vim.diagnostic.get(fly)))
+
+  local staging = open("fly.staging.toml")
+  check("attaches to fly.staging.toml", vim.wait(5000, function() return #clients_of(staging) > 0 end, 20),
+    "not attached")
+
+  for _, rel in ipairs({ "mix.exs", "mix.lock" }) do
+    local b = open(rel)
+    check("attaches to " .. rel, vim.wait(5000, function() return #clients_of(b) > 0 end, 20), "not attached")
+  end
+
+  -- Attachment is decided when the FileType autocommand runs, so a short
+  -- wait is enough to see that nothing happened.
+  for _, rel in ipairs({ "other.toml", "lib/storefront/repo.ex" }) do
+    local b = open(rel)
+    vim.wait(300)
+    check("leaves " .. rel .. " alone", #clients_of(b) == 0, "attached")
+  end
+
+  local all = vim.lsp.get_clients and vim.lsp.get_clients({ name = "mpg_lsp" }) or vim.lsp.get_active_clients()
+  check("one server for the whole project", #all == 1, #all .. " clients")
+end
+
+local ok, err = pcall(function()
+  runtime_exs()
+  if os.getenv("MPG_ATTACH") == "1" then
+    attachment()
+  end
+end)
+if not ok then
+  check("no Lua error", false, err)
+end
+
+-- Stop the server and wait for it, so nothing outlives the editor.
+local ids = {}
+for _, c in ipairs(vim.lsp.get_clients and vim.lsp.get_clients() or vim.lsp.get_active_clients()) do
+  table.insert(ids, c.id)
+end
+vim.lsp.stop_client(ids)
+vim.wait(5000, function()
+  for _, id in ipairs(ids) do
+    if vim.lsp.get_client_by_id(id) then
+      return false
+    end
+  end
+  return true
+end, 20)
+
+vim.cmd(failures == 0 and "qall!" or "cquit 1")
