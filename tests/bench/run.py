@@ -1,0 +1,850 @@
+#!/usr/bin/env python3
+"""mpg-lsp performance benchmark: prints figures, never fails a build on time.
+
+    python tests/bench/run.py            # full run (about 5-10 minutes on 2 cores)
+    python tests/bench/run.py --quick    # fewer edits and repeats (about 1-2 minutes)
+
+Sections (--only edit,cold,cli,mem):
+  edit  per keystroke: didChange -> publishDiagnostics on generated 1k/10k/20k-line
+        config/runtime.exs files, mpg-lsp vs ast-grep's LSP vs the raw tree-sitter
+        incremental reparse, interleaved edit by edit; MPG101 checked after every edit
+  cold  spawn -> initialize reply vs a bare `import pygls.lsp.server`; didOpen -> first
+        diagnostics on examples/storefront/config/runtime.exs
+  cli   `mpg-lsp check examples/storefront` vs a bare `import tree_sitter,
+        tree_sitter_elixir`; throughput and growth on 250/500/1000 generated projects
+  mem   VmHWM of the server after opening 200 config files of 1,000 lines
+
+Inputs are generated in a temp dir. Results: a text report, then the same as markdown
+(for the README), also written to test-output/bench/results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+VENV_PY = REPO / ".venv" / "bin" / "python"
+TOOLS = REPO / ".tools" / "bench"
+
+
+def _reexec_in_venv() -> None:
+    """The raw reparse runs in-process: it needs py-tree-sitter, which the venv has."""
+    try:
+        import tree_sitter  # noqa: F401
+        import tree_sitter_elixir  # noqa: F401
+    except ImportError:
+        # .venv/bin/python is a symlink to the system interpreter: compare prefixes, not paths
+        if VENV_PY.exists() and Path(sys.prefix).resolve() != VENV_PY.parent.parent.resolve():
+            os.execv(str(VENV_PY), [str(VENV_PY), *sys.argv])
+        sys.exit("tests/bench/run.py needs tree-sitter and tree-sitter-elixir (pip install -e .)")
+
+
+_reexec_in_venv()
+
+import tree_sitter  # noqa: E402
+import tree_sitter_elixir  # noqa: E402
+
+sys.path.insert(0, str(HERE))
+from edits import Document, Edit, pick_edit  # noqa: E402
+from generate import big_config_project, storefront_variant, write_project  # noqa: E402
+from lspclient import (  # noqa: E402
+    LspError,
+    LspProcess,
+    LspTimeout,
+    is_publish_for,
+    path_uri,
+    read_vm_status,
+    sync_kind,
+)
+
+MS = 1000.0
+MB = 1_000_000
+
+
+# -- statistics -------------------------------------------------------------------
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs) if xs else math.nan
+
+
+def p95(xs: list[float]) -> float:
+    if not xs:
+        return math.nan
+    s = sorted(xs)
+    return s[max(0, math.ceil(0.95 * len(s)) - 1)]
+
+
+def fmt_ms(x: float) -> str:
+    if math.isnan(x):
+        return "n/a"
+    return f"{x * MS:.2f} ms" if x < 0.1 else f"{x * MS:.0f} ms"
+
+
+def fmt_s(x: float) -> str:
+    return "n/a" if math.isnan(x) else f"{x:.2f} s"
+
+
+# -- report -------------------------------------------------------------------------
+
+
+@dataclass
+class Target:
+    name: str
+    measured: str
+    limit: str
+    ratio: str
+    ok: Optional[bool]  # None: could not be measured
+
+
+@dataclass
+class Report:
+    machine: list[tuple[str, str]] = field(default_factory=list)
+    tables: list[tuple[str, list[str], list[list[str]], list[str]]] = field(default_factory=list)
+    targets: list[Target] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def table(self, title: str, head: list[str], rows: list[list[str]], notes: list[str] = []) -> None:
+        self.tables.append((title, head, rows, list(notes)))
+        print_text_table(title, head, rows, notes)
+
+
+def print_text_table(title: str, head: list[str], rows: list[list[str]], notes: list[str]) -> None:
+    widths = [max(len(str(r[i])) for r in [head, *rows]) for i in range(len(head))]
+    print(f"\n== {title} ==")
+    line = "  ".join(h.ljust(w) for h, w in zip(head, widths))
+    print(line)
+    print("  ".join("-" * w for w in widths))
+    for r in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+    for n in notes:
+        print(f"  {n}")
+    sys.stdout.flush()
+
+
+def markdown(report: Report, args: argparse.Namespace) -> str:
+    out = ["### Performance", ""]
+    mode = "quick" if args.quick else "full"
+    out.append(
+        f"`python tests/bench/run.py{' --quick' if args.quick else ''}` ({mode} run, "
+        f"{args.edits} measured edits per size after {args.warmup} warm-up, seed {args.seed}). "
+        "Medians; peers run in the same process, interleaved edit by edit."
+    )
+    out.append("")
+    out.append("Machine: " + "; ".join(f"{k} {v}" for k, v in report.machine))
+    out.append("")
+    for title, head, rows, notes in report.tables:
+        out.append(f"**{title}**")
+        out.append("")
+        out.append("| " + " | ".join(head) + " |")
+        out.append("|" + "|".join("---" for _ in head) + "|")
+        for r in rows:
+            out.append("| " + " | ".join(str(c).replace("|", "\\|") for c in r) + " |")
+        out.append("")
+        for n in notes:
+            out.append(f"{n}  ")
+        if notes:
+            out.append("")
+    out.append("**Targets**")
+    out.append("")
+    out.append("| target | measured | limit | ratio | result |")
+    out.append("|---|---|---|---|---|")
+    for t in report.targets:
+        res = "n/a" if t.ok is None else ("PASS" if t.ok else "FAIL")
+        out.append(f"| {t.name} | {t.measured} | {t.limit} | {t.ratio} | {res} |")
+    out.append("")
+    return "\n".join(out)
+
+
+# -- tools --------------------------------------------------------------------------
+
+
+def find_mpg_lsp(explicit: Optional[str]) -> Optional[list[str]]:
+    if explicit:
+        return explicit.split()
+    cand = REPO / ".venv" / "bin" / "mpg-lsp"
+    if cand.exists():
+        return [str(cand)]
+    found = shutil.which("mpg-lsp")
+    return [found] if found else None
+
+
+def find_ast_grep(explicit: Optional[str], install: bool) -> Optional[str]:
+    if explicit:
+        return explicit
+    for cand in (TOOLS / "bin" / "ast-grep", Path(shutil.which("ast-grep") or "/nonexistent")):
+        if cand.exists():
+            return str(cand)
+    if not install:
+        return None
+    print("ast-grep not found: installing ast-grep-cli from PyPI into .tools/bench ...", flush=True)
+    subprocess.run([sys.executable, "-m", "venv", str(TOOLS)], check=True)
+    subprocess.run([str(TOOLS / "bin" / "pip"), "install", "-q", "ast-grep-cli"], check=True)
+    return str(TOOLS / "bin" / "ast-grep")
+
+
+def python_of(cmd: list[str]) -> str:
+    """The interpreter a console script runs under (its shebang), else ours."""
+    try:
+        first = Path(cmd[0]).read_bytes()[:200].split(b"\n", 1)[0]
+        if first.startswith(b"#!"):
+            interp = first[2:].decode().strip().split()[0]
+            if Path(interp).exists():
+                return interp
+    except OSError:
+        pass
+    return sys.executable
+
+
+def cmd_version(argv: list[str]) -> str:
+    try:
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
+        return (r.stdout or r.stderr).strip().splitlines()[0] if (r.stdout or r.stderr) else "?"
+    except (OSError, subprocess.TimeoutExpired, IndexError):
+        return "?"
+
+
+def machine_info(mpg: Optional[list[str]], sg: Optional[str]) -> list[tuple[str, str]]:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 1024 / 1024:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    from importlib.metadata import version
+
+    def v(p: str) -> str:
+        try:
+            return version(p)
+        except Exception:
+            return "?"
+
+    info = [
+        ("CPU", f"{cpu}, {os.cpu_count()} cores ({len(os.sched_getaffinity(0))} usable)"),
+        ("memory", mem),
+        ("OS", f"{platform.system()} {platform.release()}"),
+        ("Python", platform.python_version()),
+        ("pygls", v("pygls")),
+        ("py-tree-sitter", v("tree-sitter")),
+        ("tree-sitter-elixir", v("tree-sitter-elixir")),
+        ("mpg-lsp", cmd_version([*mpg, "--version"]) if mpg else "not installed"),
+        ("ast-grep", cmd_version([sg, "--version"]) if sg else "not installed"),
+        ("load avg at start", " ".join(f"{x:.2f}" for x in os.getloadavg())),
+    ]
+    return info
+
+
+# -- peers for the per-keystroke section ----------------------------------------------
+
+
+class RawReparse:
+    """tree.edit + parser.parse(new, old_tree), in this process: the floor."""
+
+    name = "tree-sitter reparse"
+
+    def __init__(self, text: str) -> None:
+        self.parser = tree_sitter.Parser(tree_sitter.Language(tree_sitter_elixir.language()))
+        self.tree = self.parser.parse(text.encode())
+
+    def apply(self, e: Edit, line_start: int, new_bytes: bytes) -> float:
+        start = line_start + e.col
+        tree, parser = self.tree, self.parser
+        t0 = time.perf_counter()
+        tree.edit(
+            start_byte=start,
+            old_end_byte=start + e.delete,
+            new_end_byte=start + len(e.text),
+            start_point=(e.line, e.col),
+            old_end_point=(e.line, e.col + e.delete),
+            new_end_point=(e.line, e.col + len(e.text)),
+        )
+        new_tree = parser.parse(new_bytes, tree)
+        t1 = time.perf_counter()
+        self.tree = new_tree
+        return t1 - t0
+
+    def matches_fresh_parse(self, text: str) -> bool:
+        fresh = self.parser.parse(text.encode())
+        return str(fresh.root_node) == str(self.tree.root_node)
+
+
+class LspPeer:
+    """One language server with one open document, timed didChange -> publish."""
+
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        root: Path,
+        doc_path: Path,
+        code: str,
+        expect_line: int,
+        log_dir: Path,
+        timeout: float,
+    ) -> None:
+        self.name = name
+        self.argv = argv
+        self.root = root
+        self.uri = path_uri(doc_path)
+        self.code = code
+        self.expect_line = expect_line
+        self.timeout = timeout
+        self.log = log_dir / f"{name}-{root.name}.stderr"
+        self.version = 1
+        self.misses: list[str] = []  # edits after which the diagnostic was wrong
+        self.timeouts = 0
+        self.dead = False
+        self.sync = 0
+        self.versioned: Optional[bool] = None
+        self.lsp: Optional[LspProcess] = None
+
+    def start(self, text: str) -> tuple[float, float]:
+        """Spawn, initialize, didOpen; return (initialize s, didOpen -> diagnostics s)."""
+        self.lsp = LspProcess(self.argv, self.root, self.log)
+        init_s, result = self.lsp.initialize(self.root)
+        caps = result.get("capabilities", {})
+        self.sync = sync_kind(caps)
+        if self.sync == 0:
+            raise LspError(f"{self.name} advertises no didChange sync")
+        msg = self.lsp.encode(
+            self.lsp.notify_msg(
+                "textDocument/didOpen",
+                {"textDocument": {"uri": self.uri, "languageId": "elixir", "version": 1, "text": text}},
+            )
+        )
+        t0 = time.perf_counter()
+        self.lsp.write_raw(msg)
+        rec = self.lsp.wait_for(is_publish_for(self.uri, 1), 60.0)
+        self.versioned = rec.msg["params"].get("version") is not None
+        for err in self.lsp.errors:
+            print(f"  {self.name} reported an error: {err}", flush=True)
+        self.check(rec.msg, "didOpen")
+        return init_s, rec.at - t0
+
+    def check(self, msg: dict, what: str) -> bool:
+        diags = msg["params"].get("diagnostics", [])
+        for d in diags:
+            if str(d.get("code")) == self.code and d["range"]["start"]["line"] == self.expect_line:
+                return True
+        lines = sorted({(str(d.get("code")), d["range"]["start"]["line"]) for d in diags})
+        self.misses.append(f"{what}: wanted {self.code} on line {self.expect_line + 1}, got {lines[:5]}")
+        return False
+
+    def apply(self, e: Edit, full_text: str, index: int) -> Optional[float]:
+        if self.dead:
+            return None
+        assert self.lsp is not None
+        self.version += 1
+        change = e.lsp_change() if self.sync == 2 else {"text": full_text}
+        msg = self.lsp.encode(
+            self.lsp.notify_msg(
+                "textDocument/didChange",
+                {
+                    "textDocument": {"uri": self.uri, "version": self.version},
+                    "contentChanges": [change],
+                },
+            )
+        )
+        self.lsp.drain()
+        t0 = time.perf_counter()
+        self.lsp.write_raw(msg)
+        try:
+            rec = self.lsp.wait_for(is_publish_for(self.uri, self.version), self.timeout)
+        except LspTimeout:
+            self.timeouts += 1
+            self.misses.append(f"edit {index}: no publishDiagnostics within {self.timeout}s")
+            if self.timeouts >= 3:
+                print(f"  {self.name}: 3 time-outs, giving up on it", flush=True)
+                self.dead = True
+            return None
+        dt = rec.at - t0
+        self.check(rec.msg, f"edit {index} {e}")
+        return dt
+
+    def stop(self) -> dict[str, int]:
+        if self.lsp is None:
+            return {}
+        vm = {}
+        try:
+            vm = read_vm_status(self.lsp.pid)
+        except OSError:
+            pass
+        self.lsp.shutdown()
+        return vm
+
+
+def copy_astgrep_config(project: Path) -> Path:
+    shutil.copy(HERE / "astgrep" / "sgconfig.yml", project / "sgconfig.yml")
+    shutil.copytree(HERE / "astgrep" / "rules", project / "rules", dirs_exist_ok=True)
+    return project / "sgconfig.yml"
+
+
+# -- sections -----------------------------------------------------------------------
+
+
+def section_edits(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Optional[str]) -> None:
+    print(f"\n[edit] {args.warmup} warm-up + {args.edits} measured edits per size: {args.sizes}", flush=True)
+    rows: list[list[str]] = []
+    open_rows: list[list[str]] = []
+    results: dict[int, dict[str, list[float]]] = {}
+    notes: list[str] = []
+    for n in args.sizes:
+        proj = tmp / f"edit-{n}"
+        big = big_config_project(proj, n, args.seed + n)
+        sgconf = copy_astgrep_config(proj)
+        doc = Document(big.text)
+        raw = RawReparse(big.text)
+        lsp_peers: list[LspPeer] = []
+        if mpg:
+            lsp_peers.append(
+                LspPeer("mpg-lsp", [*mpg, "--stdio"], proj, big.path, "MPG101", big.repo_line, tmp, args.timeout)
+            )
+        if sg:
+            lsp_peers.append(
+                LspPeer("ast-grep", [sg, "lsp", "-c", str(sgconf)], proj, big.path, "repo-prepare-missing",
+                        big.repo_line, tmp, args.timeout)
+            )
+        opened: list[LspPeer] = []
+        for p in lsp_peers:
+            try:
+                init_s, open_s = p.start(big.text)
+            except (LspError, OSError) as exc:
+                print(f"  {p.name}: could not start at {n} lines: {exc}", flush=True)
+                notes.append(f"{p.name} failed to start at {n} lines: {exc} (log {p.log})")
+                p.dead = True
+                if p.lsp:
+                    p.lsp.proc.kill()
+                continue
+            opened.append(p)
+            open_rows.append([f"{n:,}", p.name, fmt_ms(init_s), fmt_ms(open_s),
+                              {1: "full", 2: "incremental"}.get(p.sync, str(p.sync)),
+                              "yes" if p.versioned else "no"])
+        times: dict[str, list[float]] = {"mpg-lsp": [], "ast-grep": [], "raw": []}
+        rng = random.Random(args.seed * 7 + n)
+        order_rng = random.Random(args.seed * 13 + n)
+        lo, hi = 4, big.repo_line - max(10, n // 100)
+        gc.collect()
+        gc.disable()
+        t_start = time.perf_counter()
+        try:
+            for i in range(args.warmup + args.edits):
+                e = pick_edit(doc, rng, lo, hi)
+                line_start = doc.line_start(e.line)
+                doc.apply(e)
+                full = doc.text()
+                new_bytes = full.encode()
+                steps: list[tuple[str, Callable[[], Optional[float]]]] = [
+                    ("raw", lambda: raw.apply(e, line_start, new_bytes))
+                ]
+                for p in opened:
+                    steps.append((p.name, lambda p=p: p.apply(e, full, i)))
+                order_rng.shuffle(steps)
+                for name, step in steps:
+                    dt = step()
+                    if dt is not None and i >= args.warmup:
+                        times[name].append(dt)
+                if i % 25 == 24:
+                    gc.collect()
+        finally:
+            gc.enable()
+        wall = time.perf_counter() - t_start
+        if not raw.matches_fresh_parse(doc.text()):
+            notes.append(f"at {n} lines the incremental raw tree differs from a fresh parse (harness bug)")
+        for p in opened:
+            vm = p.stop()
+            if vm:
+                notes.append(f"{p.name} at {n:,} lines: VmHWM {vm.get('VmHWM', 0) / 1024:.0f} MiB")
+        results[n] = times
+        peer_misses = {p.name: p.misses for p in lsp_peers}
+        rep.raw.setdefault("edits", {})[n] = {
+            "times_s": times,
+            "misses": peer_misses,
+            "repo_line": big.repo_line + 1,
+        }
+        m, a, r = times["mpg-lsp"], times["ast-grep"], times["raw"]
+        bad = {name: len(ms) for name, ms in peer_misses.items()}
+        rows.append([
+            f"{n:,}",
+            fmt_ms(median(m)), fmt_ms(p95(m)),
+            fmt_ms(median(a)), fmt_ms(p95(a)),
+            fmt_ms(median(r)), fmt_ms(p95(r)),
+            (f"{median(a) / median(m):.1f}x" if m and a else "n/a"),
+            (f"{median(m) / median(r):.1f}x" if m and r else "n/a"),
+            " ".join(f"{k} {len(times[k])}/{args.edits}, {bad.get(k, 0)} wrong" for k in ("mpg-lsp", "ast-grep")
+                     if k in bad),
+        ])
+        print(f"  {n:,} lines done in {wall:.1f} s", flush=True)
+        for name, ms in peer_misses.items():
+            for msg in ms[:3]:
+                print(f"  {name} MISS {msg}", flush=True)
+    rep.table(
+        "Per keystroke: didChange -> publishDiagnostics (single-character edits, random places)",
+        ["lines", "mpg-lsp median", "mpg-lsp p95", "ast-grep median", "ast-grep p95",
+         "raw reparse median", "raw reparse p95", "ast-grep / mpg-lsp", "mpg-lsp / raw",
+         "published right (MPG101 line)"],
+        rows,
+        ["raw reparse = tree.edit + parser.parse(new, old_tree) in-process; the LSP times include stdio "
+         "both ways; ast-grep gets what it advertises (full text per change)."] + notes,
+    )
+    rep.table(
+        "Opening the big file",
+        ["lines", "server", "spawn -> initialize", "didOpen -> diagnostics", "sync", "versioned publish"],
+        open_rows,
+    )
+    # targets
+    def t(n: int, k: str) -> list[float]:
+        return results.get(n, {}).get(k, [])
+
+    if 10000 in results:
+        m, a = median(t(10000, "mpg-lsp")), median(t(10000, "ast-grep"))
+        ok = None if math.isnan(m) or math.isnan(a) else m * 4 <= a
+        rep.targets.append(Target("keystroke @10k lines: >= 4x faster than ast-grep LSP", fmt_ms(m),
+                                  f"<= {fmt_ms(a / 4)} (ast-grep {fmt_ms(a)} / 4)",
+                                  "n/a" if ok is None else f"{a / m:.1f}x faster", ok))
+    if 20000 in results:
+        m, r = median(t(20000, "mpg-lsp")), median(t(20000, "raw"))
+        lim = 3 * r + 0.001
+        ok = None if math.isnan(m) else m <= lim
+        rep.targets.append(Target("keystroke @20k lines: <= 3x raw reparse + 1 ms", fmt_ms(m),
+                                  f"<= {fmt_ms(lim)} (3 x {fmt_ms(r)} + 1 ms)",
+                                  "n/a" if ok is None else f"{m / lim:.2f} of limit", ok))
+    if mpg:
+        wrong = sum(len(v["misses"].get("mpg-lsp", [])) for v in rep.raw["edits"].values())
+        total = sum(len(v["times_s"]["mpg-lsp"]) for v in rep.raw["edits"].values())
+        rep.targets.append(Target("MPG101 published on the Repo line after every edit",
+                                  f"{wrong} wrong or missing", "0", f"{total} edits checked", wrong == 0))
+
+
+def section_cold(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Optional[str]) -> None:
+    print(f"\n[cold] {args.rounds} interleaved rounds", flush=True)
+    sample = REPO / "examples" / "storefront"
+    py = python_of(mpg) if mpg else sys.executable
+    bare: list[float] = []
+    init: list[float] = []
+    first_diag: list[float] = []
+    first_codes: set[str] = set()
+    sg_init: list[float] = []
+    rng = random.Random(args.seed)
+    notes: list[str] = []
+    sgconf = None
+    if sg:
+        sgroot = tmp / "cold-astgrep"
+        shutil.copytree(sample, sgroot)
+        sgconf = copy_astgrep_config(sgroot)
+
+    def run_bare() -> None:
+        t0 = time.perf_counter()
+        subprocess.run([py, "-c", "import pygls.lsp.server"], check=True)
+        bare.append(time.perf_counter() - t0)
+
+    def run_mpg() -> None:
+        assert mpg
+        lsp = LspProcess([*mpg, "--stdio"], sample, tmp / "mpg-lsp-cold.stderr")
+        try:
+            s, _ = lsp.initialize(sample)
+            init.append(s)
+            path = sample / "config" / "runtime.exs"
+            uri = path_uri(path)
+            msg = lsp.encode(lsp.notify_msg("textDocument/didOpen", {
+                "textDocument": {"uri": uri, "languageId": "elixir", "version": 1, "text": path.read_text()}}))
+            t0 = time.perf_counter()
+            lsp.write_raw(msg)
+            rec = lsp.wait_for(is_publish_for(uri, 1), 30.0)
+            first_diag.append(rec.at - t0)
+            for d in rec.msg["params"]["diagnostics"]:
+                first_codes.add(str(d.get("code")))
+        except LspError as exc:
+            notes.append(f"mpg-lsp cold start failed: {exc}")
+        finally:
+            lsp.shutdown()
+
+    def run_sg() -> None:
+        assert sg and sgconf
+        lsp = LspProcess([sg, "lsp", "-c", str(sgconf)], sgconf.parent, tmp / "ast-grep-cold.stderr")
+        try:
+            s, _ = lsp.initialize(sgconf.parent)
+            sg_init.append(s)
+        finally:
+            lsp.shutdown()
+
+    for _ in range(args.rounds):
+        steps = [run_bare] + ([run_mpg] if mpg else []) + ([run_sg] if sg else [])
+        rng.shuffle(steps)
+        for s in steps:
+            s()
+    rows = [
+        ["python -c 'import pygls.lsp.server'", fmt_ms(median(bare)), fmt_ms(min(bare) if bare else math.nan), ""],
+        ["mpg-lsp spawn -> initialize reply", fmt_ms(median(init)), fmt_ms(min(init) if init else math.nan),
+         f"{median(init) / median(bare):.2f}x bare import" if init else "n/a"],
+        ["mpg-lsp didOpen runtime.exs -> first diagnostics", fmt_ms(median(first_diag)),
+         fmt_ms(min(first_diag) if first_diag else math.nan), ", ".join(sorted(first_codes))],
+        ["ast-grep spawn -> initialize reply (peer)", fmt_ms(median(sg_init)),
+         fmt_ms(min(sg_init) if sg_init else math.nan), ""],
+    ]
+    rep.table("Cold start (examples/storefront)", ["what", "median", "min", "note"], rows,
+              [f"interpreter: {py}"] + notes)
+    rep.raw["cold"] = {"bare_s": bare, "init_s": init, "first_diag_s": first_diag, "ast_grep_init_s": sg_init}
+    if mpg:
+        b, i, f = median(bare), median(init), median(first_diag)
+        rep.targets.append(Target("cold: initialize reply <= 1.3x bare pygls import", fmt_ms(i),
+                                  f"<= {fmt_ms(1.3 * b)} (1.3 x {fmt_ms(b)})",
+                                  "n/a" if math.isnan(i) else f"{i / b:.2f}x",
+                                  None if math.isnan(i) else i <= 1.3 * b))
+        rep.targets.append(Target("cold: first diagnostics <= 150 ms after didOpen", fmt_ms(f), "<= 150 ms",
+                                  "n/a" if math.isnan(f) else f"{f / 0.150:.2f} of limit",
+                                  None if math.isnan(f) else f <= 0.150))
+
+
+def section_cli(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Optional[str]) -> None:
+    if not mpg:
+        print("\n[cli] skipped: mpg-lsp is not installed", flush=True)
+        rep.targets.append(Target("CLI: check storefront <= 3x bare tree-sitter import", "n/a", "", "", None))
+        return
+    print(f"\n[cli] {args.rounds} interleaved rounds, corpus {args.projects}", flush=True)
+    sample = REPO / "examples" / "storefront"
+    py = python_of(mpg)
+    bare: list[float] = []
+    check: list[float] = []
+    rng = random.Random(args.seed)
+    last_out = ""
+
+    def run_bare() -> None:
+        t0 = time.perf_counter()
+        subprocess.run([py, "-c", "import tree_sitter, tree_sitter_elixir"], check=True)
+        bare.append(time.perf_counter() - t0)
+
+    def run_check() -> None:
+        nonlocal last_out
+        t0 = time.perf_counter()
+        r = subprocess.run([*mpg, "check", str(sample)], capture_output=True, text=True, cwd=REPO)
+        check.append(time.perf_counter() - t0)
+        last_out = r.stdout + r.stderr
+
+    for _ in range(args.rounds):
+        steps = [run_bare, run_check]
+        rng.shuffle(steps)
+        for s in steps:
+            s()
+    found = sorted(set(re.findall(r"MPG\d{3}", last_out)))
+    rows = [
+        ["python -c 'import tree_sitter, tree_sitter_elixir'", fmt_ms(median(bare)), fmt_ms(min(bare)), ""],
+        ["mpg-lsp check examples/storefront", fmt_ms(median(check)), fmt_ms(min(check)),
+         f"{median(check) / median(bare):.2f}x bare import; reports {', '.join(found) or 'nothing'}"],
+    ]
+    # corpus
+    corpus = tmp / "cli-corpus"
+    crng = random.Random(args.seed)
+    n_max = max(args.projects)
+    files_per: list[int] = []
+    projects: list[Path] = []
+    for i in range(n_max):
+        d = corpus / f"shop_{i:04d}"
+        files_per.append(storefront_variant(sample, d, i, crng))
+        projects.append(d)
+    runs: dict[int, list[float]] = {n: [] for n in args.projects}
+    counts: dict[int, int] = {}
+    order = [n for _ in range(args.cli_repeats) for n in args.projects]
+    rng.shuffle(order)
+    for n in order:
+        argv = [*mpg, "check", *map(str, projects[:n])]
+        t0 = time.perf_counter()
+        r = subprocess.run(argv, capture_output=True, text=True, cwd=corpus)
+        runs[n].append(time.perf_counter() - t0)
+        counts[n] = len(re.findall(r"MPG101", r.stdout))
+        if r.returncode not in (0, 1):
+            print(f"  check on {n} projects exited {r.returncode}: {r.stderr[-500:]}", flush=True)
+    crow: list[list[str]] = []
+    per: dict[int, float] = {}
+    for n in args.projects:
+        tm = median(runs[n])
+        files = sum(files_per[:n])
+        per[n] = tm / n
+        crow.append([f"{n:,}", f"{files:,}", fmt_s(tm), f"{files / tm:,.0f}", f"{tm / n * MS:.2f} ms",
+                     str(counts.get(n, 0))])
+    ns = sorted(args.projects)
+    marg = [(median(runs[b]) - median(runs[a])) / (b - a) for a, b in zip(ns, ns[1:])]
+    growth = marg[-1] / marg[0] if len(marg) >= 2 and marg[0] > 0 else math.nan
+    rep.table("CLI: mpg-lsp check", ["what", "median", "min", "note"], rows)
+    rep.table(
+        "CLI: generated projects (variants of examples/storefront), one `mpg-lsp check P1 P2 ...`",
+        ["projects", "files", "median time", "files/s", "per project", "MPG101 lines in output"],
+        crow,
+        [f"marginal cost per project: " + ", ".join(f"{a}->{b}: {m * MS:.2f} ms" for (a, b), m in
+                                                    zip(zip(ns, ns[1:]), marg))
+         + (f"; growth ratio {growth:.2f} (1.0 = linear)" if not math.isnan(growth) else "")],
+    )
+    rep.raw["cli"] = {"bare_s": bare, "check_s": check, "corpus_s": runs, "files_per_project": files_per[:5]}
+    b, c = median(bare), median(check)
+    rep.targets.append(Target("CLI: check storefront <= 3x bare tree-sitter import", fmt_ms(c),
+                              f"<= {fmt_ms(3 * b)} (3 x {fmt_ms(b)})", f"{c / b:.2f}x", c <= 3 * b))
+    big = max(args.projects)
+    rep.targets.append(Target(f"CLI: {big:,} projects, throughput (printed)",
+                              f"{sum(files_per[:big]) / median(runs[big]):,.0f} files/s",
+                              "-", f"{median(runs[big]):.2f} s", None))
+    rep.targets.append(Target("CLI: time linear in projects (marginal cost, last step / first step)",
+                              "n/a" if math.isnan(growth) else f"{growth:.2f}", "<= 1.30", "",
+                              None if math.isnan(growth) else growth <= 1.30))
+
+
+def section_mem(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Optional[str]) -> None:
+    print(f"\n[mem] opening {args.mem_files} files of 1,000 lines", flush=True)
+    root = tmp / "mem"
+    files: list[tuple[Path, str, int]] = []
+    for i in range(args.mem_files):
+        proj = root / f"app_{i:03d}"
+        big = big_config_project(proj, 1000, args.seed + 1000 + i)
+        files.append((big.path, big.text, big.repo_line))
+    rows: list[list[str]] = []
+    hwm: dict[str, int] = {}
+    peers: list[tuple[str, list[str], str]] = []
+    if mpg:
+        peers.append(("mpg-lsp", [*mpg, "--stdio"], "MPG101"))
+    if sg:
+        sgconf = copy_astgrep_config(root)
+        peers.append(("ast-grep", [sg, "lsp", "-c", str(sgconf)], "repo-prepare-missing"))
+    for name, argv, code in peers:
+        lsp = LspProcess(argv, root, tmp / f"{name}-mem.stderr")
+        opened = right = 0
+        per_open: list[float] = []
+        base: dict[str, int] = {}
+        vm: dict[str, int] = {}
+        try:
+            lsp.initialize(root)
+            base = read_vm_status(lsp.pid)
+            for path, text, repo_line in files:
+                uri = path_uri(path)
+                msg = lsp.encode(lsp.notify_msg("textDocument/didOpen", {
+                    "textDocument": {"uri": uri, "languageId": "elixir", "version": 1, "text": text}}))
+                t0 = time.perf_counter()
+                lsp.write_raw(msg)
+                rec = lsp.wait_for(is_publish_for(uri, 1), args.timeout)
+                per_open.append(rec.at - t0)
+                opened += 1
+                if any(str(d.get("code")) == code and d["range"]["start"]["line"] == repo_line
+                       for d in rec.msg["params"]["diagnostics"]):
+                    right += 1
+            vm = read_vm_status(lsp.pid)
+        except LspError as exc:
+            print(f"  {name}: {exc}", flush=True)
+            vm = read_vm_status(lsp.pid) if lsp.proc.poll() is None else {}
+        finally:
+            lsp.shutdown()
+        hwm[name] = vm.get("VmHWM", 0)
+        rows.append([name, f"{opened}/{len(files)}", f"{right}", fmt_ms(median(per_open)),
+                     f"{base.get('VmRSS', 0) / 1024:.0f} MiB", f"{vm.get('VmRSS', 0) / 1024:.0f} MiB",
+                     f"{vm.get('VmHWM', 0) / 1024:.0f} MiB ({vm.get('VmHWM', 0) * 1024 / MB:.0f} MB)"])
+    rep.table(f"Memory: {args.mem_files} config files of 1,000 lines opened (didOpen, wait for diagnostics)",
+              ["server", "opened", "diagnostic right", "didOpen -> diagnostics median", "RSS after initialize",
+               "RSS at end", "peak RSS (VmHWM)"], rows)
+    if mpg:
+        kb = hwm.get("mpg-lsp", 0)
+        rep.targets.append(Target(f"memory: peak RSS after {args.mem_files} x 1,000-line files < 150 MB",
+                                  f"{kb * 1024 / MB:.0f} MB" if kb else "n/a", "< 150 MB",
+                                  f"{kb * 1024 / (150 * MB):.2f} of limit" if kb else "n/a",
+                                  (kb * 1024 < 150 * MB) if kb else None))
+
+
+# -- main ---------------------------------------------------------------------------
+
+
+def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer edits and repeats")
+    ap.add_argument("--edits", type=int, help="measured edits per size (default 200, quick 40)")
+    ap.add_argument("--warmup", type=int, help="warm-up edits per size (default 20, quick 5)")
+    ap.add_argument("--sizes", default="1000,10000,20000", help="generated file sizes in lines")
+    ap.add_argument("--rounds", type=int, help="cold-start and CLI repeats (default 10, quick 3)")
+    ap.add_argument("--projects", default=None, help="CLI corpus sizes (default 250,500,1000; quick 50,100,200)")
+    ap.add_argument("--cli-repeats", type=int, help="runs per CLI corpus size (default 3, quick 1)")
+    ap.add_argument("--mem-files", type=int, default=200, help="files opened for the memory figure")
+    ap.add_argument("--only", default="edit,cold,cli,mem", help="sections to run")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for one publish")
+    ap.add_argument("--mpg-lsp", help="command that runs mpg-lsp (default .venv/bin/mpg-lsp)")
+    ap.add_argument("--ast-grep", help="ast-grep binary (default .tools/bench/bin/ast-grep, installed if absent)")
+    ap.add_argument("--no-install", action="store_true", help="do not pip-install ast-grep-cli when missing")
+    ap.add_argument("--no-mpg-lsp", action="store_true", help="run the peers only (harness check)")
+    ap.add_argument("--keep", action="store_true", help="keep the temp dir with the generated inputs and logs")
+    ap.add_argument("--out", default=str(REPO / "test-output" / "bench" / "results.md"))
+    ap.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
+    args = ap.parse_args(argv)
+    q = args.quick
+    args.edits = args.edits if args.edits is not None else (40 if q else 200)
+    args.warmup = args.warmup if args.warmup is not None else (5 if q else 20)
+    args.rounds = args.rounds if args.rounds is not None else (3 if q else 10)
+    args.cli_repeats = args.cli_repeats if args.cli_repeats is not None else (1 if q else 3)
+    args.sizes = [int(x) for x in args.sizes.split(",") if x]
+    args.projects = [int(x) for x in (args.projects or ("50,100,200" if q else "250,500,1000")).split(",")]
+    args.only = set(args.only.split(","))
+    return args
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parse_args(argv)
+    mpg = None if args.no_mpg_lsp else find_mpg_lsp(args.mpg_lsp)
+    sg = find_ast_grep(args.ast_grep, not args.no_install)
+    rep = Report()
+    rep.machine = machine_info(mpg, sg)
+    print("mpg-lsp benchmark")
+    for k, v in rep.machine:
+        print(f"  {k}: {v}")
+    if not mpg:
+        print("  (mpg-lsp not found: measuring the peers only)")
+    tmp = Path(tempfile.mkdtemp(prefix="mpg-lsp-bench-"))
+    print(f"  inputs and logs: {tmp}", flush=True)
+    try:
+        if "edit" in args.only:
+            section_edits(args, rep, tmp, mpg, sg)
+        if "cold" in args.only:
+            section_cold(args, rep, tmp, mpg, sg)
+        if "cli" in args.only:
+            section_cli(args, rep, tmp, mpg, sg)
+        if "mem" in args.only:
+            section_mem(args, rep, tmp, mpg, sg)
+    finally:
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    rows = [[t.name, t.measured, t.limit, t.ratio, "n/a" if t.ok is None else ("PASS" if t.ok else "FAIL")]
+            for t in rep.targets]
+    print_text_table("Targets", ["target", "measured", "limit", "ratio", "result"], rows, [])
+    md = markdown(rep, args)
+    print("\n----- markdown -----\n")
+    print(md)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(md)
+    out.with_suffix(".json").write_text(json.dumps(
+        {"machine": rep.machine, "targets": [t.__dict__ for t in rep.targets], "raw": rep.raw},
+        indent=1, default=str))
+    print(f"(written to {out} and {out.with_suffix('.json')})")
+    failed = any(t.ok is False for t in rep.targets)
+    return 1 if (failed and args.strict) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
