@@ -178,7 +178,8 @@ def markdown(report: Report, args: argparse.Namespace) -> str:
 
 def find_mpg_lsp(explicit: Optional[str]) -> Optional[list[str]]:
     if explicit:
-        return explicit.split()
+        # make relative paths absolute: the servers run with the project as cwd
+        return [str(Path(a).absolute()) if Path(a).exists() else a for a in explicit.split()]
     cand = REPO / ".venv" / "bin" / "mpg-lsp"
     if cand.exists():
         return [str(cand)]
@@ -202,6 +203,8 @@ def find_ast_grep(explicit: Optional[str], install: bool) -> Optional[str]:
 
 def python_of(cmd: list[str]) -> str:
     """The interpreter a console script runs under (its shebang), else ours."""
+    if Path(cmd[0]).name.startswith("python"):
+        return cmd[0]
     try:
         first = Path(cmd[0]).read_bytes()[:200].split(b"\n", 1)[0]
         if first.startswith(b"#!"):
@@ -317,6 +320,7 @@ class LspPeer:
         self.log = log_dir / f"{name}-{root.name}.stderr"
         self.version = 1
         self.misses: list[str] = []  # edits after which the diagnostic was wrong
+        self.checked = 0  # publishes checked (didOpen, warm-up and measured edits)
         self.timeouts = 0
         self.dead = False
         self.sync = 0
@@ -347,6 +351,7 @@ class LspPeer:
         return init_s, rec.at - t0
 
     def check(self, msg: dict, what: str) -> bool:
+        self.checked += 1
         diags = msg["params"].get("diagnostics", [])
         for d in diags:
             if str(d.get("code")) == self.code and d["range"]["start"]["line"] == self.expect_line:
@@ -484,6 +489,7 @@ def section_edits(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Op
         rep.raw.setdefault("edits", {})[n] = {
             "times_s": times,
             "misses": peer_misses,
+            "checked": {p.name: p.checked for p in lsp_peers},
             "repo_line": big.repo_line + 1,
         }
         m, a, r = times["mpg-lsp"], times["ast-grep"], times["raw"]
@@ -495,8 +501,7 @@ def section_edits(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Op
             fmt_ms(median(r)), fmt_ms(p95(r)),
             (f"{median(a) / median(m):.1f}x" if m and a else "n/a"),
             (f"{median(m) / median(r):.1f}x" if m and r else "n/a"),
-            " ".join(f"{k} {len(times[k])}/{args.edits}, {bad.get(k, 0)} wrong" for k in ("mpg-lsp", "ast-grep")
-                     if k in bad),
+            "; ".join(f"{p.name} {p.checked - len(p.misses)}/{p.checked}" for p in lsp_peers),
         ])
         print(f"  {n:,} lines done in {wall:.1f} s", flush=True)
         for name, ms in peer_misses.items():
@@ -506,10 +511,12 @@ def section_edits(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Op
         "Per keystroke: didChange -> publishDiagnostics (single-character edits, random places)",
         ["lines", "mpg-lsp median", "mpg-lsp p95", "ast-grep median", "ast-grep p95",
          "raw reparse median", "raw reparse p95", "ast-grep / mpg-lsp", "mpg-lsp / raw",
-         "published right (MPG101 line)"],
+         "publishes right"],
         rows,
         ["raw reparse = tree.edit + parser.parse(new, old_tree) in-process; the LSP times include stdio "
-         "both ways; ast-grep gets what it advertises (full text per change)."] + notes,
+         "both ways; ast-grep gets what it advertises (full text per change).",
+         "publishes right = publishes (didOpen, warm-up and measured edits) whose diagnostics hold the "
+         "rule's code (MPG101; ast-grep: repo-prepare-missing) on the Repo call's line."] + notes,
     )
     rep.table(
         "Opening the big file",
@@ -535,9 +542,10 @@ def section_edits(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Op
                                   "n/a" if ok is None else f"{m / lim:.2f} of limit", ok))
     if mpg:
         wrong = sum(len(v["misses"].get("mpg-lsp", [])) for v in rep.raw["edits"].values())
-        total = sum(len(v["times_s"]["mpg-lsp"]) for v in rep.raw["edits"].values())
+        total = sum(v["checked"].get("mpg-lsp", 0) for v in rep.raw["edits"].values())
         rep.targets.append(Target("MPG101 published on the Repo line after every edit",
-                                  f"{wrong} wrong or missing", "0", f"{total} edits checked", wrong == 0))
+                                  f"{wrong} wrong or missing", "0", f"{total} publishes checked",
+                                  wrong == 0 and total > 0))
 
 
 def section_cold(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Optional[str]) -> None:
