@@ -1,0 +1,202 @@
+;;; eglot-roundtrip.el --- Emacs + Eglot round trip against mpg-lsp -*- lexical-binding: t; -*-
+
+;;; Commentary:
+
+;; Run by run.sh as `emacs -Q --batch -l eglot-roundtrip.el'.
+;; Environment:
+;;   MPG_CLIENT_DIR  clients/emacs of the repo
+;;   MPG_PROJECT     temp copy of examples/storefront
+;;   MPG_ATTACH      "1" to also check which files Eglot is started in
+;; mpg-lsp itself is found on PATH, with the default `mpg-lsp-command'.
+;; Prints "PASS <check>" / "FAIL <check>: <why>" lines on stdout, exits 0
+;; when all passed.
+
+;;; Code:
+
+(require 'cl-lib)
+
+;; `emacs -Q' skips Debian's site-start.d, which is what puts the elpa-*
+;; packages on `load-path' for a user.
+(dolist (dir (file-expand-wildcards "/usr/share/emacs/site-lisp/elpa/*" t))
+  (push dir load-path))
+
+(defvar mpg-test-failures 0)
+(defvar mpg-test-project (file-name-as-directory (getenv "MPG_PROJECT")))
+
+(defun mpg-test-say (fmt &rest args)
+  "Print FMT with ARGS and a newline on stdout."
+  (princ (concat (apply #'format fmt args) "\n")))
+
+(defun mpg-test-check (name ok &optional why)
+  "Report check NAME as passed when OK, else failed because of WHY."
+  (if ok
+      (mpg-test-say "PASS %s" name)
+    (cl-incf mpg-test-failures)
+    (mpg-test-say "FAIL %s: %s" name why))
+  ok)
+
+(defun mpg-test-wait (pred &optional secs)
+  "Let Emacs process events until PRED is non-nil or SECS (10) pass."
+  (let ((deadline (+ (float-time) (or secs 10))))
+    (while (and (not (funcall pred)) (< (float-time) deadline))
+      (accept-process-output nil 0.05))
+    (funcall pred)))
+
+;;; The user's configuration (README, "Emacs with Eglot").
+
+;; Stock Emacs 28 has no Elixir mode; this stands in for elixir-mode from
+;; MELPA, which is what a user would have.
+(define-derived-mode elixir-mode prog-mode "Elixir")
+(add-to-list 'auto-mode-alist '("\\.exs?\\'" . elixir-mode))
+(add-to-list 'auto-mode-alist '("/mix\\.lock\\'" . elixir-mode))
+
+(add-to-list 'load-path (getenv "MPG_CLIENT_DIR"))
+(require 'mpg-lsp)
+(mpg-lsp-eglot-setup)
+(add-hook 'elixir-mode-hook #'mpg-lsp-eglot-ensure)
+(add-hook 'conf-toml-mode-hook #'mpg-lsp-eglot-ensure)
+
+;;; The test.
+
+(require 'eglot)
+(require 'flymake)
+(setq eglot-connect-timeout 20
+      eglot-events-buffer-size 0)
+
+(defun mpg-test-open (rel)
+  "Visit REL in the project the way the command loop would.
+`eglot-ensure' waits for `post-command-hook', which batch mode
+never runs by itself."
+  (find-file (expand-file-name rel mpg-test-project))
+  (run-hooks 'post-command-hook)
+  (current-buffer))
+
+(defun mpg-test-diagnostic (code)
+  "Wait for a Flymake diagnostic whose text carries CODE; return it."
+  (let (found)
+    (mpg-test-wait
+     (lambda ()
+       (flymake-start)
+       (setq found (cl-find-if (lambda (d)
+                                 (string-match-p (regexp-quote (format "[%s]" code))
+                                                 (flymake-diagnostic-text d)))
+                               (flymake-diagnostics)))))
+    found))
+
+(defun mpg-test-line-of (needle)
+  "Return the 1-based line of the first NEEDLE and move point to it."
+  (goto-char (point-min))
+  (when (search-forward needle nil t)
+    (goto-char (match-beginning 0))
+    (line-number-at-pos)))
+
+(defvar mpg-test-server nil)
+
+(defun mpg-test-runtime-exs ()
+  "Diagnostic, hover and quick fix in config/runtime.exs."
+  (let ((buf (mpg-test-open "config/runtime.exs")))
+    (unless (mpg-test-check "Eglot starts in config/runtime.exs"
+                            (mpg-test-wait #'eglot-managed-p 20) "not managed")
+      (error "No server"))
+    (setq mpg-test-server (eglot-current-server))
+    (let ((d (mpg-test-diagnostic "MPG101")))
+      (unless (mpg-test-check "MPG101 published" d (format "%S" (flymake-diagnostics)))
+        (error "No diagnostic"))
+      (let ((repo-line (mpg-test-line-of "Storefront.Repo,"))
+            (beg (flymake-diagnostic-beg d))
+            (end (flymake-diagnostic-end d)))
+        (mpg-test-check "MPG101 range covers Storefront.Repo"
+                        (and (= (line-number-at-pos beg) repo-line)
+                             (equal (buffer-substring-no-properties beg end)
+                                    "Storefront.Repo"))
+                        (format "line %d: %S" (line-number-at-pos beg)
+                                (buffer-substring-no-properties beg end)))
+        (mpg-test-check "MPG101 source and message"
+                        (string-match-p "\\`mpg-lsp \\[MPG101\\]: .*prepare: :unnamed"
+                                        (flymake-diagnostic-text d))
+                        (flymake-diagnostic-text d))
+
+        ;; Hover, through the function Eldoc calls.
+        (mpg-test-line-of "pool_size:")
+        (forward-char 2)
+        (let (info)
+          (eglot-hover-eldoc-function (lambda (doc &rest _) (setq info (or doc ""))))
+          (mpg-test-wait (lambda () info))
+          (mpg-test-check "hover on pool_size:"
+                          (and (stringp info) (string-match-p "pool_size" info))
+                          (format "%S" info)))
+
+        ;; M-x eglot-code-actions with point on the warning; the minibuffer
+        ;; answer is the "Add `prepare: :unnamed`" entry.
+        (goto-char beg)
+        (let ((offered nil))
+          (cl-letf (((symbol-function 'completing-read)
+                     (lambda (_prompt collection &rest _)
+                       (setq offered (mapcar #'car collection))
+                       (or (cl-find-if (lambda (title)
+                                         (string-prefix-p "Add `prepare: :unnamed`" title))
+                                       offered)
+                           (error "No such action among %S" offered)))))
+            ;; A keyboard event, so Eglot asks in the minibuffer, not a menu.
+            (let ((last-nonmenu-event ?\r))
+              (call-interactively #'eglot-code-actions)))
+          (mpg-test-check "quick fix offered and applied"
+                          (progn (goto-char (point-min))
+                                 (search-forward "prepare: :unnamed" nil t))
+                          (format "offered %S" offered)))
+        (save-buffer)
+        (mpg-test-check "MPG101 cleared after the fix"
+                        (mpg-test-wait
+                         (lambda ()
+                           (flymake-start)
+                           (not (cl-find-if
+                                 (lambda (x) (string-match-p "\\[MPG101\\]"
+                                                             (flymake-diagnostic-text x)))
+                                 (flymake-diagnostics)))))
+                        (format "%S" (flymake-diagnostics)))
+        buf))))
+
+(defun mpg-test-no-start ()
+  "Files that must not start a server: other TOML and Elixir files."
+  (dolist (rel '("other.toml" "lib/storefront/repo.ex"))
+    (let ((buf (mpg-test-open rel)))
+      (mpg-test-wait (lambda () nil) 0.3)
+      (mpg-test-check (format "%s starts no server" rel)
+                      (not (eglot-managed-p)) "managed")
+      (kill-buffer buf))))
+
+(defun mpg-test-attachment ()
+  "Which files Eglot starts mpg-lsp in, and that they share one server."
+  (with-current-buffer (mpg-test-open "fly.toml")
+    (mpg-test-check "Eglot starts in fly.toml" (mpg-test-wait #'eglot-managed-p) "not managed")
+    (mpg-test-check "MPG301 on fly.toml" (mpg-test-diagnostic "MPG301")
+                    (format "%S" (flymake-diagnostics)))
+    (mpg-test-check "one server for the whole project"
+                    (eq (eglot-current-server) mpg-test-server) "a second server"))
+  (dolist (rel '("fly.staging.toml" "mix.exs"))
+    (with-current-buffer (mpg-test-open rel)
+      (mpg-test-check (format "Eglot starts in %s" rel)
+                      (mpg-test-wait #'eglot-managed-p) "not managed")))
+  ;; Once a server runs, Eglot hands it every buffer of its modes in the
+  ;; project; mpg-lsp must stay quiet about files that are not its own.
+  (with-current-buffer (mpg-test-open "other.toml")
+    (mpg-test-wait (lambda () nil) 0.5)
+    (flymake-start)
+    (mpg-test-wait (lambda () nil) 0.2)
+    (mpg-test-check "no diagnostics in other.toml" (null (flymake-diagnostics))
+                    (format "%S" (flymake-diagnostics)))))
+
+(condition-case err
+    (progn
+      (when (equal (getenv "MPG_ATTACH") "1")
+        (mpg-test-no-start))
+      (mpg-test-runtime-exs)
+      (when (equal (getenv "MPG_ATTACH") "1")
+        (mpg-test-attachment)))
+  (error (mpg-test-check "no Lisp error" nil (format "%S" err))))
+
+(when (and mpg-test-server (jsonrpc-running-p mpg-test-server))
+  (eglot-shutdown mpg-test-server))
+(kill-emacs (if (zerop mpg-test-failures) 0 1))
+
+;;; eglot-roundtrip.el ends here
