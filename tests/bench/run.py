@@ -62,6 +62,7 @@ import tree_sitter  # noqa: E402
 import tree_sitter_elixir  # noqa: E402
 
 sys.path.insert(0, str(HERE))
+import spy  # noqa: E402
 from edits import Document, Edit, pick_edit  # noqa: E402
 from generate import big_config_project, storefront_variant, write_project  # noqa: E402
 from lspclient import (  # noqa: E402
@@ -120,6 +121,7 @@ class Report:
     tables: list[tuple[str, list[str], list[list[str]], list[str]]] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict)
+    profiles: dict[int, list[str]] = field(default_factory=dict)
 
     def table(self, title: str, head: list[str], rows: list[list[str]], notes: list[str] = []) -> None:
         self.tables.append((title, head, rows, list(notes)))
@@ -181,10 +183,25 @@ def find_mpg_lsp(explicit: Optional[str]) -> Optional[list[str]]:
         # make relative paths absolute: the servers run with the project as cwd
         return [str(Path(a).absolute()) if Path(a).exists() else a for a in explicit.split()]
     cand = REPO / ".venv" / "bin" / "mpg-lsp"
-    if cand.exists():
-        return [str(cand)]
-    found = shutil.which("mpg-lsp")
-    return [found] if found else None
+    found = str(cand) if cand.exists() else shutil.which("mpg-lsp")
+    if not found:
+        return None
+    r = subprocess.run([found, "--version"], capture_output=True, text=True)
+    if r.returncode != 0:
+        print(f"{found} --version failed, so it is not usable yet:\n{r.stderr.strip()[-400:]}")
+        return None
+    return [found]
+
+
+def find_py_spy() -> str:
+    for cand in (TOOLS / "bin" / "py-spy", Path(shutil.which("py-spy") or "/nonexistent")):
+        if cand.exists():
+            return str(cand)
+    print("py-spy not found: installing it from PyPI into .tools/bench ...", flush=True)
+    if not (TOOLS / "bin" / "pip").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(TOOLS)], check=True)
+    subprocess.run([str(TOOLS / "bin" / "pip"), "install", "-q", "py-spy"], check=True)
+    return str(TOOLS / "bin" / "py-spy")
 
 
 def find_ast_grep(explicit: Optional[str], install: bool) -> Optional[str]:
@@ -453,11 +470,15 @@ def section_edits(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Op
         rng = random.Random(args.seed * 7 + n)
         order_rng = random.Random(args.seed * 13 + n)
         lo, hi = 4, big.repo_line - max(10, n // 100)
+        recording = None
+        mpg_peer = next((p for p in opened if p.name == "mpg-lsp"), None)
         gc.collect()
         gc.disable()
         t_start = time.perf_counter()
         try:
             for i in range(args.warmup + args.edits):
+                if i == args.warmup and args.py_spy and mpg_peer and mpg_peer.lsp:
+                    recording = spy.start(args.py_spy, mpg_peer.lsp.pid, tmp / f"py-spy-{n}.txt")
                 e = pick_edit(doc, rng, lo, hi)
                 line_start = doc.line_start(e.line)
                 doc.apply(e)
@@ -478,6 +499,16 @@ def section_edits(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Op
         finally:
             gc.enable()
         wall = time.perf_counter() - t_start
+        if recording is not None:
+            err = spy.stop(recording)
+            if err:
+                print(f"  py-spy failed: {err}", flush=True)
+            else:
+                summary = spy.summarize(recording.out, args.edits)
+                rep.profiles[n] = summary
+                print(f"  py-spy profile of mpg-lsp at {n:,} lines:", flush=True)
+                for line in summary:
+                    print(f"    {line}")
         if not raw.matches_fresh_parse(doc.text()):
             notes.append(f"at {n} lines the incremental raw tree differs from a fresh parse (harness bug)")
         for p in opened:
@@ -800,6 +831,8 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     ap.add_argument("--keep", action="store_true", help="keep the temp dir with the generated inputs and logs")
     ap.add_argument("--out", default=str(REPO / "test-output" / "bench" / "results.md"))
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
+    ap.add_argument("--py-spy", nargs="?", const="auto", default=None,
+                    help="sample mpg-lsp with py-spy during the measured edits (figures then run slower)")
     args = ap.parse_args(argv)
     q = args.quick
     args.edits = args.edits if args.edits is not None else (40 if q else 200)
@@ -815,6 +848,8 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[list[str]] = None) -> int:
     args = parse_args(argv)
     mpg = None if args.no_mpg_lsp else find_mpg_lsp(args.mpg_lsp)
+    if args.py_spy == "auto":
+        args.py_spy = find_py_spy()
     sg = find_ast_grep(args.ast_grep, not args.no_install)
     rep = Report()
     rep.machine = machine_info(mpg, sg)
@@ -847,7 +882,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(md)
     out.with_suffix(".json").write_text(json.dumps(
-        {"machine": rep.machine, "targets": [t.__dict__ for t in rep.targets], "raw": rep.raw},
+        {"machine": rep.machine, "targets": [t.__dict__ for t in rep.targets], "raw": rep.raw,
+         "profiles": rep.profiles},
         indent=1, default=str))
     print(f"(written to {out} and {out.with_suffix('.json')})")
     failed = any(t.ok is False for t in rep.targets)
