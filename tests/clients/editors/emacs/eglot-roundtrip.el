@@ -13,42 +13,9 @@
 
 ;;; Code:
 
-(require 'cl-lib)
-
-;; `emacs -Q' skips Debian's site-start.d, which is what puts the elpa-*
-;; packages on `load-path' for a user.
-(dolist (dir (file-expand-wildcards "/usr/share/emacs/site-lisp/elpa/*" t))
-  (push dir load-path))
-
-(defvar mpg-test-failures 0)
-(defvar mpg-test-project (file-name-as-directory (getenv "MPG_PROJECT")))
-
-(defun mpg-test-say (fmt &rest args)
-  "Print FMT with ARGS and a newline on stdout."
-  (princ (concat (apply #'format fmt args) "\n")))
-
-(defun mpg-test-check (name ok &optional why)
-  "Report check NAME as passed when OK, else failed because of WHY."
-  (if ok
-      (mpg-test-say "PASS %s" name)
-    (cl-incf mpg-test-failures)
-    (mpg-test-say "FAIL %s: %s" name why))
-  ok)
-
-(defun mpg-test-wait (pred &optional secs)
-  "Let Emacs process events until PRED is non-nil or SECS (10) pass."
-  (let ((deadline (+ (float-time) (or secs 10))))
-    (while (and (not (funcall pred)) (< (float-time) deadline))
-      (accept-process-output nil 0.05))
-    (funcall pred)))
+(load (expand-file-name "harness" (file-name-directory load-file-name)) nil t)
 
 ;;; The user's configuration (README, "Emacs with Eglot").
-
-;; Stock Emacs 28 has no Elixir mode; this stands in for elixir-mode from
-;; MELPA, which is what a user would have.
-(define-derived-mode elixir-mode prog-mode "Elixir")
-(add-to-list 'auto-mode-alist '("\\.exs?\\'" . elixir-mode))
-(add-to-list 'auto-mode-alist '("/mix\\.lock\\'" . elixir-mode))
 
 (add-to-list 'load-path (getenv "MPG_CLIENT_DIR"))
 (require 'mpg-lsp)
@@ -82,13 +49,6 @@ never runs by itself."
                                                  (flymake-diagnostic-text d)))
                                (flymake-diagnostics)))))
     found))
-
-(defun mpg-test-line-of (needle)
-  "Return the 1-based line of the first NEEDLE and move point to it."
-  (goto-char (point-min))
-  (when (search-forward needle nil t)
-    (goto-char (match-beginning 0))
-    (line-number-at-pos)))
 
 (defvar mpg-test-server nil)
 
@@ -129,21 +89,15 @@ never runs by itself."
         ;; M-x eglot-code-actions with point on the warning; the minibuffer
         ;; answer is the "Add `prepare: :unnamed`" entry.
         (goto-char beg)
-        (let ((offered nil))
-          (cl-letf (((symbol-function 'completing-read)
-                     (lambda (_prompt collection &rest _)
-                       (setq offered (mapcar #'car collection))
-                       (or (cl-find-if (lambda (title)
-                                         (string-prefix-p "Add `prepare: :unnamed`" title))
-                                       offered)
-                           (error "No such action among %S" offered)))))
-            ;; A keyboard event, so Eglot asks in the minibuffer, not a menu.
-            (let ((last-nonmenu-event ?\r))
-              (call-interactively #'eglot-code-actions)))
-          (mpg-test-check "quick fix offered and applied"
-                          (progn (goto-char (point-min))
-                                 (search-forward "prepare: :unnamed" nil t))
-                          (format "offered %S" offered)))
+        (cl-letf (((symbol-function 'completing-read)
+                   (mpg-test-pick-action "Add `prepare: :unnamed`")))
+          ;; A keyboard event, so Eglot asks in the minibuffer, not a menu.
+          (let ((last-nonmenu-event ?\r))
+            (call-interactively #'eglot-code-actions)))
+        (mpg-test-check "quick fix offered and applied"
+                        (progn (goto-char (point-min))
+                               (search-forward "prepare: :unnamed" nil t))
+                        (format "offered %S" mpg-test-offered))
         (save-buffer)
         (mpg-test-check "MPG101 cleared after the fix"
                         (mpg-test-wait
@@ -160,7 +114,7 @@ never runs by itself."
   "Files that must not start a server: other TOML and Elixir files."
   (dolist (rel '("other.toml" "lib/storefront/repo.ex"))
     (let ((buf (mpg-test-open rel)))
-      (mpg-test-wait (lambda () nil) 0.3)
+      (mpg-test-pause 0.3)
       (mpg-test-check (format "%s starts no server" rel)
                       (not (eglot-managed-p)) "managed")
       (kill-buffer buf))))
@@ -180,23 +134,23 @@ never runs by itself."
   ;; Once a server runs, Eglot hands it every buffer of its modes in the
   ;; project; mpg-lsp must stay quiet about files that are not its own.
   (with-current-buffer (mpg-test-open "other.toml")
-    (mpg-test-wait (lambda () nil) 0.5)
+    (mpg-test-pause 0.5)
     (flymake-start)
-    (mpg-test-wait (lambda () nil) 0.2)
+    (mpg-test-pause 0.2)
     (mpg-test-check "no diagnostics in other.toml" (null (flymake-diagnostics))
                     (format "%S" (flymake-diagnostics)))))
 
 (condition-case err
     (progn
-      (when (equal (getenv "MPG_ATTACH") "1")
+      (when mpg-test-attach
         (mpg-test-no-start))
       (mpg-test-runtime-exs)
-      (when (equal (getenv "MPG_ATTACH") "1")
+      (when mpg-test-attach
         (mpg-test-attachment)))
   (error (mpg-test-check "no Lisp error" nil (format "%S" err))))
 
 (when (and mpg-test-server (jsonrpc-running-p mpg-test-server))
   (eglot-shutdown mpg-test-server))
-(kill-emacs (if (zerop mpg-test-failures) 0 1))
+(mpg-test-finish)
 
 ;;; eglot-roundtrip.el ends here

@@ -1,0 +1,119 @@
+// Starting, stopping and restarting the server; one at a time, whatever asks for it.
+
+import * as vscode from "vscode";
+import type { LanguageClient } from "vscode-languageclient/node";
+import { createClient, DOCUMENT_SELECTOR } from "./client";
+import { locateServer, type ServerCommand } from "./locate";
+import { logAttempts, reportNotFound, reportStartFailure } from "./messages";
+import { readLaunchSettings } from "./settings";
+
+const STOP_TIMEOUT_MS = 3000;
+
+export class ServerController implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly status: vscode.LanguageStatusItem;
+
+  constructor(private readonly output: vscode.LogOutputChannel) {
+    this.status = vscode.languages.createLanguageStatusItem("mpgLsp.status", DOCUMENT_SELECTOR);
+    this.status.name = "mpg-lsp";
+    this.showStatus("starting", vscode.LanguageStatusSeverity.Information);
+  }
+
+  /** Starts the server unless it runs already. */
+  start(): Promise<void> {
+    return this.enqueue(async () => {
+      if (!this.client) {
+        await this.launch();
+      }
+    });
+  }
+
+  /** Stops the server if it runs, looks it up again (settings may have changed) and starts it. */
+  restart(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.shutdown();
+      this.output.info("restarting the server");
+      await this.launch();
+    });
+  }
+
+  stop(): Promise<void> {
+    return this.enqueue(() => this.shutdown());
+  }
+
+  dispose(): void {
+    this.status.dispose();
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    this.queue = this.queue.then(step, step);
+    return this.queue;
+  }
+
+  private async launch(): Promise<void> {
+    this.showStatus("starting", vscode.LanguageStatusSeverity.Information);
+    const folder = vscode.workspace.workspaceFolders?.[0];
+    const launch = readLaunchSettings(folder);
+    const result = await locateServer({
+      ...launch,
+      workspaceFolder: folder?.uri.scheme === "file" ? folder.uri.fsPath : undefined,
+      env: process.env,
+      platform: process.platform,
+    });
+    logAttempts(this.output, result);
+    if (!result.server) {
+      this.output.error("no working mpg-lsp server found");
+      this.showStatus("not installed", vscode.LanguageStatusSeverity.Error, {
+        title: "How to install",
+        command: "mpgLsp.showInstallHelp",
+      });
+      // Not awaited: the notification stays open while the rest of the editor goes on.
+      void reportNotFound(result, this.output);
+      return;
+    }
+    await this.run(result.server);
+  }
+
+  private async run(server: ServerCommand): Promise<void> {
+    this.output.info(
+      `starting ${[server.command, ...server.args, "--stdio"].join(" ")} (${server.version}, from ${server.origin})`,
+    );
+    const client = createClient(server, this.output);
+    this.client = client;
+    try {
+      await client.start();
+      this.showStatus(server.version, vscode.LanguageStatusSeverity.Information, {
+        title: "Restart",
+        command: "mpgLsp.restartServer",
+      });
+    } catch (error) {
+      this.client = undefined;
+      await client.dispose().catch(() => undefined);
+      this.showStatus("failed to start", vscode.LanguageStatusSeverity.Error, {
+        title: "Show log",
+        command: "mpgLsp.showLog",
+      });
+      void reportStartFailure(error, this.output);
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) {
+      return;
+    }
+    try {
+      await client.stop(STOP_TIMEOUT_MS);
+    } catch (error) {
+      this.output.warn(`the server did not stop cleanly: ${String(error)}`);
+    }
+  }
+
+  private showStatus(text: string, severity: vscode.LanguageStatusSeverity, command?: vscode.Command): void {
+    this.status.text = `mpg-lsp: ${text}`;
+    this.status.severity = severity;
+    this.status.command = command;
+  }
+}

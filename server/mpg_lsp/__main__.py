@@ -1,0 +1,3 @@
+from mpg_lsp.cli import main
+
+raise SystemExit(main())

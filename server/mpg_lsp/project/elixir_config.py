@@ -1,0 +1,403 @@
+"""Facts of an Elixir config file (``config/*.exs``), kept per top-level form.
+
+A config file is read into ``config`` calls, local bindings and ``import_config`` calls, each
+with whether the production release would run it (``if config_env() == :prod``...). Facts are
+extracted per top-level form and cached: after an edit only the forms that the edit (or the
+reparse) touched are read again, and when their facts come out equal, the file's generation
+does not move, so nothing downstream is recomputed.
+"""
+
+from __future__ import annotations
+
+import logging
+from bisect import bisect_left
+from dataclasses import dataclass
+from enum import Enum
+
+from tree_sitter import Node
+
+from mpg_lsp.project.values import Anchor, Span, Value, read_value, span_of
+from mpg_lsp.syntax import elixir as ex
+from mpg_lsp.syntax.document import Document
+
+log = logging.getLogger(__name__)
+
+
+class Admits(Enum):
+    """Would a release built for prod run this code?"""
+
+    YES = "yes"
+    MAYBE = "maybe"  # behind a condition mpg-lsp cannot judge: it may apply, so it counts
+    NO = "no"
+
+    def both(self, other: Admits) -> Admits:
+        if Admits.NO in (self, other):
+            return Admits.NO
+        if self is other is Admits.YES:
+            return Admits.YES
+        return Admits.MAYBE
+
+    def either(self, other: Admits) -> Admits:
+        if Admits.YES in (self, other):
+            return Admits.YES
+        if self is other is Admits.NO:
+            return Admits.NO
+        return Admits.MAYBE
+
+    def negate(self) -> Admits:
+        return {Admits.YES: Admits.NO, Admits.NO: Admits.YES}.get(self, Admits.MAYBE)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigCall:
+    app: str
+    key: str | None  # "MyApp.Repo", ":json_library", or None for `config :app, k: v`
+    key_span: Span  # the key argument (or the app atom): where "missing key" diagnostics go
+    opts: Value
+    span: Span
+    admits: Admits
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    name: str
+    value: Value
+    span: Span
+    admits: Admits
+
+
+@dataclass(frozen=True, slots=True)
+class ImportConfig:
+    target: str  # relative path, with the prod env substituted for config_env()/Mix.env()
+    span: Span
+    admits: Admits
+
+
+Fact = ConfigCall | Binding | ImportConfig
+
+_ENV_CALLS = {"config_env", "Mix.env", "Config.config_env"}
+_ENV = "prod"
+
+
+def _is_env_call(node: Node) -> bool:
+    return node.type == ex.CALL and ex.call_name(node) in _ENV_CALLS and not ex.arguments(node)
+
+
+def _atoms(node: Node) -> set[str] | None:
+    """The atoms of `[:a, :b]` or `~w(a b)a`, else None."""
+    if node.type == ex.LIST:
+        names = [ex.atom_name(c) for c in node.named_children]
+        return {n for n in names if n is not None} if all(names) else None
+    if node.type == ex.SIGIL:
+        body = ex.text(node)
+        if body.startswith(("~w", "~W")):
+            inner = body[3:].rstrip("a").rstrip()[:-1] if len(body) > 4 else ""
+            return set(inner.split())
+    return None
+
+
+def condition_admits(cond: Node) -> Admits:
+    """Does the prod environment satisfy this condition? MAYBE when it cannot be told."""
+    kind = cond.type
+    if kind == ex.BLOCK and cond.named_child_count == 1:
+        return condition_admits(cond.named_children[0])
+    if kind == ex.UNARY:
+        op = cond.child_by_field_name("operator")
+        operand = cond.child_by_field_name("operand")
+        if op is not None and operand is not None and ex.text(op) in ("not", "!"):
+            return condition_admits(operand).negate()
+        return Admits.MAYBE
+    if kind != ex.BINARY:
+        return Admits.MAYBE
+    op_node = cond.child_by_field_name("operator")
+    left = cond.child_by_field_name("left")
+    right = cond.child_by_field_name("right")
+    if op_node is None or left is None or right is None:
+        return Admits.MAYBE
+    op = " ".join(ex.text(op_node).split())
+    if op in ("and", "&&"):
+        return condition_admits(left).both(condition_admits(right))
+    if op in ("or", "||"):
+        return condition_admits(left).either(condition_admits(right))
+    if op in ("==", "!=", "===", "!=="):
+        if _is_env_call(right):
+            left, right = right, left
+        name = ex.atom_name(right)
+        if not _is_env_call(left) or name is None:
+            return Admits.MAYBE
+        equal = name == _ENV
+        return Admits.YES if equal == (op in ("==", "===")) else Admits.NO
+    if op in ("in", "not in") and _is_env_call(left):
+        names = _atoms(right)
+        if names is None:
+            return Admits.MAYBE
+        inside = _ENV in names
+        return Admits.YES if inside == (op == "in") else Admits.NO
+    return Admits.MAYBE
+
+
+class _Reader:
+    """Reads the facts of one top-level form."""
+
+    def __init__(self, anchor: Anchor, base: int) -> None:
+        self.anchor = anchor
+        self.base = base
+        self.out: list[Fact] = []
+
+    def span(self, node: Node) -> Span:
+        return span_of(node, self.anchor, self.base)
+
+    def value(self, node: Node) -> Value:
+        return read_value(node, self.anchor, self.base)
+
+    def statements(self, nodes: list[Node], admits: Admits, depth: int) -> None:
+        for node in nodes:
+            self.statement(node, admits, depth)
+
+    def statement(self, node: Node, admits: Admits, depth: int) -> None:
+        if admits is Admits.NO or depth > 200:
+            return
+        kind = node.type
+        if kind == ex.CALL:
+            self.call(node, admits, depth)
+        elif kind == ex.BINARY:
+            op = node.child_by_field_name("operator")
+            left = node.child_by_field_name("left")
+            right = node.child_by_field_name("right")
+            if op is None or left is None or right is None or ex.text(op) != "=":
+                return
+            if left.type == ex.IDENTIFIER and not right.has_error:
+                self.out.append(Binding(ex.text(left), self.value(right), self.span(node), admits))
+            # `x = if ... do config(...) end` still runs the config calls inside.
+            if right.type == ex.CALL:
+                self.call(right, admits, depth)
+        elif kind in (ex.BLOCK, ex.BODY):
+            self.statements(ex.block_body(node), admits, depth + 1)
+
+    def call(self, node: Node, admits: Admits, depth: int) -> None:
+        name = ex.call_name(node)
+        if name == "config":
+            self.config(node, admits)
+        elif name == "import_config":
+            self.import_config(node, admits)
+        elif name in ("if", "unless"):
+            self.conditional(node, name, admits, depth)
+        elif name == "case":
+            self.case(node, admits, depth)
+        else:
+            block = ex.do_block(node)
+            if block is not None:  # for/with/Enum.each...: may run, may not
+                self.statements(ex.block_body(block), admits.both(Admits.MAYBE), depth + 1)
+
+    def config(self, node: Node, admits: Admits) -> None:
+        if node.has_error:
+            log.debug("skipping a config call with a syntax error at byte %d", node.start_byte)
+            return
+        args = ex.arguments(node)
+        if len(args) < 2:
+            return
+        app = ex.atom_name(args[0])
+        if app is None:
+            return
+        if len(args) == 2:
+            if args[1].type == ex.KEYWORDS or args[1].type == ex.LIST:
+                self.out.append(
+                    ConfigCall(app, None, self.span(args[0]), self.value(args[1]), self.span(node), admits)
+                )
+            return
+        key_node = args[1]
+        if key_node.type == ex.ALIAS:
+            key = ex.text(key_node)
+        elif (atom := ex.atom_name(key_node)) is not None:
+            key = ":" + atom
+        else:
+            return  # a key computed at run time (a loop variable): nothing certain to say
+        self.out.append(
+            ConfigCall(app, key, self.span(key_node), self.value(args[2]), self.span(node), admits)
+        )
+
+    def import_config(self, node: Node, admits: Admits) -> None:
+        args = ex.arguments(node)
+        if not args or args[0].type != ex.STRING or node.has_error:
+            return
+        parts: list[str] = []
+        for child in args[0].named_children:
+            if child.type == ex.INTERPOLATION:
+                inner = child.named_children
+                if len(inner) == 1 and _is_env_call(inner[0]):
+                    parts.append(_ENV)
+                else:
+                    return  # an import we cannot resolve statically
+            else:
+                parts.append(ex.text(child))
+        self.out.append(ImportConfig("".join(parts), self.span(node), admits))
+
+    def conditional(self, node: Node, name: str, admits: Admits, depth: int) -> None:
+        args = ex.arguments(node)
+        if not args:
+            return
+        cond = condition_admits(args[0]) if not args[0].has_error else Admits.MAYBE
+        if name == "unless":
+            cond = cond.negate()
+        then_admits, else_admits = admits.both(cond), admits.both(cond.negate())
+        block = ex.do_block(node)
+        if block is not None:
+            body = [c for c in block.named_children if c.type not in (ex.COMMENT, ex.ELSE_BLOCK)]
+            self.statements(body, then_admits, depth + 1)
+            other = ex.else_block(node)
+            if other is not None:
+                self.statements(ex.block_body(other), else_admits, depth + 1)
+            return
+        # `if cond, do: ..., else: ...`
+        options = args[-1] if len(args) > 1 and args[-1].type == ex.KEYWORDS else None
+        if options is None:
+            return
+        for pair in options.named_children:
+            key = pair.child_by_field_name("key")
+            value = pair.child_by_field_name("value")
+            if key is None or value is None:
+                continue
+            branch = ex.keyword_name(key)
+            if branch == "do":
+                self.statement(value, then_admits, depth + 1)
+            elif branch == "else":
+                self.statement(value, else_admits, depth + 1)
+
+    def case(self, node: Node, admits: Admits, depth: int) -> None:
+        args = ex.arguments(node)
+        block = ex.do_block(node)
+        if not args or block is None:
+            return
+        on_env = _is_env_call(args[0])
+        prod_seen = False
+        for clause in block.named_children:
+            if clause.type != ex.STAB_CLAUSE:
+                continue
+            left = clause.child_by_field_name("left")
+            right = clause.child_by_field_name("right")
+            if right is None:
+                continue
+            clause_admits = Admits.MAYBE
+            if on_env and left is not None:
+                patterns = left.named_children
+                names = [ex.atom_name(p) for p in patterns]
+                if len(patterns) == 1 and names[0] is not None:
+                    clause_admits = Admits.YES if names[0] == _ENV and not prod_seen else Admits.NO
+                    prod_seen = prod_seen or names[0] == _ENV
+                elif len(patterns) == 1 and patterns[0].type == ex.IDENTIFIER:
+                    clause_admits = Admits.NO if prod_seen else Admits.YES
+                    prod_seen = True
+            self.statement(right, admits.both(clause_admits), depth + 1)
+
+
+def read_form(node: Node, anchor: Anchor) -> tuple[Fact, ...]:
+    if node.type in (ex.COMMENT, "ERROR"):
+        return ()
+    reader = _Reader(anchor, node.start_byte)
+    reader.statement(node, Admits.YES, 0)
+    return tuple(reader.out)
+
+
+class _Form:
+    __slots__ = ("anchor", "end", "facts")
+
+    def __init__(self, anchor: Anchor, end: int, facts: tuple[Fact, ...]) -> None:
+        self.anchor = anchor
+        self.end = end
+        self.facts = facts
+
+
+class ElixirFacts:
+    """The facts of one Elixir file, refreshed incrementally from its Document."""
+
+    def __init__(self) -> None:
+        self._forms: list[_Form] = []
+        self.generation = 0
+
+    def facts(self) -> list[Fact]:
+        return [fact for form in self._forms for fact in form.facts]
+
+    def refresh(self, doc: Document) -> bool:
+        """Bring the facts up to date with ``doc``; True when they changed."""
+        reset, edits, changed = doc.take_edits()
+        if reset:
+            root = doc.tree.root_node
+            self._forms = [self._read(node) for node in root.named_children]
+            self.generation += 1
+            return True
+        if not edits:
+            return False
+        dirty: list[tuple[int, int]] = []
+        for edit in edits:
+            delta = edit.new_end - edit.old_end
+            dirty = [(_map(a, edit), _map(b, edit)) for a, b in dirty]
+            dirty.append((edit.start, edit.new_end))
+            for form in self._forms:
+                if form.end < edit.start:
+                    continue
+                if form.anchor.start > edit.old_end:
+                    form.anchor.start += delta
+                    form.end += delta
+                else:
+                    dirty.append((form.anchor.start, max(form.anchor.start, form.end + delta)))
+                    form.end = max(form.anchor.start, form.end + delta)
+        for r in changed:
+            dirty.append((r.start_byte, r.end_byte))
+        lo = min(a for a, _ in dirty)
+        hi = max(b for _, b in dirty)
+        return self._reread(doc, lo, hi)
+
+    def _read(self, node: Node) -> _Form:
+        anchor = Anchor(node.start_byte)
+        return _Form(anchor, node.end_byte, read_form(node, anchor))
+
+    def _reread(self, doc: Document, lo: int, hi: int) -> bool:
+        root = doc.tree.root_node
+        starts = [f.anchor.start for f in self._forms]
+        while True:
+            nodes = _nodes_overlapping(root, lo, hi)
+            new_lo = min([lo, *(n.start_byte for n in nodes)])
+            new_hi = max([hi, *(n.end_byte for n in nodes)])
+            first = bisect_left(starts, new_lo)
+            while first > 0 and self._forms[first - 1].end >= new_lo:
+                first -= 1
+            last = first
+            while last < len(self._forms) and self._forms[last].anchor.start <= new_hi:
+                last += 1
+            if last > first:
+                new_lo = min(new_lo, self._forms[first].anchor.start)
+                new_hi = max(new_hi, self._forms[last - 1].end)
+            if (new_lo, new_hi) == (lo, hi):
+                break
+            lo, hi = new_lo, new_hi
+        old = self._forms[first:last]
+        fresh = [self._read(n) for n in nodes]
+        if len(old) == len(fresh) and all(a.facts == b.facts for a, b in zip(old, fresh)):
+            for a, b in zip(old, fresh):  # same facts: keep the objects, move them
+                a.anchor.start, a.end = b.anchor.start, b.end
+            return False
+        self._forms[first:last] = fresh
+        self.generation += 1
+        return True
+
+
+def _map(pos: int, edit: "object") -> int:
+    start, old_end, new_end = edit.start, edit.old_end, edit.new_end  # type: ignore[attr-defined]
+    if pos <= start:
+        return pos
+    if pos >= old_end:
+        return pos + new_end - old_end
+    return new_end
+
+
+def _nodes_overlapping(root: Node, lo: int, hi: int) -> list[Node]:
+    nodes: list[Node] = []
+    child = root.first_named_child_for_byte(lo) if lo < root.end_byte else None
+    if child is not None:
+        prev = child.prev_named_sibling
+        if prev is not None and prev.end_byte >= lo:
+            child = prev
+    while child is not None and child.start_byte <= hi:
+        nodes.append(child)
+        child = child.next_named_sibling
+    return nodes

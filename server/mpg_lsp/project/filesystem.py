@@ -1,0 +1,52 @@
+"""The one door to the disk. The project model is handed a FileSystem and never opens files
+itself, so tests and the language server can put editor buffers in front of the disk."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 4 * 1024 * 1024  # config files are small; anything bigger is not one
+
+
+class FileSystem(Protocol):
+    def read(self, path: str) -> bytes | None: ...
+
+    def listdir(self, path: str) -> list[str]: ...
+
+    def is_file(self, path: str) -> bool: ...
+
+    def is_dir(self, path: str) -> bool: ...
+
+
+class DiskFileSystem:
+    """Reads the real disk; every failure is logged and answered as "no such file"."""
+
+    def read(self, path: str) -> bytes | None:
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            log.warning("cannot read %s: %s", path, err.strerror or err)
+            return None
+        if len(data) > MAX_FILE_BYTES:
+            log.warning("skipping %s: larger than %d bytes", path, MAX_FILE_BYTES)
+            return None
+        return data
+
+    def listdir(self, path: str) -> list[str]:
+        try:
+            return sorted(os.listdir(path))
+        except OSError:
+            return []
+
+    def is_file(self, path: str) -> bool:
+        return os.path.isfile(path)
+
+    def is_dir(self, path: str) -> bool:
+        return os.path.isdir(path)

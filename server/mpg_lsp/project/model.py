@@ -1,0 +1,417 @@
+"""The prod view of a project: repos, Oban instances and Fly configs as a release sees them.
+
+``Project.view()`` merges ``config/config.exs`` with the files it imports for the prod
+environment, then ``config/runtime.exs``, per key like ``Config.config/3`` (later wins), and
+classifies every Ecto repo as pooled, direct or unknown. The result is cached on the
+generation of every input file, so a keystroke that does not change any fact reuses it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from mpg_lsp.project.elixir_config import Admits, Binding, ConfigCall, ElixirFacts, ImportConfig
+from mpg_lsp.project.fly_config import FlyFacts, read_fly
+from mpg_lsp.project.libs import LibFacts, read_lib
+from mpg_lsp.project.mix import MixDeps, MixLock, read_deps, read_lock
+from mpg_lsp.project.urls import classify_host, classify_url, is_mpg_evidence
+from mpg_lsp.project.values import Alias, EnvRead, KeywordList, Pair, Str, TupleV, Value, Var
+from mpg_lsp.project.workspace import Workspace
+from mpg_lsp.settings import Settings
+from mpg_lsp.syntax.document import Document
+
+log = logging.getLogger(__name__)
+
+POSTGRES_ADAPTERS = {"Ecto.Adapters.Postgres", "AshPostgres.Repo"}
+DEFAULT_POOLED_VAR = "DATABASE_URL"
+DEFAULT_DIRECT_VAR = "DIRECT_DATABASE_URL"
+_VAR_TOKEN = re.compile(r"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
+
+
+@dataclass(frozen=True)
+class Located:
+    """A config call together with the file it is in."""
+
+    path: str
+    call: ConfigCall
+
+
+@dataclass
+class MergedOptions:
+    """A key's options across every prod-view call: last pair wins, like Config does."""
+
+    calls: list[Located] = field(default_factory=list)
+    pairs: dict[str, tuple[str, Pair, KeywordList]] = field(default_factory=dict)
+    opaque: bool = False  # some contribution could not be read as a keyword list
+    texts: list[str] = field(default_factory=list)
+
+    def get(self, key: str) -> tuple[str, Pair, KeywordList] | None:
+        return self.pairs.get(key)
+
+    def value(self, key: str) -> Value | None:
+        found = self.pairs.get(key)
+        return found[1].value if found else None
+
+
+@dataclass
+class Repo:
+    name: str
+    options: MergedOptions
+    kind: str  # "pooled" | "direct" | "unknown"
+    url_var: str | None  # the env var its url reads, when it reads one
+    url_summary: str  # for hover: where the url comes from
+    literal_pooled: bool  # a literal pooler host: evidence on its own
+    postgres: bool
+    anchor: Located | None  # where a missing key is inserted
+    anchor_options: tuple[str, KeywordList] | None  # the keyword list to insert into
+
+
+@dataclass
+class Oban:
+    name: str
+    options: MergedOptions
+    anchor: Located | None
+    anchor_options: tuple[str, KeywordList] | None
+    repo: str | None
+    notifier: str  # module name; the default when absent
+    notifier_explicit: bool
+
+
+@dataclass
+class FlyConfig:
+    path: str
+    facts: FlyFacts
+
+
+@dataclass
+class ProdView:
+    root: str
+    settings: Settings
+    docs: dict[str, Document]
+    repos: dict[str, Repo]
+    obans: list[Oban]
+    fly: list[FlyConfig]
+    deps: MixDeps | None
+    deps_path: str
+    lock: MixLock | None
+    pubsub: str | None
+    evidence: bool
+    gate_open: bool
+    migration_repos: list[str]
+    direct_var: str  # the name to suggest for a direct URL (one the project already uses)
+    config_paths: list[str]
+    runtime_path: str
+
+    def direct_repo(self) -> Repo | None:
+        return next((r for r in self.repos.values() if r.kind == "direct" and r.postgres), None)
+
+    def has_dep(self, name: str) -> bool:
+        in_deps = self.deps is not None and name in self.deps.names
+        in_lock = self.lock is not None and name in self.lock.packages
+        return in_deps or in_lock
+
+
+class Project:
+    def __init__(self, ws: Workspace, root: str) -> None:
+        self.ws = ws
+        self.root = root
+        self._cache_key: object = None
+        self._view: ProdView | None = None
+
+    # -- files ----------------------------------------------------------------------------
+
+    def path(self, *parts: str) -> str:
+        return os.path.join(self.root, *parts)
+
+    def _config_files(self) -> list[tuple[str, ElixirFacts]]:
+        """config.exs with its prod imports spliced in place, then runtime.exs."""
+        out: list[tuple[str, ElixirFacts]] = []
+        seen: set[str] = set()
+
+        def visit(path: str, depth: int) -> None:
+            if path in seen or depth > 8:
+                return
+            doc = self.ws.get(path)
+            if doc is None:
+                return
+            seen.add(path)
+            facts = self.ws.elixir_facts(doc)
+            out.append((path, facts))
+            for fact in facts.facts():
+                if isinstance(fact, ImportConfig) and fact.admits is not Admits.NO:
+                    visit(os.path.normpath(os.path.join(os.path.dirname(path), fact.target)), depth + 1)
+
+        visit(self.path("config", "config.exs"), 0)
+        runtime = self.runtime_path()
+        doc = self.ws.get(runtime)
+        if doc is not None and runtime not in seen:
+            out.append((runtime, self.ws.elixir_facts(doc)))
+        return out
+
+    def runtime_path(self) -> str:
+        runtime = self.path("config", "runtime.exs")
+        releases = self.path("config", "releases.exs")
+        if self.ws.get(runtime) is None and self.ws.get(releases) is not None:
+            return releases
+        return runtime
+
+    def fly_paths(self) -> list[str]:
+        names = self.ws.listdir(self.root)
+        return [
+            self.path(n)
+            for n in names
+            if n == "fly.toml" or (n.startswith("fly.") and n.endswith(".toml"))
+        ]
+
+    def lib_paths(self) -> list[str]:
+        paths = self.ws.walk(self.path("lib"), ".ex")
+        apps = self.path("apps")
+        for app in self.ws.listdir(apps):
+            paths.extend(self.ws.walk(os.path.join(apps, app, "lib"), ".ex"))
+        return paths
+
+    def mix_paths(self) -> list[str]:
+        paths = [self.path("mix.exs")]
+        apps = self.path("apps")
+        paths.extend(os.path.join(apps, a, "mix.exs") for a in self.ws.listdir(apps))
+        return paths
+
+    # -- the view -------------------------------------------------------------------------
+
+    def view(self, settings: Settings) -> ProdView:
+        configs = self._config_files()
+        docs: dict[str, Document] = {}
+        key_parts: list[object] = [settings, self.ws.epoch]
+        for path, facts in configs:
+            key_parts.append((path, id(facts), facts.generation))
+        others = [*self.fly_paths(), *self.mix_paths(), self.path("mix.lock"), *self.lib_paths()]
+        for path in others:
+            doc = self.ws.get(path)
+            if doc is not None:
+                docs[path] = doc
+                key_parts.append((path, id(doc), doc.revision))
+        for path, _ in configs:
+            doc = self.ws.get(path)
+            if doc is not None:
+                docs[path] = doc
+        key = tuple(key_parts)
+        if self._view is not None and key == self._cache_key:
+            self._view.docs = docs
+            return self._view
+        self._view = _build(self, settings, configs, docs)
+        self._cache_key = key
+        return self._view
+
+
+def _resolve(value: Value, path: str, bindings: dict[str, list[Binding]], depth: int = 0) -> Value:
+    """Follow a variable to the value bound to it earlier in the same file."""
+    if isinstance(value, Var) and depth < 8:
+        candidates = [
+            b for b in bindings.get(path, []) if b.name == value.name and b.span.start < value.span.start
+        ]
+        if candidates:
+            return _resolve(candidates[-1].value, path, bindings, depth + 1)
+    return value
+
+
+def _module(value: Value | None) -> str | None:
+    if isinstance(value, Alias):
+        return value.name
+    if isinstance(value, TupleV) and value.items and isinstance(value.items[0], Alias):
+        return value.items[0].name
+    return None
+
+
+def _merge(calls: list[Located], bindings: dict[str, list[Binding]]) -> MergedOptions:
+    merged = MergedOptions(calls=calls)
+    for located in calls:
+        opts = _resolve(located.call.opts, located.path, bindings)
+        merged.texts.append(opts.text)
+        if not isinstance(opts, KeywordList):
+            merged.opaque = True
+            continue
+        for pair in opts.pairs:
+            merged.pairs[pair.key] = (located.path, pair, opts)
+    return merged
+
+
+def _anchor(
+    merged: MergedOptions, runtime: str, bindings: dict[str, list[Binding]]
+) -> tuple[Located | None, tuple[str, KeywordList] | None]:
+    """The call a missing key belongs in: runtime.exs first; the one with url:, else the last."""
+    readable = []
+    for located in merged.calls:
+        opts = _resolve(located.call.opts, located.path, bindings)
+        if isinstance(opts, KeywordList):
+            readable.append((located, opts))
+    if not readable:
+        return None, None
+    in_runtime = [r for r in readable if r[0].path == runtime] or readable
+    with_url = [r for r in in_runtime if r[1].get("url") is not None]
+    located, opts = (with_url or in_runtime)[-1]
+    return located, (located.path, opts)
+
+
+def _classify(
+    merged: MergedOptions, settings: Settings, bindings: dict[str, list[Binding]]
+) -> tuple[str, str | None, str, bool]:
+    found = merged.get("url")
+    if found is not None:
+        path, pair, _ = found
+        value = _resolve(pair.value, path, bindings)
+        if isinstance(value, EnvRead):
+            if settings.is_direct_var(value.var):
+                return "direct", value.var, f"reads {value.var}: direct, bypassing PgBouncer", False
+            return "pooled", value.var, f"reads {value.var}: pooled, through PgBouncer", False
+        if isinstance(value, Str) and value.value:
+            kind = classify_url(value.value)
+            return kind, None, f"a literal URL ({kind})", kind == "pooled"
+        return "unknown", None, "computed at run time; mpg-lsp cannot tell where it points", False
+    host = merged.value("hostname")
+    if isinstance(host, Str) and host.value:
+        port_value = merged.value("port")
+        port = getattr(port_value, "value", None) if port_value is not None else None
+        kind = classify_host(host.value, port if isinstance(port, int) else None)
+        return kind, None, f"hostname {host.value} ({kind})", kind == "pooled"
+    return "unknown", None, "no url in the prod config", False
+
+
+def _build(
+    project: Project,
+    settings: Settings,
+    configs: list[tuple[str, ElixirFacts]],
+    docs: dict[str, Document],
+) -> ProdView:
+    ws = project.ws
+    runtime = project.runtime_path()
+    calls: list[Located] = []
+    bindings: dict[str, list[Binding]] = {}
+    for path, facts in configs:
+        for fact in facts.facts():
+            if isinstance(fact, ConfigCall) and fact.admits is not Admits.NO:
+                calls.append(Located(path, fact))
+            elif isinstance(fact, Binding):
+                bindings.setdefault(path, []).append(fact)
+
+    by_key: dict[str, list[Located]] = {}
+    ecto_repos: list[str] = []
+    pubsub: str | None = None
+    for located in calls:
+        call = located.call
+        if call.key is None:
+            if isinstance(call.opts, KeywordList):
+                pair = call.opts.get("ecto_repos")
+                if pair is not None:
+                    items = getattr(pair.value, "items", ())
+                    ecto_repos.extend(i.name for i in items if isinstance(i, Alias))
+            continue
+        by_key.setdefault(call.key, []).append(located)
+        if call.key.endswith("Endpoint") and isinstance(call.opts, KeywordList):
+            pair = call.opts.get("pubsub_server")
+            if pair is not None and isinstance(pair.value, Alias):
+                pubsub = pair.value.name
+
+    # lib/: repo adapters, application children
+    lib = LibFacts.empty()
+    for path in project.lib_paths():
+        doc = docs.get(path) or ws.get(path)
+        if doc is not None:
+            lib = lib.union(ws.derived(doc, "lib", read_lib))
+    pubsub = pubsub or lib.pubsub
+
+    deps_doc = docs.get(project.path("mix.exs"))
+    deps = ws.derived(deps_doc, "deps", read_deps) if deps_doc is not None else None
+    dep_names = set(deps.names) if deps is not None else set()
+    for path in project.mix_paths()[1:]:
+        doc = docs.get(path)
+        if doc is not None:
+            dep_names |= ws.derived(doc, "deps", read_deps).names
+    lock_doc = docs.get(project.path("mix.lock"))
+    lock = ws.derived(lock_doc, "lock", read_lock) if lock_doc is not None else None
+    postgrex = "postgrex" in dep_names or (lock is not None and "postgrex" in lock.packages)
+
+    obans: list[Oban] = []
+    oban_repo_names: list[str] = []
+    for key, located in by_key.items():
+        if key != "Oban":
+            continue
+        merged = _merge(located, bindings)
+        anchor, anchor_options = _anchor(merged, runtime, bindings)
+        repo = _module(merged.value("repo"))
+        if repo:
+            oban_repo_names.append(repo)
+        notifier = _module(merged.value("notifier"))
+        engine = _module(merged.value("engine")) or "Oban.Engines.Basic"
+        default = "Oban.Notifiers.PG" if engine.endswith(("Lite", "Dolphin")) else "Oban.Notifiers.Postgres"
+        obans.append(
+            Oban(key, merged, anchor, anchor_options, repo, notifier or default, notifier is not None)
+        )
+
+    candidates = list(dict.fromkeys([*ecto_repos, *oban_repo_names]))
+    for key in by_key:
+        last = key.rsplit(".", 1)[-1]
+        if not key.startswith(":") and (last.endswith("Repo") or ".Repo." in f"{key}."):
+            if key not in candidates:
+                candidates.append(key)
+    repos: dict[str, Repo] = {}
+    for name in candidates:
+        located = by_key.get(name, [])
+        merged = _merge(located, bindings)
+        kind, url_var, summary, literal = _classify(merged, settings, bindings)
+        adapter = _module(merged.value("adapter")) or lib.adapters.get(name)
+        postgres = adapter in POSTGRES_ADAPTERS if adapter else postgrex
+        anchor, anchor_options = _anchor(merged, runtime, bindings)
+        repos[name] = Repo(name, merged, kind, url_var, summary, literal, postgres, anchor, anchor_options)
+
+    fly = []
+    for path in project.fly_paths():
+        doc = docs.get(path)
+        if doc is not None:
+            fly.append(FlyConfig(path, ws.derived(doc, "fly", read_fly)))
+
+    texts = [docs[p].text.decode("utf-8", "replace") for p, _ in configs if p in docs]
+    texts += [f.facts.text for f in fly]
+    direct_var = DEFAULT_DIRECT_VAR
+    evidence = any(r.literal_pooled for r in repos.values())
+    for text in texts:
+        if is_mpg_evidence(text):
+            evidence = True
+        for token in _VAR_TOKEN.findall(text):
+            if settings.is_direct_var(token):
+                evidence = True
+                direct_var = token
+                break
+
+    if settings.enabled is not None:
+        gate = settings.enabled
+    else:
+        has_pg_repo = any(r.postgres and r.options.calls for r in repos.values())
+        gate = evidence or (bool(fly) and has_pg_repo)
+
+    return ProdView(
+        root=project.root,
+        settings=settings,
+        docs=docs,
+        repos=repos,
+        obans=obans,
+        fly=fly,
+        deps=deps,
+        deps_path=project.path("mix.exs"),
+        lock=lock,
+        pubsub=pubsub,
+        evidence=evidence,
+        gate_open=gate,
+        migration_repos=ecto_repos,
+        direct_var=direct_var,
+        config_paths=[p for p, _ in configs],
+        runtime_path=runtime,
+    )
+
+
+def iter_pairs(value: Value) -> Iterator[Pair]:
+    if isinstance(value, KeywordList):
+        yield from value.pairs

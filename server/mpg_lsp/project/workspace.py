@@ -1,0 +1,125 @@
+"""Documents by path: editor buffers in front of the disk, with facts cached per revision."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import TypeVar
+
+from mpg_lsp.project.elixir_config import ElixirFacts
+from mpg_lsp.project.filesystem import FileSystem
+from mpg_lsp.syntax.document import Document
+from mpg_lsp.syntax.languages import lang_for_path
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+MAX_LIB_FILES = 3000
+
+
+def find_root(path: str, fs: FileSystem) -> str | None:
+    """The project a file belongs to: the nearest folder with mix.exs (an umbrella's root
+    for files under ``apps/<name>/``)."""
+    folder = path if fs.is_dir(path) else os.path.dirname(path)
+    while True:
+        if fs.is_file(os.path.join(folder, "mix.exs")):
+            parent = os.path.dirname(folder)
+            if os.path.basename(parent) == "apps":
+                umbrella = os.path.dirname(parent)
+                if fs.is_file(os.path.join(umbrella, "mix.exs")):
+                    return umbrella
+            return folder
+        up = os.path.dirname(folder)
+        if up == folder:
+            return None
+        folder = up
+
+
+class Workspace:
+    def __init__(self, fs: FileSystem) -> None:
+        self.fs = fs
+        self.open_docs: dict[str, Document] = {}
+        self._disk: dict[str, Document | None] = {}
+        self._listings: dict[str, list[str]] = {}
+        self._elixir_facts: dict[str, tuple[Document, ElixirFacts]] = {}
+        self._derived: dict[tuple[str, str], tuple[Document, int, object]] = {}
+        self.epoch = 0  # bumped whenever the set of files on disk may have changed
+
+    # -- documents --------------------------------------------------------------------
+
+    def open(self, path: str, text: bytes, version: int | None) -> Document | None:
+        lang = lang_for_path(path)
+        if lang is None:
+            return None
+        doc = Document(path, lang, text, version)
+        self.open_docs[path] = doc
+        return doc
+
+    def close(self, path: str) -> None:
+        self.open_docs.pop(path, None)
+        self._disk.pop(path, None)
+
+    def get(self, path: str) -> Document | None:
+        doc = self.open_docs.get(path)
+        if doc is not None:
+            return doc
+        if path in self._disk:
+            return self._disk[path]
+        lang = lang_for_path(path)
+        data = self.fs.read(path) if lang is not None else None
+        doc = Document(path, lang, data) if (lang is not None and data is not None) else None
+        self._disk[path] = doc
+        return doc
+
+    def invalidate(self, path: str | None = None) -> None:
+        """A file changed on disk (or anything did, when ``path`` is None)."""
+        if path is None:
+            self._disk.clear()
+        else:
+            self._disk.pop(path, None)
+        self._listings.clear()
+        self.epoch += 1
+
+    def listdir(self, folder: str) -> list[str]:
+        names = self._listings.get(folder)
+        if names is None:
+            names = self._listings[folder] = self.fs.listdir(folder)
+        return names
+
+    def walk(self, folder: str, suffix: str) -> list[str]:
+        """Files under ``folder`` ending with ``suffix`` (no symlinked folders, bounded)."""
+        found: list[str] = []
+        stack = [folder]
+        seen = 0
+        while stack and seen < MAX_LIB_FILES:
+            current = stack.pop()
+            for name in self.listdir(current):
+                seen += 1
+                full = os.path.join(current, name)
+                if name.endswith(suffix):
+                    found.append(full)
+                elif "." not in name and self.fs.is_dir(full) and not os.path.islink(full):
+                    stack.append(full)
+        return sorted(found)
+
+    # -- facts ----------------------------------------------------------------------------
+
+    def elixir_facts(self, doc: Document) -> ElixirFacts:
+        entry = self._elixir_facts.get(doc.path)
+        if entry is None or entry[0] is not doc:
+            entry = (doc, ElixirFacts())
+            self._elixir_facts[doc.path] = entry
+        entry[1].refresh(doc)
+        return entry[1]
+
+    def derived(self, doc: Document, kind: str, compute: Callable[[Document], T]) -> T:
+        """``compute(doc)``, cached until the document changes."""
+        key = (doc.path, kind)
+        cached = self._derived.get(key)
+        if cached is not None and cached[0] is doc and cached[1] == doc.revision:
+            return cached[2]  # type: ignore[return-value]
+        value = compute(doc)
+        self._derived[key] = (doc, doc.revision, value)
+        return value

@@ -1,0 +1,36 @@
+"""The rule catalog. ``run`` applies every enabled rule to a project's prod view."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from mpg_lsp.project.model import ProdView
+from mpg_lsp.rules import fly, oban, repo  # noqa: F401  (registers the rules)
+from mpg_lsp.rules.base import REGISTRY, Edit, Finding, Fix, Rule
+
+log = logging.getLogger(__name__)
+
+__all__ = ["REGISTRY", "Edit", "Finding", "Fix", "Rule", "run"]
+
+
+def run(view: ProdView) -> list[Finding]:
+    """Every finding of the project, sorted by file and position. Never raises."""
+    if not view.gate_open:
+        return []
+    settings = view.settings
+    findings: list[Finding] = []
+    for code, rule in REGISTRY.items():
+        if not settings.rule_enabled(code):
+            continue
+        if rule.transaction_only and settings.pool_mode == "session":
+            continue
+        try:
+            found = list(rule.check(view))
+        except Exception:  # a rule bug must not take the editor down with it
+            log.exception("rule %s failed on %s", code, view.root)
+            continue
+        override = settings.severity.get(code)
+        findings.extend(replace(f, severity=override) if override else f for f in found)
+    findings.sort(key=lambda f: (f.path, f.start, f.code))
+    return findings

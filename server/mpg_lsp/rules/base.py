@@ -1,0 +1,86 @@
+"""Findings, fixes and the rule registry: data, shared by the server, the CLI and the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from importlib import resources
+
+from mpg_lsp.project.model import ProdView
+
+DOCS_URL = "https://github.com/mpg-lsp/mpg-lsp/blob/main/server/mpg_lsp/docs/rules/{code}.md"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``path``'s bytes ``[start, end)`` with ``text``."""
+
+    path: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    title: str
+    edits: tuple[Edit, ...]
+    preferred: bool = False
+    safe: bool = True  # `mpg-lsp fix` applies only safe, preferred fixes without --unsafe
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    path: str
+    start: int
+    end: int
+    message: str
+    severity: str  # error | warning | information | hint
+    fixes: tuple[Fix, ...] = ()
+    tags: tuple[str, ...] = ()  # "deprecated", "unnecessary"
+
+
+Check = Callable[[ProdView], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str
+    summary: str
+    check: Check = field(repr=False)
+    transaction_only: bool = False  # off when the pool mode is "session"
+    fixable: bool = True
+
+    @property
+    def url(self) -> str:
+        return DOCS_URL.format(code=self.code)
+
+    def docs(self) -> str:
+        try:
+            return (resources.files("mpg_lsp") / "docs" / "rules" / f"{self.code}.md").read_text(
+                encoding="utf-8"
+            )
+        except OSError:
+            return f"# {self.code} {self.name}\n\n{self.summary}\n"
+
+
+REGISTRY: dict[str, Rule] = {}
+
+
+def rule(
+    code: str,
+    name: str,
+    severity: str,
+    summary: str,
+    *,
+    transaction_only: bool = False,
+    fixable: bool = True,
+) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        REGISTRY[code] = Rule(code, name, severity, summary, check, transaction_only, fixable)
+        return check
+
+    return register

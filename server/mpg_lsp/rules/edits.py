@@ -1,0 +1,121 @@
+"""Fix edits that respect the layout of what they touch.
+
+A new keyword pair or list item goes where the user would have typed it: on its own line at
+the same indentation when the list has one item per line (keeping or not keeping a trailing
+comma, as the list does), or after ``, `` when the list is on one line. New lines use the
+document's own line ending, so a CRLF file stays CRLF.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mpg_lsp.rules.base import Edit
+from mpg_lsp.syntax.document import Document
+
+_SPACE = re.compile(rb"[ \t]*")
+
+
+def _line_rest(doc: Document, pos: int) -> tuple[int, bytes]:
+    """End of pos's line (before the break) and the bytes from pos to it."""
+    line = doc.lines.line_of(pos)
+    _, end = doc.lines.line_bounds(line, doc.text)
+    return end, doc.text[pos:end]
+
+
+def _indent_before(doc: Document, pos: int) -> str | None:
+    """The whitespace before ``pos`` on its line, or None when code precedes it."""
+    line = doc.lines.line_of(pos)
+    start = doc.lines.starts[line]
+    prefix = doc.text[start:pos]
+    if prefix.strip(b" \t"):
+        return None
+    return prefix.decode("utf-8", "replace")
+
+
+def append_item(
+    doc: Document, items: list[tuple[int, int]], new: str, open_end: int | None = None
+) -> tuple[Edit, ...]:
+    """Add ``new`` after the last of ``items`` (byte ranges), in the list's layout.
+
+    ``open_end`` is where an empty list's inside starts (just after ``[``), used when
+    ``items`` is empty.
+    """
+    path = doc.path
+    if not items:
+        if open_end is None:
+            return ()
+        return (Edit(path, open_end, open_end, new),)
+    last_start, last_end = items[-1]
+    eol = doc.line_ending().decode()
+    indent = _indent_before(doc, last_start)
+    one_per_line = indent is not None and (
+        len(items) == 1 or doc.lines.line_of(items[0][0]) != doc.lines.line_of(last_start)
+    )
+    after = _SPACE.match(doc.text, last_end)
+    comma = after.end() if after and doc.text[after.end() : after.end() + 1] == b"," else None
+    if not one_per_line:
+        if comma is not None:
+            return (Edit(path, comma + 1, comma + 1, f" {new},"),)
+        return (Edit(path, last_end, last_end, f", {new}"),)
+    assert indent is not None
+    line_end, rest = _line_rest(doc, (comma + 1) if comma is not None else last_end)
+    rest_is_trivia = not rest.strip() or rest.lstrip().startswith(b"#")
+    if comma is not None:
+        at = line_end if rest_is_trivia else comma + 1
+        return (Edit(path, at, at, f"{eol}{indent}{new},"),)
+    if rest_is_trivia and rest.strip():
+        # a comment follows the last item: the comma goes before it, the item after it
+        return (
+            Edit(path, last_end, last_end, ","),
+            Edit(path, line_end, line_end, f"{eol}{indent}{new}"),
+        )
+    return (Edit(path, last_end, last_end, f",{eol}{indent}{new}"),)
+
+
+def remove_item(doc: Document, items: list[tuple[int, int]], index: int) -> Edit:
+    """Remove one element of a list with its separator, leaving a valid list."""
+    path = doc.path
+    start, end = items[index]
+    after = _SPACE.match(doc.text, end)
+    has_comma = after is not None and doc.text[after.end() : after.end() + 1] == b","
+    own_line = _indent_before(doc, start) is not None
+    if has_comma:
+        comma_end = after.end() + 1 if after is not None else end
+        line_end, rest = _line_rest(doc, comma_end)
+        if own_line and (not rest.strip()):
+            line = doc.lines.line_of(start)
+            next_line = doc.lines.line_of(line_end) + 1
+            stop = doc.lines.starts[next_line] if next_line < len(doc.lines) else len(doc.text)
+            return Edit(path, doc.lines.starts[line], stop, "")
+        nxt = _SPACE.match(doc.text, comma_end)
+        return Edit(path, start, nxt.end() if nxt else comma_end, "")
+    if index > 0:
+        return Edit(path, items[index - 1][1], end, "")
+    if own_line:
+        line = doc.lines.line_of(start)
+        line_end, rest = _line_rest(doc, end)
+        if not rest.strip():
+            next_line = line + 1
+            stop = doc.lines.starts[next_line] if next_line < len(doc.lines) else len(doc.text)
+            return Edit(path, doc.lines.starts[line], stop, "")
+    return Edit(path, start, end, "")
+
+
+def toml_string(value: str, prefer: str = '"') -> str:
+    """A TOML string literal for ``value``, in the preferred quote style when it can be."""
+    if prefer == "'" and "'" not in value and "\n" not in value and "\r" not in value:
+        return f"'{value}'"
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    return f'"{escaped}"'
+
+
+def shell_quote(text: str) -> str:
+    """Single-quote for a POSIX shell (`'` becomes `'\\''`)."""
+    return "'" + text.replace("'", "'\\''") + "'"

@@ -1,0 +1,1 @@
+"""Tree-sitter syntax layer: languages, queries, and the incremental Document."""

@@ -1,0 +1,156 @@
+"""One incremental document: UTF-8 bytes, an LSP line index and a tree-sitter tree.
+
+Every content change is applied to the bytes, the line index and the tree (``tree.edit``),
+and the tree is reparsed against the edited old tree, so a keystroke costs in proportion to
+the edit rather than the file. Positions are converted here, in one place, between byte
+offsets and LSP positions in the negotiated encoding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from tree_sitter import Point, Range, Tree
+
+from mpg_lsp.syntax.languages import Lang, parser
+from mpg_lsp.syntax.lines import LineIndex
+
+Encoding = Literal["utf-8", "utf-16", "utf-32"]
+
+
+@dataclass(frozen=True)
+class ByteEdit:
+    """``old[start:old_end]`` was replaced; the new bytes end at ``new_end``."""
+
+    start: int
+    old_end: int
+    new_end: int
+
+
+def _ts_point(text: bytes, offset: int) -> Point:
+    # tree-sitter counts rows on "\n" only, whatever LSP thinks of "\r".
+    row = text.count(b"\n", 0, offset)
+    col = offset - (text.rfind(b"\n", 0, offset) + 1)
+    return Point(row, col)
+
+
+def _units(chunk: bytes, encoding: Encoding) -> int:
+    if encoding == "utf-8" or chunk.isascii():
+        return len(chunk)
+    decoded = chunk.decode("utf-8", errors="replace")
+    if encoding == "utf-32":
+        return len(decoded)
+    return len(decoded) + sum(1 for ch in decoded if ord(ch) > 0xFFFF)
+
+
+class Document:
+    """The text of one file as mpg-lsp sees it, kept in step with the editor."""
+
+    def __init__(self, path: str, lang: Lang, text: bytes, version: int | None = None) -> None:
+        self.path = path
+        self.lang = lang
+        self.version = version
+        self.text = text
+        self.lines = LineIndex(text)
+        self._parser = parser(lang)
+        self.tree: Tree = self._parser.parse(text)
+        # Edits since the last time a consumer took them (the fact extractors do).
+        self.pending: list[ByteEdit] = []
+        self.changed_ranges: list[Range] = []
+        self.reset = True
+        self.revision = 0  # bumped on every change, for caches keyed on this document
+
+    # -- editing -------------------------------------------------------------------------
+
+    def replace_all(self, text: bytes, version: int | None = None) -> None:
+        self.text = text
+        self.lines = LineIndex(text)
+        self.tree = self._parser.parse(text)
+        self.version = version
+        self.pending.clear()
+        self.changed_ranges = []
+        self.reset = True
+        self.revision += 1
+
+    def edit(self, start: int, old_end: int, new_bytes: bytes) -> ByteEdit:
+        """Replace ``text[start:old_end]``; the tree is edited but not yet reparsed."""
+        old = self.text
+        start = max(0, min(start, len(old)))
+        old_end = max(start, min(old_end, len(old)))
+        new_end = start + len(new_bytes)
+        start_point = _ts_point(old, start)
+        old_end_point = _ts_point(old, old_end)
+        self.text = new = old[:start] + new_bytes + old[old_end:]
+        self.lines.update(new, start, old_end, new_end)
+        self.tree.edit(
+            start_byte=start,
+            old_end_byte=old_end,
+            new_end_byte=new_end,
+            start_point=start_point,
+            old_end_point=old_end_point,
+            new_end_point=_ts_point(new, new_end),
+        )
+        change = ByteEdit(start, old_end, new_end)
+        self.pending.append(change)
+        self.revision += 1
+        return change
+
+    def reparse(self) -> None:
+        old_tree = self.tree
+        self.tree = self._parser.parse(self.text, old_tree)
+        self.changed_ranges = list(old_tree.changed_ranges(self.tree))
+
+    def take_edits(self) -> tuple[bool, list[ByteEdit], list[Range]]:
+        """What changed since the last call: (whole document replaced, edits, changed ranges)."""
+        result = (self.reset, self.pending, self.changed_ranges)
+        self.pending, self.changed_ranges, self.reset = [], [], False
+        return result
+
+    # -- positions -------------------------------------------------------------------------
+
+    def offset_at(self, line: int, character: int, encoding: Encoding = "utf-16") -> int:
+        """Byte offset of an LSP position; out-of-range positions clamp to the document."""
+        if line < 0:
+            return 0
+        if line >= len(self.lines):
+            return len(self.text)
+        start, end = self.lines.line_bounds(line, self.text)
+        if character <= 0:
+            return start
+        chunk = self.text[start:end]
+        if encoding == "utf-8":
+            offset = min(character, len(chunk))
+            # Never land inside a multi-byte character.
+            while 0 < offset < len(chunk) and (chunk[offset] & 0xC0) == 0x80:
+                offset -= 1
+            return start + offset
+        if chunk.isascii():
+            return start + min(character, len(chunk))
+        units = 0
+        pos = 0
+        for ch in chunk.decode("utf-8", errors="replace"):
+            width = 2 if encoding == "utf-16" and ord(ch) > 0xFFFF else 1
+            if units + width > character:
+                break
+            units += width
+            pos += len(ch.encode("utf-8")) if ch != "\ufffd" else 1
+        return start + min(pos, len(chunk))
+
+    def position_at(self, offset: int, encoding: Encoding = "utf-16") -> tuple[int, int]:
+        offset = max(0, min(offset, len(self.text)))
+        line = self.lines.line_of(offset)
+        start, end = self.lines.line_bounds(line, self.text)
+        return line, _units(self.text[start : min(offset, end)], encoding)
+
+    def line_text(self, line: int) -> bytes:
+        start, end = self.lines.line_bounds(line, self.text)
+        return self.text[start:end]
+
+    def line_ending(self) -> bytes:
+        """The document's own line break, used for every line a fix adds."""
+        first = self.text.find(b"\n")
+        cr = self.text.find(b"\r")
+        if cr != -1 and (first == -1 or cr < first):
+            return b"\r\n" if self.text[cr + 1 : cr + 2] == b"\n" else b"\r"
+        return b"\n"

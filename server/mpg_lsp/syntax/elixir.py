@@ -1,0 +1,121 @@
+"""What tree-sitter-elixir's nodes mean to mpg-lsp: kind names and small accessors.
+
+Every kind named here is also named in ``grammars/elixir/nodes.scm``; compiling that query
+(``check_grammar``) proves the installed grammar still has them.
+"""
+
+from __future__ import annotations
+
+from tree_sitter import Node
+
+from mpg_lsp.syntax.languages import Lang
+from mpg_lsp.syntax.queries import query
+
+SOURCE = "source"
+CALL = "call"
+DOT = "dot"
+ARGUMENTS = "arguments"
+DO_BLOCK = "do_block"
+ELSE_BLOCK = "else_block"
+STAB_CLAUSE = "stab_clause"
+BINARY = "binary_operator"
+UNARY = "unary_operator"
+KEYWORDS = "keywords"
+PAIR = "pair"
+KEYWORD = "keyword"
+QUOTED_KEYWORD = "quoted_keyword"
+LIST = "list"
+TUPLE = "tuple"
+MAP = "map"
+ATOM = "atom"
+QUOTED_ATOM = "quoted_atom"
+ALIAS = "alias"
+IDENTIFIER = "identifier"
+STRING = "string"
+QUOTED_CONTENT = "quoted_content"
+INTERPOLATION = "interpolation"
+SIGIL = "sigil"
+INTEGER = "integer"
+BOOLEAN = "boolean"
+NIL = "nil"
+COMMENT = "comment"
+BLOCK = "block"
+BODY = "body"
+
+
+def check_grammar() -> None:
+    query(Lang.ELIXIR, "nodes")
+
+
+def text(node: Node) -> str:
+    raw = node.text
+    return raw.decode("utf-8", errors="replace") if raw is not None else ""
+
+
+def keyword_name(key: Node) -> str:
+    """``url: `` -> ``url``; ``"quoted key": `` -> ``quoted key``."""
+    if key.type == KEYWORD:
+        return text(key).rstrip().rstrip(":")
+    content = next((c for c in key.named_children if c.type == QUOTED_CONTENT), None)
+    return text(content) if content is not None else ""
+
+
+def call_name(call: Node) -> str:
+    """``config`` for ``config ...``, ``System.get_env`` for a remote call, ``f.`` for ``f.(x)``."""
+    target = call.child_by_field_name("target")
+    if target is None:
+        return ""
+    if target.type == IDENTIFIER:
+        return text(target)
+    if target.type == DOT:
+        left = target.child_by_field_name("left")
+        right = target.child_by_field_name("right")
+        if right is None:
+            return (text(left) if left is not None else "") + "."
+        return f"{text(left) if left is not None else ''}.{text(right)}"
+    return text(target)
+
+
+def arguments(call: Node) -> list[Node]:
+    args = next((c for c in call.children if c.type == ARGUMENTS), None)
+    return [c for c in args.named_children if c.type != COMMENT] if args is not None else []
+
+
+def do_block(call: Node) -> Node | None:
+    return next((c for c in call.children if c.type == DO_BLOCK), None)
+
+
+def block_body(block: Node) -> list[Node]:
+    """Statements of a do/else block (comments and clause arrows excluded)."""
+    return [c for c in block.named_children if c.type not in (COMMENT, ELSE_BLOCK)]
+
+
+def else_block(call: Node) -> Node | None:
+    block = do_block(call)
+    if block is None:
+        return None
+    return next((c for c in block.children if c.type == ELSE_BLOCK), None)
+
+
+def atom_name(node: Node) -> str | None:
+    if node.type == ATOM:
+        return text(node)[1:]
+    if node.type == QUOTED_ATOM:
+        content = next((c for c in node.named_children if c.type == QUOTED_CONTENT), None)
+        return text(content) if content is not None else None
+    return None
+
+
+def string_value(node: Node) -> str | None:
+    """The literal content of a string without interpolation, else None."""
+    if node.type != STRING:
+        return None
+    parts: list[str] = []
+    for child in node.named_children:
+        if child.type == QUOTED_CONTENT:
+            parts.append(text(child))
+        elif child.type == INTERPOLATION:
+            return None
+        else:  # escape sequences: keep them verbatim, good enough for names and URLs
+            parts.append(text(child))
+    return "".join(parts)

@@ -1,0 +1,273 @@
+// Drives code-server (VS Code in a browser) with Debian's Chromium, as a user would:
+// open files, read the Problems panel, apply a quick fix, hover, run commands.
+//
+// Usage: node e2e.mjs <scenario>, where scenario is "server" (the extension finds mpg-lsp)
+// or "missing" (it cannot, then mpgLsp.python points it at the server).
+// Env: CS_URL, WORKSPACE (the copied sample project), OUT_DIR (screenshots), SETTINGS_FILE,
+//      MPG_LSP_PYTHON (for "missing"), CHROMIUM (default /usr/bin/chromium).
+// Prints one "PASS <check>" or "FAIL <check>: <why>" line per check; exits 1 if any failed.
+
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium } from "playwright-core";
+
+const scenario = process.argv[2];
+const env = (name, fallback) => {
+  const value = process.env[name] ?? fallback;
+  if (value === undefined) throw new Error(`missing environment variable ${name}`);
+  return value;
+};
+const CS_URL = env("CS_URL");
+const WORKSPACE = env("WORKSPACE");
+const OUT_DIR = env("OUT_DIR");
+const CHROMIUM = env("CHROMIUM", "/usr/bin/chromium");
+const SETTINGS_FILE = env("SETTINGS_FILE");
+
+// How long one check may wait for the editor; the server's first start (Python imports) is the slow part.
+const STEP_MS = 45_000;
+
+mkdirSync(OUT_DIR, { recursive: true });
+const results = [];
+let page;
+let shotNumber = 0;
+
+async function check(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    results.push(true);
+    console.log(`PASS ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (error) {
+    results.push(false);
+    console.log(`FAIL ${name}: ${String(error?.message ?? error).split("\n")[0]}`);
+    await screenshot(`FAILED-${name}`);
+  }
+}
+
+async function screenshot(label) {
+  shotNumber += 1;
+  const file = join(OUT_DIR, `${scenario}-${String(shotNumber).padStart(2, "0")}-${label.replace(/[^a-z0-9]+/gi, "-")}.png`);
+  await page.screenshot({ path: file }).catch(() => undefined);
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function waitFor(what, predicate, timeout = STEP_MS) {
+  const deadline = Date.now() + timeout;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await predicate();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(250);
+  }
+  throw new Error(`timed out after ${timeout / 1000} s waiting for ${what}`);
+}
+
+// ---- workbench helpers -------------------------------------------------------------
+
+/** Runs a command from the command palette by its title, as a user types it. */
+async function runCommand(title) {
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: STEP_MS });
+  await input.fill(`>${title}`);
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
+  await row.waitFor({ state: "visible", timeout: STEP_MS });
+  await page.keyboard.press("Enter");
+  await input.waitFor({ state: "hidden", timeout: STEP_MS }).catch(() => undefined);
+}
+
+/** Opens a workspace file with Quick Open (Ctrl+P) and waits for its editor tab. */
+async function openFile(relativePath) {
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+P");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: STEP_MS });
+  await input.fill(relativePath);
+  const name = relativePath.split("/").pop();
+  await page
+    .locator(".quick-input-list .monaco-list-row", { hasText: name })
+    .first()
+    .waitFor({ state: "visible", timeout: STEP_MS });
+  await page.keyboard.press("Enter");
+  await page.locator(".tab.active", { hasText: name }).waitFor({ state: "visible", timeout: STEP_MS });
+  await page.locator(".monaco-editor .view-lines").first().waitFor({ state: "visible", timeout: STEP_MS });
+}
+
+/** Moves the cursor with "Go to Line/Column" (Ctrl+G); line and column are 1-based. */
+async function goTo(line, column) {
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+G");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: STEP_MS });
+  await input.fill(`${line}:${column}`);
+  await page.keyboard.press("Enter");
+  await input.waitFor({ state: "hidden", timeout: STEP_MS }).catch(() => undefined);
+}
+
+async function showProblems() {
+  const panel = page.locator(".markers-panel");
+  if (!(await panel.isVisible().catch(() => false))) {
+    await page.keyboard.press("Control+Shift+M");
+  }
+  await panel.waitFor({ state: "visible", timeout: STEP_MS });
+}
+
+/** The text of the first Problems row that mentions `code`, once it appears. */
+async function problemRow(code) {
+  await showProblems();
+  const row = page.locator(".markers-panel .monaco-list-row", { hasText: code }).first();
+  await row.waitFor({ state: "visible", timeout: STEP_MS });
+  return (await row.innerText()).replace(/\s+/g, " ").trim();
+}
+
+async function notificationText(containing) {
+  const toast = page.locator(".notification-toast", { hasText: containing }).first();
+  await toast.waitFor({ state: "visible", timeout: STEP_MS });
+  return (await toast.innerText()).replace(/\s+/g, " ").trim();
+}
+
+function lineOf(text, needle) {
+  const lines = text.split("\n");
+  const index = lines.findIndex((line) => line.includes(needle));
+  if (index < 0) throw new Error(`"${needle}" is not in the sample file`);
+  return { line: index + 1, column: lines[index].indexOf(needle) + 1 };
+}
+
+// ---- scenarios ---------------------------------------------------------------------
+
+async function serverScenario() {
+  const runtimePath = join(WORKSPACE, "config/runtime.exs");
+  const original = readFileSync(runtimePath, "utf8");
+  const repo = lineOf(original, "config :storefront, Storefront.Repo");
+  const repoAlias = { line: repo.line, column: repo.column + "config :storefront, ".length };
+  const poolSize = lineOf(original, "pool_size:");
+
+  await check("runtime.exs shows MPG101 in the Problems panel", async () => {
+    await openFile("config/runtime.exs");
+    await screenshot("runtime-exs-open");
+    const text = await problemRow("MPG101");
+    if (!text.includes("prepare: :unnamed")) throw new Error(`row does not mention prepare: :unnamed: ${text}`);
+    if (!text.includes("mpg-lsp")) throw new Error(`row does not name the source mpg-lsp: ${text}`);
+    if (!text.includes(`Ln ${repo.line},`)) throw new Error(`expected Ln ${repo.line}: ${text}`);
+    await page.locator(".monaco-editor .squiggly-warning, .monaco-editor .squiggly-error, .monaco-editor .squiggly-info").first()
+      .waitFor({ state: "visible", timeout: STEP_MS });
+    await screenshot("problems-mpg101");
+  });
+
+  await check("the MPG101 quick fix from the editor writes prepare: :unnamed", async () => {
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await goTo(repoAlias.line, repoAlias.column + 2);
+    await page.keyboard.press("Control+.");
+    const action = page.locator(".action-widget .monaco-list-row", { hasText: "prepare: :unnamed" }).first();
+    await action.waitFor({ state: "visible", timeout: STEP_MS });
+    const title = (await action.innerText()).trim();
+    if (!title.startsWith("Add")) throw new Error(`unexpected quick fix title: ${title}`);
+    await screenshot("quick-fix-menu");
+    await action.click();
+    await page.keyboard.press("Control+S");
+    const expected = original.replace(
+      "    socket_options: maybe_ipv6\n",
+      "    socket_options: maybe_ipv6,\n    prepare: :unnamed\n",
+    );
+    if (expected === original) throw new Error("the sample no longer has the line the fix extends");
+    await waitFor("the fixed file on disk", () => readFileSync(runtimePath, "utf8") === expected, STEP_MS).catch(() => {
+      throw new Error(`file on disk differs from the expected fix:\n${readFileSync(runtimePath, "utf8")}`);
+    });
+    await waitFor("MPG101 to leave the Problems panel", async () =>
+      (await page.locator(".markers-panel .monaco-list-row", { hasText: "MPG101" }).count()) === 0);
+    await screenshot("after-quick-fix");
+  });
+
+  await check("hover on pool_size: shows its docs", async () => {
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await goTo(poolSize.line, poolSize.column + 2);
+    const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: "pool_size" }).first();
+    await waitFor("a hover that mentions pool_size", async () => {
+      await page.keyboard.press("Control+K");
+      await page.keyboard.press("Control+I");
+      return hover.isVisible({ timeout: 2000 }).catch(() => false);
+    });
+    await screenshot("hover-pool-size");
+    await page.keyboard.press("Escape");
+  });
+
+  await check("fly.toml shows MPG301", async () => {
+    await openFile("fly.toml");
+    await problemRow("MPG301");
+    await screenshot("fly-toml-mpg301");
+  });
+
+  await check("config/config.exs shows MPG201", async () => {
+    await openFile("config/config.exs");
+    await problemRow("MPG201");
+    await screenshot("config-exs-mpg201");
+  });
+
+  await check("Restart server brings the diagnostics back and the log shows it", async () => {
+    await runCommand("mpg-lsp: Restart server");
+    await runCommand("mpg-lsp: Show server log");
+    const output = page.locator(".output-view, .panel .monaco-editor").first();
+    await waitFor("the restart in the mpg-lsp log", async () => (await output.innerText()).includes("restarting the server"));
+    await problemRow("MPG301");
+    await screenshot("after-restart");
+  });
+}
+
+async function missingScenario() {
+  await check("without a server, a clear message says how to install it", async () => {
+    await openFile("config/runtime.exs");
+    const text = await notificationText("not installed");
+    for (const part of ["pipx install mpg-lsp", "How to install", "mpgLsp.path"]) {
+      if (!text.includes(part)) throw new Error(`message lacks "${part}": ${text}`);
+    }
+    if (/\bat .*\(.*:\d+:\d+\)/.test(text)) throw new Error(`message shows a stack trace: ${text}`);
+    await screenshot("server-not-found");
+  });
+
+  await check("setting mpgLsp.python starts the server as python -m mpg_lsp", async () => {
+    const settings = JSON.parse(readFileSync(SETTINGS_FILE, "utf8"));
+    settings["mpgLsp.python"] = env("MPG_LSP_PYTHON");
+    writeFileSync(SETTINGS_FILE, JSON.stringify(settings, null, 2));
+    await problemRow("MPG101");
+    await screenshot("python-setting-works");
+  });
+}
+
+// ---- main --------------------------------------------------------------------------
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+  ],
+});
+try {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  page = await context.newPage();
+  await check("the workbench loads with the sample project", async () => {
+    await page.goto(`${CS_URL}/?folder=${encodeURIComponent(WORKSPACE)}`);
+    await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: 60_000 });
+    await page.locator(".explorer-folders-view .monaco-list-row").first().waitFor({ state: "visible", timeout: 60_000 });
+    await screenshot("workbench");
+  });
+  if (scenario === "server") await serverScenario();
+  else if (scenario === "missing") await missingScenario();
+  else throw new Error(`unknown scenario ${scenario}`);
+} finally {
+  await browser.close();
+}
+process.exit(results.every(Boolean) ? 0 : 1);
