@@ -872,6 +872,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
+    rep.machine.append(("load avg at end", " ".join(f"{x:.2f}" for x in os.getloadavg())))
+    print(f"\nload avg at end: {rep.machine[-1][1]}")
     rows = [[t.name, t.measured, t.limit, t.ratio, "n/a" if t.ok is None else ("PASS" if t.ok else "FAIL")]
             for t in rep.targets]
     print_text_table("Targets", ["target", "measured", "limit", "ratio", "result"], rows, [])
