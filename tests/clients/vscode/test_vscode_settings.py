@@ -1,0 +1,145 @@
+"""The VS Code extension contributes exactly the settings the server understands.
+
+`mpg-lsp settings-schema` prints the server's settings model as JSON Schema; every key in it
+must appear in clients/vscode/package.json as `mpgLsp.<key>` with the same type, allowed values
+and default, and package.json must not offer server settings the server does not know.
+
+Runs under pytest, or on its own: `python tests/clients/vscode/test_vscode_settings.py`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+PACKAGE_JSON = Path(__file__).resolve().parents[3] / "clients" / "vscode" / "package.json"
+SECTION = "mpgLsp."
+# Settings that only steer the extension (how to start the server); the server never sees them.
+CLIENT_ONLY = {"path", "python", "trace.server"}
+
+
+def server_schema() -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "mpg_lsp", "settings-schema"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, f"`mpg-lsp settings-schema` failed: {done.stderr.strip()}"
+    schema: dict[str, Any] = json.loads(done.stdout)
+    return dict(schema["properties"])
+
+
+def contributed_settings() -> dict[str, Any]:
+    manifest = json.loads(PACKAGE_JSON.read_text(encoding="utf-8"))
+    properties = manifest["contributes"]["configuration"]["properties"]
+    return {name[len(SECTION):]: spec for name, spec in properties.items() if name.startswith(SECTION)}
+
+
+def value_types(schema: dict[str, Any]) -> set[str]:
+    """The JSON types a schema admits, whether written as `type`, `enum`/`const` or `anyOf`."""
+    found: set[str] = set()
+    declared = schema.get("type")
+    if isinstance(declared, str):
+        found.add(declared)
+    elif isinstance(declared, list):
+        found.update(declared)
+    for value in allowed_values(schema, own_only=True) or []:
+        found.add(json_type(value))
+    for member in schema.get("anyOf", []) + schema.get("oneOf", []):
+        found |= value_types(member)
+    return found
+
+
+def allowed_values(schema: dict[str, Any], own_only: bool = False) -> list[Any] | None:
+    """The closed set of values a schema allows, or None when it is open."""
+    if "enum" in schema:
+        return list(schema["enum"])
+    if "const" in schema:
+        return [schema["const"]]
+    members = schema.get("anyOf", []) + schema.get("oneOf", [])
+    if own_only or not members:
+        return None
+    values: list[Any] = []
+    for member in members:
+        member_values = allowed_values(member)
+        if member_values is None:
+            # A member like {"type": "boolean"} is as closed as an enum of true and false.
+            if member.get("type") == "boolean":
+                member_values = [True, False]
+            else:
+                return None
+        values.extend(member_values)
+    return values
+
+
+def json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if value is None:
+        return "null"
+    return "array" if isinstance(value, list) else "object"
+
+
+def canonical(values: list[Any] | None) -> list[str] | None:
+    return None if values is None else sorted(json.dumps(value) for value in values)
+
+
+def differences(key: str, server: dict[str, Any], client: dict[str, Any]) -> list[str]:
+    problems: list[str] = []
+    if value_types(server) != value_types(client):
+        problems.append(f"{key}: type {sorted(value_types(client))} != server {sorted(value_types(server))}")
+    if canonical(allowed_values(server)) != canonical(allowed_values(client)):
+        problems.append(f"{key}: allowed values {allowed_values(client)} != server {allowed_values(server)}")
+    if "default" in server and server["default"] != client.get("default"):
+        problems.append(f"{key}: default {client.get('default')!r} != server {server['default']!r}")
+    for bound in ("minimum", "maximum"):
+        if bound in server and server[bound] != client.get(bound):
+            problems.append(f"{key}: {bound} {client.get(bound)!r} != server {server[bound]!r}")
+    for nested in ("items", "additionalProperties"):
+        inner = server.get(nested)
+        if isinstance(inner, dict):
+            client_inner = client.get(nested)
+            if not isinstance(client_inner, dict):
+                problems.append(f"{key}: has no {nested} schema; the server has {inner}")
+            else:
+                problems.extend(differences(f"{key}.{nested}", inner, client_inner))
+    return problems
+
+
+def test_contributed_settings_match_the_server_schema() -> None:
+    server = server_schema()
+    client = contributed_settings()
+    client_server_keys = set(client) - CLIENT_ONLY
+    problems = [f"missing from package.json: mpgLsp.{key}" for key in sorted(set(server) - client_server_keys)]
+    problems += [f"not a server setting: mpgLsp.{key}" for key in sorted(client_server_keys - set(server))]
+    for key in sorted(set(server) & client_server_keys):
+        problems += differences(key, server[key], client[key])
+    assert not problems, "\n".join(problems)
+
+
+def test_client_only_settings_are_contributed() -> None:
+    client = contributed_settings()
+    assert CLIENT_ONLY <= set(client), f"missing: {sorted(CLIENT_ONLY - set(client))}"
+
+
+if __name__ == "__main__":
+    failures = 0
+    for test in (test_contributed_settings_match_the_server_schema, test_client_only_settings_are_contributed):
+        try:
+            test()
+            print(f"ok   {test.__name__}")
+        except AssertionError as error:
+            failures += 1
+            print(f"FAIL {test.__name__}\n{error}")
+    sys.exit(1 if failures else 0)
