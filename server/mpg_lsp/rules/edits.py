@@ -102,6 +102,11 @@ def remove_item(doc: Document, items: list[tuple[int, int]], index: int) -> Edit
     return Edit(path, start, end, "")
 
 
+def conflicts(a: Edit, b: Edit) -> bool:
+    """Whether two edits touch or overlap, so applying both in one go is ambiguous."""
+    return a.path == b.path and a.start <= b.end and b.start <= a.end
+
+
 def toml_string(value: str, prefer: str = '"') -> str:
     """A TOML string literal for ``value``, in the preferred quote style when it can be."""
     if prefer == "'" and "'" not in value and "\n" not in value and "\r" not in value:

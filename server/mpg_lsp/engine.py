@@ -1,0 +1,111 @@
+"""The engine the server, the CLI and the tests share: a workspace of documents, the projects
+they belong to, each project's settings, and the findings of the rules."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+from mpg_lsp.project.filesystem import DiskFileSystem, FileSystem
+from mpg_lsp.project.model import ProdView, Project
+from mpg_lsp.project.workspace import Workspace, find_root
+from mpg_lsp.rules import Finding, run
+from mpg_lsp.settings import Problem, Settings, resolve
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+log = logging.getLogger(__name__)
+
+PROJECT_SETTINGS = ".mpg-lsp.toml"
+
+
+class Engine:
+    def __init__(self, fs: FileSystem | None = None) -> None:
+        self.fs = fs or DiskFileSystem()
+        self.ws = Workspace(self.fs)
+        self.projects: dict[str, Project] = {}
+        self.editor_settings: Mapping[str, Any] = {}
+        self._settings: dict[str, tuple[object, Settings, list[Problem]]] = {}
+        self._roots: dict[str, str | None] = {}
+
+    def root_of(self, path: str) -> str | None:
+        if path not in self._roots:
+            self._roots[path] = find_root(path, self.fs)
+        return self._roots[path]
+
+    def files_changed(self, paths: list[str] | None = None) -> None:
+        """Files changed, appeared or vanished on disk (None: anything may have)."""
+        if paths is None:
+            self.ws.invalidate(None)
+        else:
+            for path in paths:
+                self.ws.invalidate(path)
+        self._roots.clear()
+
+    def project(self, root: str) -> Project:
+        project = self.projects.get(root)
+        if project is None:
+            project = self.projects[root] = Project(self.ws, root)
+        return project
+
+    def project_for(self, path: str) -> Project | None:
+        root = self.root_of(path)
+        return self.project(root) if root is not None else None
+
+    def settings(self, root: str) -> tuple[Settings, list[Problem]]:
+        """The project's settings: .mpg-lsp.toml over the editor's over the defaults."""
+        doc_path = os.path.join(root, PROJECT_SETTINGS)
+        raw = self.fs.read(doc_path) if doc_path not in self.ws.open_docs else self.ws.open_docs[doc_path].text
+        key = (raw, id(self.editor_settings))
+        cached = self._settings.get(root)
+        if cached is not None and cached[0] == key:
+            return cached[1], cached[2]
+        table: Mapping[str, Any] | None = None
+        problems: list[Problem] = []
+        if raw is not None:
+            try:
+                table = tomllib.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+                problems.append(Problem("", f"cannot read {PROJECT_SETTINGS}: {err}", PROJECT_SETTINGS))
+        settings, more = resolve(self.editor_settings, table)
+        problems += more
+        for problem in problems:
+            log.warning("%s (%s): %s", root, problem.source, problem.message)
+        self._settings[root] = (key, settings, problems)
+        return settings, problems
+
+    def view(self, root: str) -> ProdView:
+        return self.project(root).view(self.settings(root)[0])
+
+    def findings(self, root: str) -> list[Finding]:
+        return run(self.view(root))
+
+
+def discover_projects(path: str, fs: FileSystem | None = None) -> list[str]:
+    """Project roots at or under ``path`` (a folder), or the project of a file."""
+    fs = fs or DiskFileSystem()
+    path = os.path.abspath(path)
+    if fs.is_file(path):
+        root = find_root(path, fs)
+        return [root] if root else []
+    if fs.is_file(os.path.join(path, "mix.exs")):
+        root = find_root(path, fs)
+        return [root or path]
+    roots: list[str] = []
+    skip = {"deps", "_build", "node_modules", ".git", ".elixir_ls", "cover", "priv", "assets"}
+    for current, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if d not in skip and not d.startswith("."))
+        if "mix.exs" in files:
+            root = find_root(current, fs) or current
+            if root not in roots:
+                roots.append(root)
+            dirs[:] = [] if root == current and not fs.is_dir(os.path.join(current, "apps")) else dirs
+            if root == current:
+                dirs[:] = []
+    return roots

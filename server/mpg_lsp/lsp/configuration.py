@@ -1,0 +1,82 @@
+"""Editor settings: ``initializationOptions``, ``workspace/configuration`` (section
+``mpgLsp``) and ``workspace/didChangeConfiguration``; problems shown once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from lsprotocol import types as t
+
+from mpg_lsp.lsp import diagnostics, documents
+from mpg_lsp.lsp.server import MpgServer
+
+log = logging.getLogger(__name__)
+
+SECTION = "mpgLsp"
+
+
+def _section(raw: Any) -> Mapping[str, Any]:
+    if not isinstance(raw, Mapping):
+        return {}
+    inner = raw.get(SECTION)
+    return inner if isinstance(inner, Mapping) else raw
+
+
+def apply(server: MpgServer, raw: Any) -> None:
+    server.engine.editor_settings = dict(_section(raw))
+    report_problems(server)
+    diagnostics.refresh(server)
+
+
+def report_problems(server: MpgServer) -> None:
+    for root in list(server.engine.projects):
+        _, problems = server.engine.settings(root)
+        for problem in problems:
+            key = (root, problem.source, problem.message)
+            if key in server.reported:
+                continue
+            server.reported.add(key)
+            server.window_show_message(
+                t.ShowMessageParams(
+                    type=t.MessageType.Warning,
+                    message=f"mpg-lsp: {problem.source}: {problem.message}",
+                )
+            )
+
+
+async def pull_configuration(server: MpgServer) -> None:
+    caps = server.client_capabilities.workspace
+    if caps is None or not caps.configuration:
+        return
+    try:
+        result = await server.workspace_configuration_async(
+            t.ConfigurationParams(items=[t.ConfigurationItem(section=SECTION)])
+        )
+    except Exception as err:  # the client may not know the section
+        log.info("workspace/configuration failed: %s", err)
+        return
+    if result and isinstance(result[0], Mapping):
+        apply(server, result[0])
+
+
+def register(server: MpgServer) -> None:
+    @server.feature(t.INITIALIZE)
+    def initialize(ls: MpgServer, params: t.InitializeParams) -> None:
+        ls.engine.editor_settings = dict(_section(params.initialization_options))
+        caps = params.capabilities.text_document
+        ls.pull_mode = caps is not None and caps.diagnostic is not None
+
+    @server.feature(t.INITIALIZED)
+    async def initialized(ls: MpgServer, params: t.InitializedParams) -> None:
+        documents.register_watchers(ls)
+        await pull_configuration(ls)
+
+    @server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def changed(ls: MpgServer, params: t.DidChangeConfigurationParams) -> None:
+        settings = params.settings
+        if isinstance(settings, Mapping) and SECTION in settings:
+            apply(ls, settings)
+        else:
+            await pull_configuration(ls)

@@ -1,0 +1,113 @@
+"""Text synchronisation into our own document store, and files watched on disk."""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types as t
+
+from mpg_lsp.lsp import diagnostics
+from mpg_lsp.lsp.positions import path_of, to_offsets
+from mpg_lsp.lsp.server import MpgServer
+
+log = logging.getLogger(__name__)
+
+WATCHED = [
+    "**/config/**/*.exs",
+    "**/mix.exs",
+    "**/mix.lock",
+    "**/fly*.toml",
+    "**/.mpg-lsp.toml",
+    "**/lib/**/*.ex",
+    "**/rel/overlays/bin/*",
+]
+
+
+def _bytes(text: str) -> bytes:
+    # JSON may carry lone surrogates; keep them rather than failing the whole change.
+    return text.encode("utf-8", "surrogatepass")
+
+
+def register(server: MpgServer) -> None:
+    @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: MpgServer, params: t.DidOpenTextDocumentParams) -> None:
+        item = params.text_document
+        path = path_of(item.uri)
+        if path is None:
+            return
+        doc = ls.engine.ws.open(path, _bytes(item.text), item.version)
+        if doc is None:
+            return  # not a file mpg-lsp reads
+        ls.docs[item.uri] = doc
+        ls.published.pop(item.uri, None)
+        diagnostics.refresh(ls, item.uri)
+
+    @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: MpgServer, params: t.DidChangeTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        doc = ls.docs.get(uri)
+        if doc is None:
+            log.warning("didChange for a document that is not open: %s", uri)
+            return
+        encoding = ls.encoding
+        edited = False
+        for change in params.content_changes:
+            if isinstance(change, t.TextDocumentContentChangePartial):
+                start, end = to_offsets(doc, change.range, encoding)
+                doc.edit(start, end, _bytes(change.text))
+                edited = True
+            else:
+                if edited:
+                    doc.reparse()
+                    edited = False
+                doc.replace_all(_bytes(change.text))
+        if edited:
+            doc.reparse()
+        doc.version = params.text_document.version
+        ls.check_sync(uri)
+        diagnostics.refresh(ls, uri)
+
+    @server.feature(t.TEXT_DOCUMENT_DID_SAVE, t.SaveOptions(include_text=False))
+    def did_save(ls: MpgServer, params: t.DidSaveTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        doc = ls.docs.get(uri)
+        if doc is not None and params.text is not None:
+            doc.replace_all(_bytes(params.text), doc.version)
+        diagnostics.refresh(ls, uri)
+
+    @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: MpgServer, params: t.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        doc = ls.docs.pop(uri, None)
+        if doc is None:
+            return
+        ls.engine.ws.close(doc.path)
+        diagnostics.clear(ls, uri)
+        diagnostics.refresh(ls)  # other files may have read the buffer's unsaved text
+
+    @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def watched(ls: MpgServer, params: t.DidChangeWatchedFilesParams) -> None:
+        paths = [p for p in (path_of(c.uri) for c in params.changes) if p]
+        ls.engine.files_changed(paths)
+        diagnostics.refresh(ls)
+
+
+def register_watchers(ls: MpgServer) -> None:
+    """Ask the client to tell us about project files changing on disk, when it can."""
+    caps = ls.client_capabilities.workspace
+    watch = caps.did_change_watched_files if caps is not None else None
+    if watch is None or not watch.dynamic_registration:
+        return
+    ls.client_register_capability(
+        t.RegistrationParams(
+            registrations=[
+                t.Registration(
+                    id="mpg-lsp-watched-files",
+                    method=t.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                    register_options=t.DidChangeWatchedFilesRegistrationOptions(
+                        watchers=[t.FileSystemWatcher(glob_pattern=g) for g in WATCHED]
+                    ),
+                )
+            ]
+        )
+    )

@@ -1,0 +1,144 @@
+"""Hover: what a Repo/Oban key, a notifier module, an env var name or a fly.toml key means on
+Fly MPG, from the single-source docs in ``mpg_lsp/docs/hover``. Null everywhere else, quickly,
+so the Elixir language server's hover beside us is never shadowed."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+from lsprotocol import types as t
+from tree_sitter import Node
+
+from mpg_lsp.lsp.positions import path_of, to_range
+from mpg_lsp.lsp.server import MpgServer
+from mpg_lsp.syntax import elixir as ex
+from mpg_lsp.syntax import toml as tm
+from mpg_lsp.syntax.document import Document
+from mpg_lsp.syntax.languages import Lang
+
+ENV_VARS = {"DATABASE_URL", "DIRECT_DATABASE_URL", "ECTO_IPV6"}
+
+
+@lru_cache(maxsize=None)
+def topic(name: str) -> str | None:
+    try:
+        return (resources.files("mpg_lsp") / "docs" / "hover" / f"{name}.md").read_text("utf-8").strip()
+    except OSError:
+        return None
+
+
+def _config_key(node: Node) -> str | None:
+    """The key argument of the `config` call (or `{Oban, ...}` child) around ``node``."""
+    current: Node | None = node
+    while current is not None:
+        if current.type == ex.CALL and ex.call_name(current) == "config":
+            args = ex.arguments(current)
+            return ex.text(args[1]) if len(args) >= 3 else None
+        if current.type == ex.TUPLE and current.named_children:
+            head = current.named_children[0]
+            if head.type == ex.ALIAS and ex.text(head) == "Oban":
+                return "Oban"
+        current = current.parent
+    return None
+
+
+def _elixir(server: MpgServer, doc: Document, offset: int) -> tuple[str, Node] | None:
+    node = doc.tree.root_node.named_descendant_for_byte_range(offset, offset)
+    if node is None:
+        return None
+    if node.type == ex.QUOTED_CONTENT and node.parent is not None and node.parent.type == ex.KEYWORD:
+        node = node.parent
+    if node.type == ex.KEYWORD:
+        key = ex.keyword_name(node)
+        owner = _config_key(node)
+        if owner is None:
+            return None
+        view = _view(server, doc)
+        is_oban = owner == "Oban" or (view is not None and any(o.name == owner for o in view.obans))
+        is_repo = owner.rsplit(".", 1)[-1].endswith("Repo") or (view is not None and owner in view.repos)
+        if is_oban:
+            text = topic(f"oban.{key}")
+        elif is_repo:
+            text = topic(f"repo.{key}")
+            if text and key == "url" and view is not None and owner in view.repos:
+                text += f"\n\n**Here:** {owner}'s url {view.repos[owner].url_summary}."
+        else:
+            return None
+        return (text, node) if text else None
+    if node.type == ex.ALIAS:
+        text = topic(f"module.{ex.text(node)}")
+        return (text, node) if text else None
+    if node.type == ex.QUOTED_CONTENT and node.parent is not None and node.parent.type == ex.STRING:
+        name = ex.text(node)
+        view = _view(server, doc)
+        if name in ENV_VARS:
+            text = topic(f"env.{name}")
+        elif view is not None and view.settings.is_direct_var(name):
+            text = topic("env.DIRECT_DATABASE_URL")
+        else:
+            return None
+        return (text, node) if text else None
+    return None
+
+
+def _toml(doc: Document, offset: int) -> tuple[str, Node] | None:
+    node = doc.tree.root_node.named_descendant_for_byte_range(offset, offset)
+    if node is None or node.type not in tm.KEY_KINDS:
+        return None
+    parent = node.parent
+    if parent is None:
+        return None
+    if parent.type == tm.TABLE:
+        name = tm.table_name(parent)
+        text = topic(f"fly.{name}") if name in ("deploy", "env") else None
+        return (text, node) if text else None
+    if parent.type == tm.PAIR and parent.parent is not None and parent.parent.type == tm.TABLE:
+        table = tm.table_name(parent.parent)
+        key = tm.key_text(node)
+        if table == "deploy" and key == "release_command":
+            text = topic("fly.release_command")
+        elif table == "env":
+            text = topic(f"env.{key}") if key in ENV_VARS else topic("fly.env")
+        else:
+            text = None
+        return (text, node) if text else None
+    return None
+
+
+def _view(server: MpgServer, doc: Document):  # type: ignore[no-untyped-def]
+    root = server.engine.root_of(doc.path)
+    if root is None:
+        return None
+    try:
+        return server.engine.view(root)
+    except Exception:
+        return None
+
+
+def _is_fly(path: str) -> bool:
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    return name == "fly.toml" or (name.startswith("fly.") and name.endswith(".toml"))
+
+
+def register(server: MpgServer) -> None:
+    @server.feature(t.TEXT_DOCUMENT_HOVER)
+    def hover(ls: MpgServer, params: t.HoverParams) -> t.Hover | None:
+        doc = ls.docs.get(params.text_document.uri)
+        if doc is None or path_of(params.text_document.uri) is None:
+            return None
+        pos = params.position
+        offset = doc.offset_at(pos.line, pos.character, ls.encoding)
+        if doc.lang is Lang.ELIXIR:
+            found = _elixir(ls, doc, offset)
+        elif _is_fly(doc.path):
+            found = _toml(doc, offset)
+        else:
+            found = None
+        if found is None:
+            return None
+        text, node = found
+        return t.Hover(
+            contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text),
+            range=to_range(doc, node.start_byte, node.end_byte, ls.encoding),
+        )

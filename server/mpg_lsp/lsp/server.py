@@ -1,0 +1,115 @@
+"""Server wiring: the pygls server, our own document store, and the feature modules.
+
+pygls keeps its own copy of every document and applies each change to it before our handler
+runs, counting code points. mpg-lsp keeps UTF-8 bytes and a tree per document instead, so the
+protocol below skips pygls' copy (unless MPG_LSP_CHECK_SYNC=1 asks to keep it and compare).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any
+
+from lsprotocol import types as t
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
+from mpg_lsp import __version__
+from mpg_lsp.engine import Engine
+from mpg_lsp.syntax.document import Document, Encoding
+
+log = logging.getLogger("mpg_lsp")
+
+CHECK_SYNC = os.environ.get("MPG_LSP_CHECK_SYNC") == "1"
+
+
+class MpgProtocol(LanguageServerProtocol):
+    """Hands text changes straight to our handlers without pygls' document copy."""
+
+    @lsp_method(t.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: t.DidOpenTextDocumentParams):  # type: ignore[override]
+        if CHECK_SYNC:
+            self.workspace.put_text_document(params.text_document)
+        if (handler := self.fm.features.get(t.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(t.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: t.DidChangeTextDocumentParams):  # type: ignore[override]
+        if CHECK_SYNC and params.text_document.uri in self.workspace.text_documents:
+            for change in params.content_changes:
+                self.workspace.update_text_document(params.text_document, change)
+        if (handler := self.fm.features.get(t.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(t.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: t.DidCloseTextDocumentParams):  # type: ignore[override]
+        if CHECK_SYNC:
+            self.workspace.remove_text_document(params.text_document.uri)
+        if (handler := self.fm.features.get(t.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
+
+
+class MpgServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "mpg-lsp",
+            __version__,
+            text_document_sync_kind=t.TextDocumentSyncKind.Incremental,
+            protocol_cls=MpgProtocol,
+        )
+        self.engine = Engine()
+        self.docs: dict[str, Document] = {}  # uri -> our document
+        self.published: dict[str, tuple[Any, ...]] = {}
+        self.pull_mode = False
+        self.sync_mismatches = 0
+        self.reported: set[tuple[str, str, str]] = set()
+
+    @property
+    def encoding(self) -> Encoding:
+        value = self.workspace.position_encoding
+        raw = getattr(value, "value", value) or "utf-16"
+        return raw if raw in ("utf-8", "utf-16", "utf-32") else "utf-16"  # type: ignore[return-value]
+
+    def check_sync(self, uri: str) -> None:
+        """In sync-checking mode, compare our text with pygls' copy after every change."""
+        if not CHECK_SYNC:
+            return
+        ours = self.docs.get(uri)
+        theirs = self.workspace.text_documents.get(uri)
+        if ours is None or theirs is None:
+            return
+        if ours.text != theirs.source.encode("utf-8", "surrogatepass"):
+            self.sync_mismatches += 1
+            log.error("document store out of sync with the client for %s", uri)
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        # pygls would pop a message box for every handler error; a log line is enough.
+        log.error("internal error (%s): %r", getattr(source, "__name__", source), error)
+
+
+def _setup_logging() -> None:
+    level = os.environ.get("MPG_LSP_LOG", "INFO").upper()
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("pygls").setLevel(logging.WARNING)
+
+
+def build() -> MpgServer:
+    from mpg_lsp.lsp import code_actions, configuration, diagnostics, documents, hover
+
+    server = MpgServer()
+    for feature in (configuration, documents, diagnostics, code_actions, hover):
+        feature.register(server)
+    return server
+
+
+def serve() -> None:
+    _setup_logging()
+    log.info("mpg-lsp %s starting on stdio", __version__)
+    build().start_io()
