@@ -11,9 +11,11 @@
 (require 'cl-lib)
 
 ;; `emacs -Q' skips Debian's site-start.d, which is what puts the elpa-*
-;; packages on `load-path' for a user.
+;; packages on `load-path' and loads their autoloads for a user.
 (dolist (dir (file-expand-wildcards "/usr/share/emacs/site-lisp/elpa/*" t))
-  (push dir load-path))
+  (push dir load-path)
+  (dolist (autoloads (file-expand-wildcards (expand-file-name "*-autoloads.el" dir)))
+    (load autoloads nil t)))
 
 ;; Stock Emacs 28 has no Elixir mode; this stands in for elixir-mode from
 ;; MELPA, which is what a user would have.

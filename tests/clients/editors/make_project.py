@@ -1,0 +1,70 @@
+"""Lay out a throwaway copy of examples/storefront for one editor run.
+
+    python make_project.py SOURCE DEST VARIANT
+
+VARIANT is "ascii" (the sample as shipped) or "unicode" (emoji and CJK text
+before the quick fix's edit point, to catch position-encoding mistakes).
+Besides the project in DEST, writes DEST.expected: the text config/runtime.exs
+must have once the "Add `prepare: :unnamed`" quick fix is applied and saved.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+SOCKET_LINE = "    socket_options: maybe_ipv6\n"
+ADDED_LINE = "    prepare: :unnamed\n"
+
+# A string literal sits before the end of the edited line, so a server or
+# client that counts columns in the wrong unit puts the comma in the wrong
+# place; the comment lines shift nothing but must not confuse line counting.
+UNICODE_SOCKET_LINE = '    socket_options: if("🚀 café 日本" != "", do: maybe_ipv6, else: [])\n'
+UNICODE_HEADER = "# 🚀 café 日本: runtime settings for the storefront 𝄞\n"
+UNICODE_SSL_COMMENT = "    # ssl: true, (🚀 日本語のコメント)\n"
+
+
+def with_fix(text: str, socket_line: str) -> str:
+    """The runtime.exs text after the quick fix."""
+    fixed = socket_line.rstrip("\n") + ",\n" + ADDED_LINE
+    return text.replace(socket_line, fixed, 1)
+
+
+def unicode_variant(text: str) -> str:
+    lines = text.splitlines(keepends=True)
+    out = []
+    for line in lines:
+        if line == SOCKET_LINE:
+            line = UNICODE_SOCKET_LINE
+        elif line.strip() == "# ssl: true,":
+            line = UNICODE_SSL_COMMENT
+        out.append(line)
+        if line.startswith("import Config"):
+            out.append(UNICODE_HEADER)
+    return "".join(out)
+
+
+def main(source: Path, dest: Path, variant: str) -> None:
+    shutil.copytree(source, dest)
+    # Files for the attachment checks: a second Fly config, and a TOML file
+    # mpg-lsp must leave alone.
+    shutil.copy(dest / "fly.toml", dest / "fly.staging.toml")
+    (dest / "other.toml").write_text('[tool]\nname = "not a fly config"\n', encoding="utf-8")
+
+    runtime = dest / "config" / "runtime.exs"
+    text = runtime.read_text(encoding="utf-8")
+    if SOCKET_LINE not in text:
+        raise SystemExit(f"{runtime}: no line {SOCKET_LINE!r}; the sample changed, update this script")
+    socket_line = SOCKET_LINE
+    if variant == "unicode":
+        text = unicode_variant(text)
+        socket_line = UNICODE_SOCKET_LINE
+        runtime.write_text(text, encoding="utf-8")
+    elif variant != "ascii":
+        raise SystemExit(f"unknown variant {variant!r}")
+    Path(str(dest) + ".expected").write_text(with_fix(text, socket_line), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])
