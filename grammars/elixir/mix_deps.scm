@@ -1,10 +1,11 @@
-; The dependency list of mix.exs: `defp deps do [ ... ] end` (or `def deps`).
+; The dependency list of mix.exs, in the shapes projects write it:
+;   defp deps do [ ... ] end
+;   defp deps, do: [ ... ]
+;   def project, do: [..., deps: [ ... ]]
 (call
   target: (identifier) @def (#match? @def "^defp?$")
-  (arguments (identifier) @name (#eq? @name "deps"))
-  (do_block (list) @deps))
+  (arguments [(identifier) (call target: (identifier))] @name (#match? @name "^deps")
+    (keywords (pair key: (keyword) @do (#match? @do "^do:") value: (list) @deps))?)
+  (do_block (list) @deps)?)
 
-(call
-  target: (identifier) @def (#match? @def "^defp?$")
-  (arguments (call target: (identifier) @name (#eq? @name "deps")))
-  (do_block (list) @deps))
+(pair key: (keyword) @key (#match? @key "^deps:") value: (list) @deps)

@@ -15,7 +15,7 @@ from mpg_lsp.lsp.diagnostics import findings_by_path, to_diagnostic
 from mpg_lsp.lsp.positions import path_of, to_offsets, to_range, uri_of
 from mpg_lsp.lsp.server import MpgServer
 from mpg_lsp.rules import Edit
-from mpg_lsp.rules.edits import conflicts
+from mpg_lsp.rules.edits import preferred_edits
 
 FIX_ALL = "source.fixAll.mpg-lsp"
 
@@ -94,13 +94,7 @@ def register(server: MpgServer) -> None:
                         )
                     )
         if only and _wanted(only, FIX_ALL):
-            chosen: list[Edit] = []
-            for finding in findings:
-                fix = next((f for f in finding.fixes if f.preferred and f.safe), None)
-                if fix is None or any(e.path != path for e in fix.edits):
-                    continue
-                if not any(conflicts(e, c) for e in fix.edits for c in chosen):
-                    chosen.extend(fix.edits)
+            chosen = preferred_edits(findings, only_path=path)
             if chosen:
                 edit = workspace_edit(ls, chosen)
                 if edit is not None:

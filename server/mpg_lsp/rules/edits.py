@@ -9,8 +9,9 @@ document's own line ending, so a CRLF file stays CRLF.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-from mpg_lsp.rules.base import Edit
+from mpg_lsp.rules.base import Edit, Finding
 from mpg_lsp.syntax.document import Document
 
 _SPACE = re.compile(rb"[ \t]*")
@@ -83,7 +84,8 @@ def remove_item(doc: Document, items: list[tuple[int, int]], index: int) -> Edit
     if has_comma:
         comma_end = after.end() + 1 if after is not None else end
         line_end, rest = _line_rest(doc, comma_end)
-        if own_line and (not rest.strip()):
+        if own_line and (not rest.strip() or rest.lstrip().startswith(b"#")):
+            # the item has the line to itself (a trailing comment goes with it)
             line = doc.lines.line_of(start)
             next_line = doc.lines.line_of(line_end) + 1
             stop = doc.lines.starts[next_line] if next_line < len(doc.lines) else len(doc.text)
@@ -124,3 +126,26 @@ def toml_string(value: str, prefer: str = '"') -> str:
 def shell_quote(text: str) -> str:
     """Single-quote for a POSIX shell (`'` becomes `'\\''`)."""
     return "'" + text.replace("'", "'\\''") + "'"
+
+
+def apply_edits(text: bytes, edits: list[Edit]) -> bytes:
+    """Apply non-conflicting edits of one file (byte offsets into ``text``)."""
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        text = text[: edit.start] + edit.text.encode("utf-8") + text[edit.end :]
+    return text
+
+
+def preferred_edits(
+    findings: Iterable[Finding], safe_only: bool = True, only_path: str | None = None
+) -> list[Edit]:
+    """The preferred fix of every finding, skipping any that would collide with one taken
+    (and, with ``only_path``, any that edits another file)."""
+    chosen: list[Edit] = []
+    for finding in findings:
+        fix = next((f for f in finding.fixes if f.preferred and (f.safe or not safe_only)), None)
+        if fix is None or any(conflicts(e, c) for e in fix.edits for c in chosen):
+            continue
+        if only_path is not None and any(e.path != only_path for e in fix.edits):
+            continue
+        chosen.extend(fix.edits)
+    return chosen

@@ -15,20 +15,20 @@ import sys
 from pathlib import Path
 
 SOCKET_LINE = "    socket_options: maybe_ipv6\n"
-ADDED_LINE = "    prepare: :unnamed\n"
+SOCKET_FIXED = "    socket_options: maybe_ipv6,\n    prepare: :unnamed\n"
 
-# A string literal sits before the end of the edited line, so a server or
-# client that counts columns in the wrong unit puts the comma in the wrong
-# place; the comment lines shift nothing but must not confuse line counting.
-UNICODE_SOCKET_LINE = '    socket_options: if("🚀 café 日本" != "", do: maybe_ipv6, else: [])\n'
+# Non-ASCII text before the edit point, and a trailing comment after it: the
+# comma lands mid-line, between the value and the comment, so a server or
+# client that counts columns in the wrong unit (bytes, UTF-16 units, code
+# points) puts it in the wrong place instead of being saved by clamping at
+# the end of the line. The comment lines must not upset line counting.
+UNICODE_SOCKET_LINE = '    socket_options: if("🚀 café 日本" != "", do: maybe_ipv6, else: []) # 𝄞 ipv6\n'
+UNICODE_SOCKET_FIXED = (
+    '    socket_options: if("🚀 café 日本" != "", do: maybe_ipv6, else: []), # 𝄞 ipv6\n'
+    "    prepare: :unnamed\n"
+)
 UNICODE_HEADER = "# 🚀 café 日本: runtime settings for the storefront 𝄞\n"
 UNICODE_SSL_COMMENT = "    # ssl: true, (🚀 日本語のコメント)\n"
-
-
-def with_fix(text: str, socket_line: str) -> str:
-    """The runtime.exs text after the quick fix."""
-    fixed = socket_line.rstrip("\n") + ",\n" + ADDED_LINE
-    return text.replace(socket_line, fixed, 1)
 
 
 def unicode_variant(text: str) -> str:
@@ -56,14 +56,15 @@ def main(source: Path, dest: Path, variant: str) -> None:
     text = runtime.read_text(encoding="utf-8")
     if SOCKET_LINE not in text:
         raise SystemExit(f"{runtime}: no line {SOCKET_LINE!r}; the sample changed, update this script")
-    socket_line = SOCKET_LINE
     if variant == "unicode":
         text = unicode_variant(text)
-        socket_line = UNICODE_SOCKET_LINE
         runtime.write_text(text, encoding="utf-8")
-    elif variant != "ascii":
+        expected = text.replace(UNICODE_SOCKET_LINE, UNICODE_SOCKET_FIXED, 1)
+    elif variant == "ascii":
+        expected = text.replace(SOCKET_LINE, SOCKET_FIXED, 1)
+    else:
         raise SystemExit(f"unknown variant {variant!r}")
-    Path(str(dest) + ".expected").write_text(with_fix(text, socket_line), encoding="utf-8")
+    Path(str(dest) + ".expected").write_text(expected, encoding="utf-8")
 
 
 if __name__ == "__main__":
