@@ -152,13 +152,28 @@ in place of `eglot-ensure'."
 (declare-function lsp-register-client "lsp-mode" (client))
 (declare-function make-lsp-client "lsp-mode" (&rest args))
 (declare-function lsp-stdio-connection "lsp-mode" (command &optional test))
+(declare-function lsp--client-capabilities "lsp-mode" (&optional custom))
+
+(defun mpg-lsp--lsp-mode-capabilities ()
+  "Return extra client capabilities for mpg-lsp under lsp-mode.
+Older lsp-mode (8.0, in Debian 12) counts LSP columns in characters,
+while the protocol's default unit is UTF-16 code units; the two
+disagree after an emoji or other character beyond U+FFFF, and edits
+land one column off.  Such versions do not negotiate a position
+encoding, so ask for UTF-32, which is characters.  Versions that
+negotiate do it right themselves and get nothing added."
+  (unless (assq 'general (lsp--client-capabilities))
+    '((general . ((positionEncodings . ["utf-32"]))))))
 
 (defun mpg-lsp--register-with-lsp-mode ()
   "Register mpg-lsp as an lsp-mode add-on server."
-  ;; lsp-mode names the language of a buffer from its major mode; older
-  ;; versions know no TOML mode, so name fly*.toml by its file name.
-  (add-to-list 'lsp-language-id-configuration
-               '("\\(?:\\`\\|/\\)fly[^/]*\\.toml\\'" . "toml"))
+  ;; lsp-mode names a buffer's language from its major mode, and older
+  ;; versions know neither TOML mode nor elixir-ts-mode.
+  (dolist (entry '((conf-toml-mode . "toml")
+                   (toml-ts-mode . "toml")
+                   (elixir-ts-mode . "elixir")))
+    (unless (assq (car entry) lsp-language-id-configuration)
+      (push entry lsp-language-id-configuration)))
   (lsp-register-client
    (make-lsp-client
     :new-connection (lsp-stdio-connection (lambda () mpg-lsp-command))
@@ -166,6 +181,7 @@ in place of `eglot-ensure'."
     ;; An add-on runs beside the buffer's main server (ElixirLS, Expert,
     ;; a TOML server) instead of competing with it.
     :add-on? t
+    :custom-capabilities (mpg-lsp--lsp-mode-capabilities)
     :priority -1
     :server-id 'mpg-lsp)))
 
