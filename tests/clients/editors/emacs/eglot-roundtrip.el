@@ -7,7 +7,7 @@
 ;;   MPG_CLIENT_DIR  clients/emacs of the repo
 ;;   MPG_PROJECT     temp copy of examples/storefront
 ;;   MPG_ATTACH      "1" to also check which files Eglot is started in
-;; mpg-lsp itself is found on PATH, with the default `mpg-lsp-command'.
+;;   MPG_LSP_CMD     optional absolute server path for `mpg-lsp-command'
 ;; Prints "PASS <check>" / "FAIL <check>: <why>" lines on stdout, exits 0
 ;; when all passed.
 
@@ -19,6 +19,10 @@
 
 (add-to-list 'load-path (getenv "MPG_CLIENT_DIR"))
 (require 'mpg-lsp)
+;; Optional: an explicit server command (run.sh sets MPG_LSP_CMD for some
+;; runs); otherwise mpg-lsp is found on PATH.
+(when (getenv "MPG_LSP_CMD")
+  (setq mpg-lsp-command (list (getenv "MPG_LSP_CMD") "--stdio")))
 (mpg-lsp-eglot-setup)
 (add-hook 'elixir-mode-hook #'mpg-lsp-eglot-ensure)
 (add-hook 'conf-toml-mode-hook #'mpg-lsp-eglot-ensure)

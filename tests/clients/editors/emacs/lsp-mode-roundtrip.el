@@ -4,7 +4,6 @@
 
 ;; Run by run.sh as `emacs -Q --batch -l lsp-mode-roundtrip.el', with
 ;; Debian's elpa-lsp-mode (8.0).  Environment as for eglot-roundtrip.el.
-;; mpg-lsp is found on PATH, with the default `mpg-lsp-command'.
 
 ;;; Code:
 
@@ -14,6 +13,10 @@
 
 (add-to-list 'load-path (getenv "MPG_CLIENT_DIR"))
 (require 'mpg-lsp)
+;; Optional: an explicit server command (run.sh sets MPG_LSP_CMD for some
+;; runs); otherwise mpg-lsp is found on PATH.
+(when (getenv "MPG_LSP_CMD")
+  (setq mpg-lsp-command (list (getenv "MPG_LSP_CMD") "--stdio")))
 (add-hook 'elixir-mode-hook #'lsp-deferred)
 (add-hook 'conf-toml-mode-hook #'lsp-deferred)
 
