@@ -1,86 +1,17 @@
-"""Shared test helpers: fixture projects, the Elixir/TOML oracles, applying fixes."""
+"""Shared fixtures. Helpers live in projects.py (fixture projects, oracles)."""
 
 from __future__ import annotations
 
 import os
-import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-FIXTURES = REPO / "tests" / "fixtures" / "projects"
-SAMPLE = REPO / "examples" / "storefront"
+from projects import SAMPLE, copy_project
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
-EXPECT = re.compile(r"#\s*expect:\s*((?:MPG\d{3}[ ,]*)+)")
-
-
-def expectations(root: Path) -> set[tuple[str, int, str]]:
-    """``(relative path, 1-based line, code)`` for every ``# expect: CODE`` annotation."""
-    found = set()
-    for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.suffix not in (".exs", ".ex", ".toml", ".lock"):
-            continue
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            m = EXPECT.search(line)
-            if m:
-                for code in re.findall(r"MPG\d{3}", m.group(1)):
-                    found.add((path.relative_to(root).as_posix(), number, code))
-    return found
-
-
-def copy_project(src: Path, dst: Path, crlf: bool = False) -> Path:
-    shutil.copytree(src, dst)
-    if crlf:
-        for path in dst.rglob("*"):
-            if path.is_file():
-                data = path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
-                path.write_bytes(data)
-    return dst
-
-
-def elixir_errors(paths: list[Path]) -> dict[str, str]:
-    """Elixir's own parser as the oracle: {path: error} for files that do not parse."""
-    elixir = shutil.which("elixir")
-    if elixir is None:
-        pytest.fail("Elixir is not installed: the README's test command installs it (apt elixir)")
-    script = (
-        "for f <- System.argv() do "
-        "case Code.string_to_quoted(File.read!(f)) do "
-        '{:ok, _} -> IO.puts("ok\\t" <> f); '
-        '{:error, e} -> IO.puts("error\\t" <> f <> "\\t" <> inspect(e)) end end'
-    )
-    out = subprocess.run(
-        [elixir, "-e", script, *map(str, paths)], capture_output=True, text=True, timeout=120
-    )
-    assert out.returncode == 0, out.stderr
-    errors = {}
-    for line in out.stdout.splitlines():
-        parts = line.split("\t")
-        if parts[0] == "error":
-            errors[parts[1]] = parts[2]
-    return errors
-
-
-def toml_error(path: Path) -> str | None:
-    try:
-        tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        return str(err)
-    return None
+os.environ.setdefault("MPG_LSP_LOG", "WARNING")
 
 
 @pytest.fixture
 def sample(tmp_path: Path) -> Path:
     return copy_project(SAMPLE, tmp_path / "storefront")
-
-
-os.environ.setdefault("MPG_LSP_LOG", "WARNING")

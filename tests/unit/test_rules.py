@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, copy_project, elixir_errors, expectations, toml_error
+from projects import FIXTURES, copy_project, elixir_errors, expectations, toml_error
 from mpg_lsp.engine import Engine, discover_projects
 from mpg_lsp.rules.edits import apply_edits, preferred_edits
 

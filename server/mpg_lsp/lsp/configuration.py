@@ -65,8 +65,21 @@ def register(server: MpgServer) -> None:
     @server.feature(t.INITIALIZE)
     def initialize(ls: MpgServer, params: t.InitializeParams) -> None:
         ls.engine.editor_settings = dict(_section(params.initialization_options))
-        caps = params.capabilities.text_document
-        ls.pull_mode = caps is not None and caps.diagnostic is not None
+        # Pull diagnostics only for clients that can also be told to pull again when another
+        # file's change alters a document's diagnostics; everyone else gets them pushed, and
+        # the pull capability is not advertised so no client sees the same diagnostic twice.
+        doc_caps = params.capabilities.text_document
+        ws_caps = params.capabilities.workspace
+        ls.pull_mode = bool(
+            doc_caps is not None
+            and doc_caps.diagnostic is not None
+            and ws_caps is not None
+            and ws_caps.diagnostics is not None
+            and ws_caps.diagnostics.refresh_support
+        )
+        if not ls.pull_mode:
+            ls.protocol.fm.features.pop(t.TEXT_DOCUMENT_DIAGNOSTIC, None)
+            ls.protocol.fm.feature_options.pop(t.TEXT_DOCUMENT_DIAGNOSTIC, None)
 
     @server.feature(t.INITIALIZED)
     async def initialized(ls: MpgServer, params: t.InitializedParams) -> None:

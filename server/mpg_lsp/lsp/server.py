@@ -106,6 +106,20 @@ def build() -> MpgServer:
     server = MpgServer()
     for feature in (configuration, documents, diagnostics, code_actions, hover):
         feature.register(server)
+    if CHECK_SYNC:
+
+        @server.feature("mpgLsp/syncState")
+        def sync_state(ls: MpgServer, params: Any) -> dict[str, Any]:
+            """Test-only: how often our text and pygls' copy disagreed, and our text."""
+            uri = params.uri if hasattr(params, "uri") else (params or {}).get("uri")
+            doc = ls.docs.get(uri)
+            return {
+                "mismatches": ls.sync_mismatches,
+                "text": doc.text.decode("utf-8", "surrogatepass") if doc else None,
+                "treeMatchesFreshParse": doc is not None
+                and str(doc.tree.root_node) == str(doc._parser.parse(doc.text).root_node),
+            }
+
     return server
 
 

@@ -1,0 +1,201 @@
+"""End to end: the real `mpg-lsp --stdio` process, driven as VS Code, Neovim and Emacs drive it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsprotocol import types as t
+
+from editor import Editor
+from projects import FIXTURES, SAMPLE, copy_project
+
+
+def _get(obj, key):  # custom request results arrive as objects or dicts
+    return obj[key] if isinstance(obj, dict) else getattr(obj, key)
+
+
+async def _open_sample(editor: Editor, tmp_path: Path, crlf: bool = False) -> Path:
+    return copy_project(SAMPLE, tmp_path / "storefront", crlf=crlf)
+
+
+async def test_each_rule_on_the_right_line(editor: Editor, tmp_path: Path) -> None:
+    root = await _open_sample(editor, tmp_path)
+    runtime = editor.open(root / "config" / "runtime.exs")
+    config = editor.open(root / "config" / "config.exs")
+    fly = editor.open(root / "fly.toml", "toml")
+
+    (d101,) = await editor.diagnostics(runtime)
+    assert d101.code == "MPG101" and d101.source == "mpg-lsp"
+    assert d101.range.start == editor.find(runtime, "Storefront.Repo,")
+    assert d101.code_description is not None and d101.code_description.href.endswith("MPG101.md")
+    assert "prepare: :unnamed" in d101.message
+
+    (d201,) = await editor.diagnostics(config)
+    assert d201.code == "MPG201"
+    assert d201.range.start == editor.find(config, "Oban,\n")
+
+    (d301,) = await editor.diagnostics(fly)
+    assert d301.code == "MPG301"
+    assert d301.range.start == editor.find(fly, "'/app/bin/migrate'")
+
+
+async def test_quick_fix_applies_and_the_diagnostic_goes(editor: Editor, tmp_path: Path) -> None:
+    root = await _open_sample(editor, tmp_path)
+    runtime = editor.open(root / "config" / "runtime.exs")
+    before = editor.text[runtime]
+    (diag,) = await editor.diagnostics(runtime)
+    actions = await editor.actions(runtime, diag.range)
+    assert actions[0].is_preferred and actions[0].title.startswith("Add `prepare: :unnamed`")
+    assert [a.is_preferred for a in actions[1:]] == [None] * (len(actions) - 1)
+    editor.apply(actions[0].edit)
+    assert editor.text[runtime] == before.replace(
+        "    socket_options: maybe_ipv6\n", "    socket_options: maybe_ipv6,\n    prepare: :unnamed\n"
+    )
+    assert await editor.diagnostics(runtime) == []
+    state = await editor.sync_state(runtime)
+    assert _get(state, "mismatches") == 0 and _get(state, "text") == editor.text[runtime]
+
+
+async def test_fly_fix_keeps_valid_toml_and_clears_mpg301(editor: Editor, tmp_path: Path) -> None:
+    root = await _open_sample(editor, tmp_path)
+    fly = editor.open(root / "fly.toml", "toml")
+    (diag,) = await editor.diagnostics(fly)
+    (action,) = await editor.actions(fly, diag.range)
+    editor.apply(action.edit)
+    assert "release_command = \"/bin/sh -lc 'DATABASE_URL=$DIRECT_DATABASE_URL /app/bin/migrate'\"" in editor.text[fly]
+    assert await editor.diagnostics(fly) == []
+
+
+async def test_fix_lands_after_emoji_and_cjk(editor: Editor, tmp_path: Path) -> None:
+    """The edited list has 🚀 on its last line and CJK above it: a column counted in the wrong
+    unit puts the new pair in the middle of a character or a word."""
+    root = copy_project(FIXTURES / "multiline_trailing_comma", tmp_path / "ledger")
+    runtime = editor.open(root / "config" / "runtime.exs")
+    before = editor.text[runtime]
+    diags = await editor.diagnostics(runtime)
+    d101 = next(d for d in diags if d.code == "MPG101")
+    (action,) = [a for a in await editor.actions(runtime, d101.range) if a.is_preferred]
+    editor.apply(action.edit)
+    line = "    socket_options: [:inet6], # 🚀 IPv6 on Fly\n"
+    assert editor.text[runtime] == before.replace(line, line + "    prepare: :unnamed,\n")
+    d102 = next(d for d in await editor.diagnostics(runtime) if d.code == "MPG102")
+    assert d102.range.start == editor.find(runtime, "prepare: :named")
+
+
+async def test_typing_keeps_text_tree_and_diagnostics_in_step(editor: Editor, tmp_path: Path) -> None:
+    root = await _open_sample(editor, tmp_path)
+    runtime = editor.open(root / "config" / "runtime.exs")
+    await editor.diagnostics(runtime)
+    # type a comment with emoji and CJK at the top, one character at a time, then break a line
+    at = editor.text[runtime].index("import Config") + len("import Config")
+    for ch in "\n# 日本 🚀 é":
+        editor.change(runtime, at, at, ch)
+        at += 1
+    text = editor.text[runtime]
+    cut = text.index("pool_size")
+    editor.change(runtime, cut, cut + len("pool_size"), "pool_sz")
+    editor.change(runtime, cut, cut + len("pool_sz"), "pool_size")
+    (diag,) = await editor.diagnostics(runtime)
+    assert diag.range.start == editor.find(runtime, "Storefront.Repo,")
+    state = await editor.sync_state(runtime)
+    assert _get(state, "text") == editor.text[runtime]
+    assert _get(state, "mismatches") == 0
+    assert _get(state, "treeMatchesFreshParse")
+
+
+async def test_hover_explains_keys_and_stays_out_of_the_way(editor: Editor, tmp_path: Path) -> None:
+    root = await _open_sample(editor, tmp_path)
+    runtime = editor.open(root / "config" / "runtime.exs")
+    fly = editor.open(root / "fly.toml", "toml")
+    config = editor.open(root / "config" / "config.exs")
+    pool = await editor.hover(runtime, editor.find(runtime, "pool_size:"))
+    assert pool is not None and "pool_size" in pool and "http" in pool
+    url = await editor.hover(runtime, editor.find(runtime, "url: database_url"))
+    assert url is not None and "DATABASE_URL: pooled" in url
+    env = await editor.hover(runtime, editor.find(runtime, "DATABASE_URL\")"))
+    assert env is not None and "DATABASE_URL" in env
+    release = await editor.hover(fly, editor.find(fly, "release_command"))
+    assert release is not None and "release_command" in release
+    notifier_free = await editor.hover(config, editor.find(config, "repo: Storefront.Repo"))
+    assert notifier_free is not None and "repo" in notifier_free
+    assert await editor.hover(runtime, editor.find(runtime, "import Config")) is None
+    assert await editor.hover(runtime, editor.find(runtime, "host: host")) is None
+
+
+async def test_crlf_project_stays_crlf(editor: Editor, tmp_path: Path) -> None:
+    root = await _open_sample(editor, tmp_path, crlf=True)
+    runtime = editor.open(root / "config" / "runtime.exs")
+    (diag,) = await editor.diagnostics(runtime)
+    assert diag.range.start == editor.find(runtime, "Storefront.Repo,")
+    (action, *_) = await editor.actions(runtime, diag.range)
+    editor.apply(action.edit)
+    assert "socket_options: maybe_ipv6,\r\n    prepare: :unnamed\r\n" in editor.text[runtime]
+    assert "\n" not in editor.text[runtime].replace("\r\n", "")
+    assert await editor.diagnostics(runtime) == []
+
+
+async def test_compliant_and_foreign_projects_get_nothing(editor: Editor, tmp_path: Path) -> None:
+    for case in ("compliant", "no_fly"):
+        root = copy_project(FIXTURES / case, tmp_path / case)
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".exs", ".toml") or path.name == "mix.lock":
+                uri = editor.open(path, "toml" if path.suffix == ".toml" else "elixir")
+                assert await editor.diagnostics(uri) == [], path
+
+
+async def test_change_in_runtime_exs_republishes_fly_toml(editor: Editor, tmp_path: Path) -> None:
+    root = await _open_sample(editor, tmp_path)
+    fly = editor.open(root / "fly.toml", "toml")
+    runtime = editor.open(root / "config" / "runtime.exs")
+    (before,) = await editor.diagnostics(fly)
+    assert "with DATABASE_URL" in before.message
+    start = editor.text[runtime].index('"DATABASE_URL"')
+    editor.change(runtime, start, start + len('"DATABASE_URL"'), '"STOREFRONT_DB_URL"')
+    await editor.diagnostics(runtime)
+    if editor.pull:
+        assert editor.client.diagnostic_refresh_count >= 1
+        (after,) = await editor.diagnostics(fly)
+    else:
+        for _ in range(500):
+            latest = [p for p in editor.client.published if p.uri == fly][-1]  # type: ignore[attr-defined]
+            if latest.diagnostics and "STOREFRONT_DB_URL" in latest.diagnostics[0].message:
+                break
+            import asyncio
+
+            await asyncio.sleep(0.01)
+        (after,) = latest.diagnostics
+    assert "with STOREFRONT_DB_URL" in after.message
+    (action,) = await editor.actions(fly, after.range)
+    editor.apply(action.edit)
+    assert "STOREFRONT_DB_URL=$DIRECT_DATABASE_URL /app/bin/migrate" in editor.text[fly]
+
+
+async def test_fix_all_and_the_two_file_phoenix_notifier_fix(editor: Editor, tmp_path: Path) -> None:
+    root = copy_project(FIXTURES / "inline_single_line", tmp_path / "shop")
+    config = editor.open(root / "config" / "config.exs")
+    diags = await editor.diagnostics(config)
+    assert sorted(d.code for d in diags) == ["MPG201", "MPG202"]
+    whole = t.Range(start=t.Position(line=0, character=0), end=t.Position(line=99, character=0))
+    (fix_all,) = await editor.actions(config, whole, only=["source.fixAll.mpg-lsp"])
+    assert fix_all.kind == "source.fixAll.mpg-lsp"
+    editor.apply(fix_all.edit)
+    assert "notifier: Oban.Notifiers.PG," in editor.text[config]
+    assert "Repeater" not in editor.text[config]
+    assert await editor.diagnostics(config) == []
+
+    sample = await _open_sample(editor, tmp_path)
+    sconfig = editor.open(sample / "config" / "config.exs")
+    (d201,) = await editor.diagnostics(sconfig)
+    actions = await editor.actions(sconfig, d201.range)
+    phoenix = next(a for a in actions if "Phoenix" in a.title)
+    editor.apply(phoenix.edit)
+    mix = (sample / "mix.exs").as_uri()
+    assert "notifier: {Oban.Notifiers.Phoenix, pubsub: Storefront.PubSub}" in editor.text[sconfig]
+    assert '{:bandit, "~> 1.5"},\n      {:oban_notifiers_phoenix, "~> 0.2"}\n    ]' in editor.text[mix]
+
+
+async def test_position_encoding_is_negotiated(editor: Editor) -> None:
+    expected = {"neovim@v0.11.0": "utf-8", "emacs": "utf-32"}.get(editor.profile, "utf-16")
+    assert editor.encoding == expected
+    provider = editor.client.init_result.capabilities.diagnostic_provider  # type: ignore[attr-defined]
+    assert (provider is not None) == (editor.profile == "visual-studio-code+pull")
