@@ -78,6 +78,13 @@ from lspclient import (  # noqa: E402
 MS = 1000.0
 MB = 1_000_000
 
+# Children get a bytecode cache, as after a pip install: without one (this machine's
+# sessions set PYTHONDONTWRITEBYTECODE=1) every mpg-lsp start compiles its modules from
+# source while pygls, installed by pip, loads .pyc. The cache lives in .tools/bench so
+# nothing is written under server/.
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(TOOLS / "pycache")
+
 
 # -- statistics -------------------------------------------------------------------
 
@@ -274,6 +281,8 @@ def machine_info(mpg: Optional[list[str]], sg: Optional[str]) -> list[tuple[str,
         ("tree-sitter-elixir", v("tree-sitter-elixir")),
         ("mpg-lsp", cmd_version([*mpg, "--version"]) if mpg else "not installed"),
         ("ast-grep", cmd_version([sg, "--version"]) if sg else "not installed"),
+        ("bytecode cache for children", "on, in .tools/bench/pycache"
+         + (" (PYTHONDONTWRITEBYTECODE unset for them)" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "")),
         ("load avg at start", " ".join(f"{x:.2f}" for x in os.getloadavg())),
     ]
     return info
@@ -346,7 +355,7 @@ class LspPeer:
 
     def start(self, text: str) -> tuple[float, float]:
         """Spawn, initialize, didOpen; return (initialize s, didOpen -> diagnostics s)."""
-        self.lsp = LspProcess(self.argv, self.root, self.log)
+        self.lsp = LspProcess(self.argv, self.root, self.log, env=CHILD_ENV)
         init_s, result = self.lsp.initialize(self.root)
         caps = result.get("capabilities", {})
         self.sync = sync_kind(caps)
@@ -598,12 +607,12 @@ def section_cold(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opt
 
     def run_bare() -> None:
         t0 = time.perf_counter()
-        subprocess.run([py, "-c", "import pygls.lsp.server"], check=True)
+        subprocess.run([py, "-c", "import pygls.lsp.server"], check=True, env=CHILD_ENV)
         bare.append(time.perf_counter() - t0)
 
     def run_mpg() -> None:
         assert mpg
-        lsp = LspProcess([*mpg, "--stdio"], sample, tmp / "mpg-lsp-cold.stderr")
+        lsp = LspProcess([*mpg, "--stdio"], sample, tmp / "mpg-lsp-cold.stderr", env=CHILD_ENV)
         try:
             s, _ = lsp.initialize(sample)
             init.append(s)
@@ -624,15 +633,19 @@ def section_cold(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opt
 
     def run_sg() -> None:
         assert sg and sgconf
-        lsp = LspProcess([sg, "lsp", "-c", str(sgconf)], sgconf.parent, tmp / "ast-grep-cold.stderr")
+        lsp = LspProcess([sg, "lsp", "-c", str(sgconf)], sgconf.parent, tmp / "ast-grep-cold.stderr", env=CHILD_ENV)
         try:
             s, _ = lsp.initialize(sgconf.parent)
             sg_init.append(s)
         finally:
             lsp.shutdown()
 
+    steps = [run_bare] + ([run_mpg] if mpg else []) + ([run_sg] if sg else [])
+    for s in steps:  # warm-up round, not counted: bytecode cache, page cache
+        s()
+    for lst in (bare, init, first_diag, sg_init):
+        lst.clear()
     for _ in range(args.rounds):
-        steps = [run_bare] + ([run_mpg] if mpg else []) + ([run_sg] if sg else [])
         rng.shuffle(steps)
         for s in steps:
             s()
@@ -674,18 +687,22 @@ def section_cli(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opti
 
     def run_bare() -> None:
         t0 = time.perf_counter()
-        subprocess.run([py, "-c", "import tree_sitter, tree_sitter_elixir"], check=True)
+        subprocess.run([py, "-c", "import tree_sitter, tree_sitter_elixir"], check=True, env=CHILD_ENV)
         bare.append(time.perf_counter() - t0)
 
     def run_check() -> None:
         nonlocal last_out
         t0 = time.perf_counter()
-        r = subprocess.run([*mpg, "check", str(sample)], capture_output=True, text=True, cwd=REPO)
+        r = subprocess.run([*mpg, "check", str(sample)], capture_output=True, text=True, cwd=REPO, env=CHILD_ENV)
         check.append(time.perf_counter() - t0)
         last_out = r.stdout + r.stderr
 
+    steps = [run_bare, run_check]
+    for s in steps:  # warm-up round, not counted
+        s()
+    bare.clear()
+    check.clear()
     for _ in range(args.rounds):
-        steps = [run_bare, run_check]
         rng.shuffle(steps)
         for s in steps:
             s()
@@ -712,7 +729,7 @@ def section_cli(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opti
     for n in order:
         argv = [*mpg, "check", *map(str, projects[:n])]
         t0 = time.perf_counter()
-        r = subprocess.run(argv, capture_output=True, text=True, cwd=corpus)
+        r = subprocess.run(argv, capture_output=True, text=True, cwd=corpus, env=CHILD_ENV)
         runs[n].append(time.perf_counter() - t0)
         counts[n] = len(re.findall(r"MPG101", r.stdout))
         if r.returncode not in (0, 1):
@@ -767,7 +784,7 @@ def section_mem(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opti
         sgconf = copy_astgrep_config(root)
         peers.append(("ast-grep", [sg, "lsp", "-c", str(sgconf)], "repo-prepare-missing"))
     for name, argv, code in peers:
-        lsp = LspProcess(argv, root, tmp / f"{name}-mem.stderr")
+        lsp = LspProcess(argv, root, tmp / f"{name}-mem.stderr", env=CHILD_ENV)
         opened = right = 0
         per_open: list[float] = []
         base: dict[str, int] = {}

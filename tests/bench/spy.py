@@ -53,15 +53,17 @@ def stop(rec: Recording) -> Optional[str]:
     return None
 
 
-def _short(frame: str) -> str:
+def _short(frame: str, with_line: bool = False) -> str:
     m = FRAME_RE.match(frame.strip())
     if not m:
         return frame.strip()
     file = m.group("file")
-    for marker in ("site-packages/", "server/", "lib/python3"):
+    for marker in ("site-packages/", "server/", "lib/python3.11/", "lib/python3"):
         if marker in file:
             file = file.split(marker, 1)[1]
             break
+    if with_line and m.group("line"):
+        file = f"{file}:{m.group('line')}"
     return f"{m.group('func')} ({file})"
 
 
@@ -69,17 +71,18 @@ def summarize(path: Path, edits: int, top: int = 18) -> list[str]:
     """Top functions by inclusive and by self time, in ms per edit."""
     inclusive: Counter[str] = Counter()
     own: Counter[str] = Counter()
+    own_line: Counter[str] = Counter()
     total = 0
     for line in path.read_text(errors="replace").splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
         n = int(count)
-        frames = [_short(f) for f in stack.split(";")]
-        # py-spy's first frame is the thread ("process 123:\"...\"" / thread name): skip non-code frames
-        frames = [f for f in frames if "(" in f]
-        if not frames:
+        raw = [f for f in stack.split(";") if "(" in f]  # drop the process/thread frames
+        if not raw:
             continue
+        frames = [_short(f) for f in raw]
+        own_line[_short(raw[-1], with_line=True)] += n
         total += n
         for f in set(frames):
             inclusive[f] += n
@@ -92,5 +95,8 @@ def summarize(path: Path, edits: int, top: int = 18) -> list[str]:
         out.append(f"  {n * per_edit:8.2f}  {100 * n / max(total, 1):5.1f}%  {f}")
     out.append("self (ms/edit, % of busy):")
     for f, n in own.most_common(top):
+        out.append(f"  {n * per_edit:8.2f}  {100 * n / max(total, 1):5.1f}%  {f}")
+    out.append("self by line (ms/edit, % of busy):")
+    for f, n in own_line.most_common(top):
         out.append(f"  {n * per_edit:8.2f}  {100 * n / max(total, 1):5.1f}%  {f}")
     return out
