@@ -77,3 +77,25 @@ def toml_error(path: Path) -> str | None:
     return None
 
 
+
+
+class MemoryFileSystem:
+    """A project held in a dict ({relative path: text}), for model tests without a disk."""
+
+    def __init__(self, root: str, files: dict[str, str]) -> None:
+        self.root = root.rstrip("/")
+        self.files = {f"{self.root}/{k}": v.encode("utf-8") for k, v in files.items()}
+
+    def read(self, path: str) -> bytes | None:
+        return self.files.get(path)
+
+    def is_file(self, path: str) -> bool:
+        return path in self.files
+
+    def is_dir(self, path: str) -> bool:
+        prefix = path.rstrip("/") + "/"
+        return any(p.startswith(prefix) for p in self.files)
+
+    def listdir(self, path: str) -> list[str]:
+        prefix = path.rstrip("/") + "/"
+        return sorted({p[len(prefix):].split("/")[0] for p in self.files if p.startswith(prefix)})

@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check projects and print findings")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     check.add_argument("--format", choices=["text", "json"], default="text")
-    sub.add_parser("rules", help="list the rules")
+    rules = sub.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=["text", "markdown"], default="text")
     explain = sub.add_parser("explain", help="show a rule's documentation")
     explain.add_argument("code")
     sub.add_parser("settings-schema", help="print the JSON schema of the editor settings")
@@ -48,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "check":
             return _check(args.paths, args.format)
         if args.command == "rules":
-            return _rules()
+            return _rules(args.format)
         if args.command == "explain":
             return _explain(args.code)
         if args.command == "settings-schema":
@@ -118,10 +119,24 @@ def _check(paths: list[str], fmt: str) -> int:
     return EXIT_FINDINGS if results else EXIT_CLEAN
 
 
-def _rules() -> int:
+def rules_table() -> str:
+    """The rule table of the README, generated from the registry."""
     from mpg_lsp.rules import REGISTRY
 
-    for rule in REGISTRY.values():
+    lines = ["| Code | Name | Default severity | Fix | What it catches |", "|---|---|---|---|---|"]
+    for rule in sorted(REGISTRY.values(), key=lambda r: r.code):
+        fix = "yes" if rule.fixable else "no"
+        lines.append(f"| [{rule.code}]({rule.url}) | {rule.name} | {rule.severity} | {fix} | {rule.summary} |")
+    return "\n".join(lines)
+
+
+def _rules(fmt: str) -> int:
+    from mpg_lsp.rules import REGISTRY
+
+    if fmt == "markdown":
+        print(rules_table())
+        return EXIT_CLEAN
+    for rule in sorted(REGISTRY.values(), key=lambda r: r.code):
         print(f"{rule.code}  {rule.name:<32} {rule.severity:<8} {rule.summary}")
     return EXIT_CLEAN
 

@@ -1,0 +1,49 @@
+"""Rule docs are the single source: the README's table, `explain`, and hover all read them."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from projects import REPO
+
+from mpg_lsp.cli import rules_table
+from mpg_lsp.rules import REGISTRY
+
+HOVER_TOPICS = [
+    "repo.url", "repo.pool_size", "repo.timeout", "repo.prepare", "repo.socket_options",
+    "oban.repo", "oban.notifier", "oban.plugins", "fly.release_command",
+    "env.DATABASE_URL", "env.DIRECT_DATABASE_URL",
+]
+
+
+def test_readme_rule_table_is_generated_from_the_registry() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    table = readme.split("<!-- rules:start -->")[1].split("<!-- rules:end -->")[0].strip()
+    assert table == rules_table(), "README drifted: paste `mpg-lsp rules --format markdown`"
+
+
+def test_every_rule_has_a_page_with_the_sections_users_need() -> None:
+    for code, rule in REGISTRY.items():
+        page = rule.docs()
+        assert page.splitlines()[0] == f"# {code}: {rule.name}"
+        for section in ("## Why it matters on Fly MPG", "## Example", "## Fix", "## Suppress", "## Sources"):
+            assert section in page, (code, section)
+        assert re.search(r"https://\S+", page.split("## Sources")[1]), code
+
+
+def test_explain_prints_the_page() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "mpg_lsp", "explain", "mpg101"], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.startswith("# MPG101: prepare-unnamed-missing")
+    bad = subprocess.run([sys.executable, "-m", "mpg_lsp", "explain", "MPG999"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "unknown rule" in bad.stderr
+
+
+def test_hover_topics_exist_and_cite_a_source() -> None:
+    for name in HOVER_TOPICS:
+        text = (REPO / "server" / "mpg_lsp" / "docs" / "hover" / f"{name}.md").read_text(encoding="utf-8")
+        assert "Source" in text and "https://" in text, name
+        assert not re.search(r"://[^:/\s]+:(?!PASS@)[^@\s]+@", text), f"{name} shows a credential"

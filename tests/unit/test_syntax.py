@@ -1,0 +1,100 @@
+"""The syntax layer: LSP line breaks, position encodings, and incremental parsing."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mpg_lsp.project.elixir_config import ElixirFacts
+from mpg_lsp.syntax import elixir, toml
+from mpg_lsp.syntax.document import Document
+from mpg_lsp.syntax.languages import Lang
+from mpg_lsp.syntax.lines import LineIndex
+from projects import SAMPLE
+
+PIECES = ["a", "é", "🚀", "日", "\n", "\r", "\r\n", " ", ",", "#", "\u2028", "config :x, Y.Repo, url: 1\n",
+          "if config_env() == :prod do\n", "end\n", "[", "]", "do", ":"]
+
+
+def reference_starts(text: bytes) -> list[int]:
+    return [0] + [m.end() for m in re.finditer(rb"\r\n|\r|\n", text)]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=12), st.data())
+def test_line_index_updates_like_a_fresh_scan(parts: list[str], data: st.DataObject) -> None:
+    text = "".join(parts).encode()
+    index = LineIndex(text)
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    new = "".join(data.draw(st.lists(st.sampled_from(PIECES), max_size=3))).encode()
+    updated = text[:start] + new + text[end:]
+    index.update(updated, start, end, start + len(new))
+    assert index.starts == reference_starts(updated)
+
+
+def test_u2028_is_not_a_line_break_but_cr_is() -> None:
+    doc = Document("x.exs", Lang.ELIXIR, "a = 1 # \u2028 still line 0\rb = 2\r\nc = 3".encode())
+    assert len(doc.lines) == 3
+    assert doc.position_at(doc.text.index(b"b")) == (1, 0)
+    assert doc.position_at(doc.text.index(b"c")) == (2, 0)
+
+
+def test_columns_in_each_encoding() -> None:
+    line = "  name: \"café 🚀 日本\", pool_size: 8"
+    doc = Document("x.exs", Lang.ELIXIR, f"x = 1\n{line}\n".encode())
+    offset = doc.text.index(b"pool_size")
+    prefix = line[: line.index("pool_size")]
+    utf16 = len(prefix.encode("utf-16-le")) // 2
+    assert doc.position_at(offset, "utf-8") == (1, len(prefix.encode()))
+    assert doc.position_at(offset, "utf-16") == (1, utf16)
+    assert doc.position_at(offset, "utf-32") == (1, len(prefix))
+    for enc, col in (("utf-8", len(prefix.encode())), ("utf-16", utf16), ("utf-32", len(prefix))):
+        assert doc.offset_at(1, col, enc) == offset
+    # a column inside the surrogate pair / the UTF-8 bytes of 🚀 never splits the character
+    rocket = doc.text.index("🚀".encode())
+    assert doc.offset_at(1, len(line[: line.index("🚀")]) + 1, "utf-32") == rocket + 4
+    assert doc.offset_at(1, len(line[: line.index("🚀")].encode()) + 2, "utf-8") == rocket
+
+
+def test_out_of_range_positions_clamp() -> None:
+    doc = Document("x.exs", Lang.ELIXIR, b"a\nbc\n")
+    assert doc.offset_at(1, 99) == 4
+    assert doc.offset_at(99, 0) == len(doc.text)
+    assert doc.offset_at(-1, 5) == 0
+    assert doc.position_at(10**6) == (2, 0)
+
+
+def test_grammar_has_every_node_kind_we_rely_on() -> None:
+    elixir.check_grammar()
+    toml.check_grammar()
+
+
+def _facts(doc: Document) -> list[tuple]:
+    facts = ElixirFacts()
+    facts.refresh(doc)
+    return [(type(f).__name__, f.span.start, f.span.end, repr(f)) for f in facts.facts()]
+
+
+SOURCE = (SAMPLE / "config" / "runtime.exs").read_bytes() + (SAMPLE / "config" / "config.exs").read_bytes()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 6), st.sampled_from(PIECES + [""])), min_size=1, max_size=12))
+def test_incremental_tree_and_facts_equal_a_fresh_read(edits: list[tuple[float, int, str]]) -> None:
+    doc = Document("c.exs", Lang.ELIXIR, SOURCE)
+    live = ElixirFacts()
+    live.refresh(doc)
+    for where, length, text in edits:
+        start = int(where * len(doc.text))
+        doc.edit(start, min(len(doc.text), start + length), text.encode())
+        doc.reparse()
+        live.refresh(doc)
+        fresh = Document("c.exs", Lang.ELIXIR, doc.text)
+        if str(doc.tree.root_node) != str(fresh.tree.root_node):
+            # tree-sitter's error recovery may differ from a fresh parse, only on broken text
+            assert fresh.tree.root_node.has_error
+            continue
+        got = [(type(f).__name__, f.span.start, f.span.end, repr(f)) for f in live.facts()]
+        assert got == _facts(fresh)
