@@ -199,3 +199,46 @@ async def test_position_encoding_is_negotiated(editor: Editor) -> None:
     assert editor.encoding == expected
     provider = editor.client.init_result.capabilities.diagnostic_provider  # type: ignore[attr-defined]
     assert (provider is not None) == (editor.profile == "visual-studio-code+pull")
+
+
+async def test_bad_input_never_kills_the_server(editor: Editor, tmp_path: Path) -> None:
+    root = await _open_sample(editor, tmp_path)
+    (root / "mix.lock").write_bytes(b"%{\xff\xfe not a lock \x00")
+    (root / "fly.staging.toml").write_text("")
+    runtime = editor.open(root / "config" / "runtime.exs")
+    (diag,) = await editor.diagnostics(runtime)
+    # half-type a new config call inside the prod block: nothing is invented from it
+    at = editor.text[runtime].index("  secret_key_base =")
+    for ch in "  config :storefront, Storefront.Repo, prepare: [":
+        editor.change(runtime, at, at, ch)
+        at += 1
+    diags = await editor.diagnostics(runtime)
+    assert [d.code for d in diags] in (["MPG101"], [])
+    fly = editor.open(root / "fly.staging.toml", "toml")
+    assert await editor.diagnostics(fly) == []
+    # the server still answers
+    assert await editor.hover(runtime, editor.find(runtime, "pool_size:")) is not None
+
+
+async def test_save_republishes_and_close_clears(editor: Editor, tmp_path: Path) -> None:
+    if editor.pull:
+        return  # pull clients ask for diagnostics themselves
+    root = await _open_sample(editor, tmp_path)
+    runtime = editor.open(root / "config" / "runtime.exs")
+    await editor.diagnostics(runtime)
+    count = len(editor.client.published)  # type: ignore[attr-defined]
+    editor.client.text_document_did_save(
+        t.DidSaveTextDocumentParams(text_document=t.TextDocumentIdentifier(uri=runtime))
+    )
+    assert (await editor.diagnostics(runtime))[0].code == "MPG101"
+    editor.client.text_document_did_close(
+        t.DidCloseTextDocumentParams(text_document=t.TextDocumentIdentifier(uri=runtime))
+    )
+    import asyncio
+
+    for _ in range(300):
+        latest = [p for p in editor.client.published[count:] if p.uri == runtime]  # type: ignore[attr-defined]
+        if latest and len(latest[-1].diagnostics) == 0:
+            break
+        await asyncio.sleep(0.01)
+    assert latest and len(latest[-1].diagnostics) == 0
