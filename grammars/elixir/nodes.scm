@@ -10,7 +10,7 @@
 (pair key: (quoted_keyword) @pair.quoted_key)
 (list) @list
 (tuple) @tuple
-(map) @map
+(map (map_content) @map.content) @map
 (atom) @atom
 (quoted_atom) @quoted_atom
 (alias) @alias

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tree_sitter import Node
+
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
-from mpg_lsp.syntax.languages import Lang
-from mpg_lsp.syntax.queries import matches
 
 
 @dataclass(frozen=True)
@@ -25,29 +25,45 @@ class LibFacts:
         return LibFacts({**self.adapters, **other.adapters}, self.pubsub or other.pubsub)
 
 
+def _adapter_of(use: Node) -> str:
+    """`use Ecto.Repo, otp_app: :x, adapter: Mod` -> "Mod"; `use AshPostgres.Repo` -> itself."""
+    args = ex.arguments(use)
+    if not args:
+        return ""
+    behaviour = ex.text(args[0])
+    if behaviour == "AshPostgres.Repo":
+        return behaviour
+    if behaviour != "Ecto.Repo":
+        return ""
+    for pair in ex.pairs_named(use, "adapter"):
+        value = pair.child_by_field_name("value")
+        if value is not None:
+            return ex.text(value)
+    return ""
+
+
 def read_lib(doc: Document) -> LibFacts:
     text = doc.text
     if b"Repo" not in text and b"Phoenix.PubSub" not in text:
         return LibFacts()
     root = doc.tree.root_node
     adapters: dict[str, str] = {}
-    for match in matches(Lang.ELIXIR, "repo_module", root):
-        module = ex.text(match["module"][0])
-        behaviour = ex.text(match["behaviour"][0])
-        adapter = "AshPostgres.Repo" if behaviour == "AshPostgres.Repo" else ""
-        for options in match.get("options", []):
-            for pair in options.named_children:
-                key = pair.child_by_field_name("key")
-                value = pair.child_by_field_name("value")
-                if key is not None and value is not None and ex.keyword_name(key) == "adapter":
-                    adapter = ex.text(value)
-        if adapter:
-            adapters[module] = adapter
+    for module in ex.walk_calls(root, {"defmodule"}):
+        args = ex.arguments(module)
+        block = ex.do_block(module)
+        if not args or args[0].type != ex.ALIAS or block is None:
+            continue
+        for use in ex.block_body(block):
+            if use.type == ex.CALL and ex.call_name(use) == "use":
+                adapter = _adapter_of(use)
+                if adapter:
+                    adapters[ex.text(args[0])] = adapter
     pubsub = None
     if b"Phoenix.PubSub" in text:
-        for match in matches(Lang.ELIXIR, "children", root):
-            if "pubsub" in match:
-                for pair in match["options"][0].named_children:
+        for node in ex.walk(root, {ex.TUPLE}):
+            items = node.named_children
+            if len(items) == 2 and items[0].type == ex.ALIAS and ex.text(items[0]) == "Phoenix.PubSub":
+                for pair in items[1].named_children if items[1].type == ex.KEYWORDS else []:
                     key = pair.child_by_field_name("key")
                     value = pair.child_by_field_name("value")
                     if key is not None and value is not None and ex.keyword_name(key) == "name":

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tree_sitter import Node
+
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
-from mpg_lsp.syntax.languages import Lang
-from mpg_lsp.syntax.queries import matches
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,11 +19,30 @@ class MixDeps:
     item_ranges: tuple[tuple[int, int], ...]
 
 
-def read_deps(doc: Document) -> MixDeps:
-    for match in matches(Lang.ELIXIR, "mix_deps", doc.tree.root_node):
-        node = match["deps"][0]
-        if node.has_error:
+def _deps_list(root: Node) -> Node | None:
+    """The `[...]` of `defp deps do [...] end`, `defp deps, do: [...]`, or `deps: [...]`."""
+    for node in ex.walk_calls(root, {"def", "defp"}):
+        args = ex.arguments(node)
+        if not args or ex.text(args[0]).split("(")[0].strip() != "deps":
             continue
+        block = ex.do_block(node)
+        body = ex.block_body(block) if block is not None else []
+        if not body and len(args) > 1 and args[-1].type == ex.KEYWORDS:
+            body = [p.child_by_field_name("value") for p in args[-1].named_children]
+        lists = [n for n in body if n is not None and n.type == ex.LIST]
+        if lists:
+            return lists[-1]
+    for pair in ex.walk(root, {ex.PAIR}):  # `def project, do: [..., deps: [...]]`
+        key = pair.child_by_field_name("key")
+        value = pair.child_by_field_name("value")
+        if key is not None and ex.keyword_name(key) == "deps" and value is not None and value.type == ex.LIST:
+            return value
+    return None
+
+
+def read_deps(doc: Document) -> MixDeps:
+    node = _deps_list(doc.tree.root_node)
+    if node is not None and not node.has_error:
         names = set()
         items = []
         for item in node.named_children:
@@ -59,11 +78,25 @@ class MixLock:
 
 
 def read_lock(doc: Document) -> MixLock:
+    """`%{"name": {:hex, :name, "version", ...}, "other": {:git, "url", ...}}`."""
     versions: dict[str, str] = {}
     packages: set[str] = set()
-    for match in matches(Lang.ELIXIR, "mix_lock", doc.tree.root_node):
-        name = ex.text(match["name"][0])
+    root = doc.tree.root_node
+    lock = root.named_children[0] if root.named_child_count else None
+    content = next((c for c in lock.named_children if c.type == ex.MAP_CONTENT), None) if lock else None
+    keywords = next((c for c in content.named_children if c.type == ex.KEYWORDS), None) if content else None
+    for pair in keywords.named_children if keywords is not None else []:
+        key = pair.child_by_field_name("key")
+        value = pair.child_by_field_name("value")
+        if key is None or value is None or value.type != ex.TUPLE or pair.has_error:
+            continue
+        name = ex.keyword_name(key)
+        items = [c for c in value.named_children if c.type != ex.COMMENT]
+        if not name or not items or items[0].type != ex.ATOM:
+            continue
         packages.add(name)
-        if ex.text(match["source"][0]) == ":hex" and "version" in match:
-            versions[name] = ex.text(match["version"][0])
+        if ex.atom_name(items[0]) == "hex" and len(items) > 2:
+            version = ex.string_value(items[2])
+            if version:
+                versions[name] = version
     return MixLock(versions, frozenset(packages))

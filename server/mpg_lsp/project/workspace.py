@@ -45,6 +45,7 @@ class Workspace:
         self._listings: dict[str, list[str]] = {}
         self._elixir_facts: dict[str, tuple[Document, ElixirFacts]] = {}
         self._derived: dict[tuple[str, str], tuple[Document, int, object]] = {}
+        self._broken: set[str] = set()  # files last seen with syntax errors
         self.epoch = 0  # bumped whenever the set of files on disk may have changed
 
     # -- documents --------------------------------------------------------------------
@@ -111,8 +112,29 @@ class Workspace:
         if entry is None or entry[0] is not doc:
             entry = (doc, ElixirFacts())
             self._elixir_facts[doc.path] = entry
-        entry[1].refresh(doc)
+        if entry[1].refresh(doc) or doc.path not in self._broken:
+            self._note_errors(doc)
         return entry[1]
+
+    def _note_errors(self, doc: Document) -> None:
+        """One log line when a file starts (or stops) having syntax errors."""
+        root = doc.tree.root_node
+        if not root.has_error:
+            if doc.path in self._broken:
+                self._broken.discard(doc.path)
+                log.info("%s parses cleanly again", doc.path)
+            return
+        if doc.path in self._broken:
+            return
+        self._broken.add(doc.path)
+        node = root
+        while True:
+            child = next((c for c in node.children if c.has_error or c.is_missing), None)
+            if child is None or node.is_error:
+                break
+            node = child
+        line, _ = doc.position_at(node.start_byte)
+        log.info("%s: syntax error near line %d; reading only its well-formed parts", doc.path, line + 1)
 
     def derived(self, doc: Document, kind: str, compute: Callable[[Document], T]) -> T:
         """``compute(doc)``, cached until the document changes."""

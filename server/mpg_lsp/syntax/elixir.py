@@ -6,6 +6,8 @@ Every kind named here is also named in ``grammars/elixir/nodes.scm``; compiling 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from tree_sitter import Node
 
 from mpg_lsp.syntax.languages import Lang
@@ -41,6 +43,7 @@ NIL = "nil"
 COMMENT = "comment"
 BLOCK = "block"
 BODY = "body"
+MAP_CONTENT = "map_content"
 
 
 def check_grammar() -> None:
@@ -119,3 +122,36 @@ def string_value(node: Node) -> str | None:
         else:  # escape sequences: keep them verbatim, good enough for names and URLs
             parts.append(text(child))
     return "".join(parts)
+
+
+def walk(root: Node, kinds: set[str], limit: int = 100_000) -> Iterator[Node]:
+    """Nodes of the given kinds under ``root``, in document order (iterative, bounded)."""
+    cursor = root.walk()
+    seen = 0
+    while seen < limit:
+        node = cursor.node
+        seen += 1
+        if node is not None and node.type in kinds:
+            yield node
+        if cursor.goto_first_child():
+            continue
+        while not cursor.goto_next_sibling():
+            if not cursor.goto_parent():
+                return
+
+
+def walk_calls(root: Node, names: set[str]) -> Iterator[Node]:
+    """Calls to any of ``names`` (``def``, ``defmodule``...) under ``root``."""
+    for node in walk(root, {CALL}):
+        if call_name(node) in names:
+            yield node
+
+
+def pairs_named(call: Node, key: str) -> Iterator[Node]:
+    """The ``key:`` pairs of a call's trailing keyword argument."""
+    args = arguments(call)
+    if args and args[-1].type == KEYWORDS:
+        for pair in args[-1].named_children:
+            name = pair.child_by_field_name("key")
+            if name is not None and keyword_name(name) == key:
+                yield pair

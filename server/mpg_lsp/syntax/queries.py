@@ -1,5 +1,10 @@
 """Tree-sitter queries, read from the ``.scm`` files under ``grammars/``.
 
+``nodes.scm`` declares every node kind and field the readers rely on; compiling it against the
+installed grammar (``check_grammar``) proves a grammar upgrade kept them. The readers walk the
+tree in Python rather than run queries: compiling a query against tree-sitter-elixir costs
+10-60 ms, more than reading a whole config file.
+
 The grammar files ship inside the wheel as ``mpg_lsp/grammars``; in an editable install they
 are read straight from the checkout's top-level ``grammars/`` folder.
 """
@@ -10,7 +15,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from tree_sitter import Node, Query, QueryCursor
+from tree_sitter import Query
 
 from mpg_lsp.syntax.languages import Lang, language
 
@@ -35,11 +40,3 @@ def grammars_dir() -> Path:
 def query(lang: Lang, name: str) -> Query:
     source = (grammars_dir() / lang.value / f"{name}.scm").read_text(encoding="utf-8")
     return Query(language(lang), source)
-
-
-def captures(lang: Lang, name: str, node: Node) -> dict[str, list[Node]]:
-    return QueryCursor(query(lang, name)).captures(node)
-
-
-def matches(lang: Lang, name: str, node: Node) -> list[dict[str, list[Node]]]:
-    return [m for _, m in QueryCursor(query(lang, name)).matches(node)]
