@@ -391,13 +391,21 @@ def _map(pos: int, edit: "object") -> int:
 
 
 def _nodes_overlapping(root: Node, lo: int, hi: int) -> list[Node]:
+    """Top-level forms that touch ``[lo, hi]``, found through a cursor in O(log n).
+
+    (``Node.prev_named_sibling`` crashed py-tree-sitter 0.26.1 on some edited trees, so the
+    cursor is positioned one byte early instead of stepping back.)
+    """
     nodes: list[Node] = []
-    child = root.first_named_child_for_byte(lo) if lo < root.end_byte else None
-    if child is not None:
-        prev = child.prev_named_sibling
-        if prev is not None and prev.end_byte >= lo:
-            child = prev
-    while child is not None and child.start_byte <= hi:
-        nodes.append(child)
-        child = child.next_named_sibling
+    cursor = root.walk()
+    if cursor.goto_first_child_for_byte(max(lo - 1, 0)) is None:
+        return nodes
+    while True:
+        node = cursor.node
+        if node is None or node.start_byte > hi:
+            break
+        if node.is_named and node.end_byte >= lo:
+            nodes.append(node)
+        if not cursor.goto_next_sibling():
+            break
     return nodes
