@@ -207,14 +207,15 @@ def _camel(app: str) -> str:
     return "".join(part.capitalize() for part in app.split("_"))
 
 
-def storefront_variant(sample: Path, dest: Path, index: int, rng: random.Random) -> int:
+def storefront_variant(sample: Path, dest: Path, index: int, rng: random.Random) -> tuple[int, bool]:
     """Copy examples/storefront as app `shop_NNNN` with small random changes.
 
-    Returns how many files the project holds.
+    Returns (how many files the project holds, whether its Repo already has prepare).
     """
     app = f"shop_{index:04d}"
     mod = _camel(app)
     count = 0
+    fixed = False
     for src in sorted(sample.rglob("*")):
         if src.is_dir() or src.name == "README.md":
             continue
@@ -230,6 +231,7 @@ def storefront_variant(sample: Path, dest: Path, index: int, rng: random.Random)
                           f'pool_size: String.to_integer(System.get_env("POOL_SIZE") || "{rng.randrange(2, 40)}")',
                           text)
             if rng.random() < 0.3:  # some projects are already fixed
+                fixed = True
                 text = text.replace("socket_options: maybe_ipv6",
                                     "socket_options: maybe_ipv6,\n    prepare: :unnamed")
         if rel.name == "fly.toml":
@@ -238,4 +240,4 @@ def storefront_variant(sample: Path, dest: Path, index: int, rng: random.Random)
         out.write_text(text)
         shutil.copymode(src, out)
         count += 1
-    return count
+    return count, fixed

@@ -435,6 +435,17 @@ def copy_astgrep_config(project: Path) -> Path:
     return project / "sgconfig.yml"
 
 
+def run_measured(argv: list[str], cwd: Path, out: Path) -> tuple[float, int, int, str]:
+    """Run a command; return (seconds, its own peak RSS in KiB, exit code, stdout)."""
+    with open(out, "wb") as f:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, cwd=cwd, env=CHILD_ENV, stdout=f, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        dt = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return dt, usage.ru_maxrss, proc.returncode, out.read_text(errors="replace")
+
+
 # -- sections -----------------------------------------------------------------------
 
 
@@ -717,23 +728,27 @@ def section_cli(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opti
     crng = random.Random(args.seed)
     n_max = max(args.projects)
     files_per: list[int] = []
+    unfixed: list[int] = []
     projects: list[Path] = []
     for i in range(n_max):
         d = corpus / f"shop_{i:04d}"
-        files_per.append(storefront_variant(sample, d, i, crng))
+        count, fixed = storefront_variant(sample, d, i, crng)
+        files_per.append(count)
+        unfixed.append(0 if fixed else 1)
         projects.append(d)
     runs: dict[int, list[float]] = {n: [] for n in args.projects}
+    rss: dict[int, int] = {}
     counts: dict[int, int] = {}
     order = [n for _ in range(args.cli_repeats) for n in args.projects]
     rng.shuffle(order)
     for n in order:
         argv = [*mpg, "check", *map(str, projects[:n])]
-        t0 = time.perf_counter()
-        r = subprocess.run(argv, capture_output=True, text=True, cwd=corpus, env=CHILD_ENV)
-        runs[n].append(time.perf_counter() - t0)
-        counts[n] = len(re.findall(r"MPG101", r.stdout))
-        if r.returncode not in (0, 1):
-            print(f"  check on {n} projects exited {r.returncode}: {r.stderr[-500:]}", flush=True)
+        dt, maxrss, code, out = run_measured(argv, corpus, tmp / "cli-out.txt")
+        runs[n].append(dt)
+        rss[n] = max(rss.get(n, 0), maxrss)
+        counts[n] = len(re.findall(r"MPG101", out))
+        if code not in (0, 1):
+            print(f"  check on {n} projects exited {code}: {out[-500:]}", flush=True)
     crow: list[list[str]] = []
     per: dict[int, float] = {}
     for n in args.projects:
@@ -741,14 +756,14 @@ def section_cli(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opti
         files = sum(files_per[:n])
         per[n] = tm / n
         crow.append([f"{n:,}", f"{files:,}", fmt_s(tm), f"{files / tm:,.0f}", f"{tm / n * MS:.2f} ms",
-                     str(counts.get(n, 0))])
+                     f"{rss.get(n, 0) / 1024:.0f} MiB", f"{counts.get(n, 0)} / {sum(unfixed[:n])}"])
     ns = sorted(args.projects)
     marg = [(median(runs[b]) - median(runs[a])) / (b - a) for a, b in zip(ns, ns[1:])]
     growth = marg[-1] / marg[0] if len(marg) >= 2 and marg[0] > 0 else math.nan
     rep.table("CLI: mpg-lsp check", ["what", "median", "min", "note"], rows)
     rep.table(
         "CLI: generated projects (variants of examples/storefront), one `mpg-lsp check P1 P2 ...`",
-        ["projects", "files", "median time", "files/s", "per project", "MPG101 lines in output"],
+        ["projects", "files", "median time", "files/s", "per project", "peak RSS", "MPG101 found / expected"],
         crow,
         [f"marginal cost per project: " + ", ".join(f"{a}->{b}: {m * MS:.2f} ms" for (a, b), m in
                                                     zip(zip(ns, ns[1:]), marg))
