@@ -15,13 +15,15 @@ from editor import ENV, PROFILES, SERVER, Editor, capabilities, make_client
 @pytest_lsp.fixture(
     config=ClientServerConfig(server_command=SERVER, server_env=ENV, client_factory=make_client),
     params=PROFILES,
+    scope="module",  # one server per profile; every test works in its own folder
 )
-async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp_path: Path):
+async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("workspace")
     result = await lsp_client.initialize_session(
         t.InitializeParams(
             capabilities=capabilities(request.param),
-            root_uri=tmp_path.as_uri(),
-            workspace_folders=[t.WorkspaceFolder(uri=tmp_path.as_uri(), name="ws")],
+            root_uri=root.as_uri(),
+            workspace_folders=[t.WorkspaceFolder(uri=root.as_uri(), name="ws")],
         )
     )
     lsp_client.profile = request.param  # type: ignore[attr-defined]
@@ -31,6 +33,6 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp
 
 
 @pytest.fixture
-def editor(client: LanguageClient) -> Editor:
+def editor(client: LanguageClient, tmp_path: Path) -> Editor:
     encoding = client.init_result.capabilities.position_encoding or "utf-16"  # type: ignore[attr-defined]
     return Editor(client, client.profile, getattr(encoding, "value", encoding))  # type: ignore[attr-defined]

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from lsprotocol import types as t
 
 from editor import Editor
 from projects import FIXTURES, SAMPLE, copy_project
+
+
+# the tests share their profile's server (a module-scoped fixture), so they share its loop too
+pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 def _get(obj, key):  # custom request results arrive as objects or dicts
