@@ -10,13 +10,15 @@ does not move, so nothing downstream is recomputed.
 from __future__ import annotations
 
 import logging
+import re
 from bisect import bisect_left
 from dataclasses import dataclass
 from enum import Enum
 
 from tree_sitter import Node
 
-from mpg_lsp.project.values import Anchor, Span, Value, read_value, span_of
+from mpg_lsp.project.urls import is_mpg_evidence
+from mpg_lsp.project.values import Anchor, KeywordList, Span, Value, read_value, span_of
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
 
@@ -73,7 +75,35 @@ class ImportConfig:
     admits: Admits
 
 
-Fact = ConfigCall | Binding | ImportConfig
+@dataclass(frozen=True, slots=True)
+class Mentions:
+    """Env-var-like names and pooler URLs a form mentions (code or comments): MPG evidence."""
+
+    names: frozenset[str]
+    pooler: bool
+
+
+Fact = ConfigCall | Binding | ImportConfig | Mentions
+
+# Option keys that make a config call matter to the prod view (repos, Oban, the endpoint).
+RELEVANT_KEYS = frozenset(
+    "url hostname database username port socket_dir prepare adapter pool_size pool_count "
+    "socket_options ssl migration_lock after_connect parameters search_path repo notifier "
+    "plugins queues engine peer pubsub_server ecto_repos".split()
+)
+_NAME = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b")
+
+
+def is_relevant(fact: Fact) -> bool:
+    """Whether a fact can change the prod view; edits to irrelevant facts cost nothing."""
+    if not isinstance(fact, ConfigCall):
+        return True
+    key = fact.key
+    if key is None or "Repo" in key or "Oban" in key or key.endswith("Endpoint"):
+        return True
+    if not isinstance(fact.opts, KeywordList):
+        return True  # opaque options might be anything
+    return any(pair.key in RELEVANT_KEYS for pair in fact.opts.pairs)
 
 _ENV_CALLS = {"config_env", "Mix.env", "Config.config_env"}
 _ENV = "prod"
@@ -291,11 +321,17 @@ class _Reader:
 
 
 def read_form(node: Node, anchor: Anchor) -> tuple[Fact, ...]:
-    if node.type in (ex.COMMENT, "ERROR"):
-        return ()
-    reader = _Reader(anchor, node.start_byte)
-    reader.statement(node, Admits.YES, 0)
-    return tuple(reader.out)
+    out: list[Fact] = []
+    if node.type not in (ex.COMMENT, "ERROR"):
+        reader = _Reader(anchor, node.start_byte)
+        reader.statement(node, Admits.YES, 0)
+        out = reader.out
+    text = ex.text(node)
+    names = frozenset(_NAME.findall(text))
+    pooler = is_mpg_evidence(text)
+    if names or pooler:
+        out.append(Mentions(names, pooler))
+    return tuple(out)
 
 
 class _Form:
@@ -308,41 +344,68 @@ class _Form:
 
 
 class ElixirFacts:
-    """The facts of one Elixir file, refreshed incrementally from its Document."""
+    """The facts of one Elixir file, refreshed incrementally from its Document.
+
+    ``generation`` moves whenever a fact changes; ``relevant_generation`` only when a fact that
+    can matter to the prod view does, so typing in an unrelated config block (the common case in
+    a big file) leaves every cache downstream valid.
+    """
 
     def __init__(self) -> None:
         self._forms: list[_Form] = []
         self.generation = 0
+        self.relevant_generation = 0
+        self._relevant: tuple[int, list[Fact]] = (-1, [])
+        self._revision: int | None = None  # the document revision these facts reflect
+        self._parses = 0
 
     def facts(self) -> list[Fact]:
         return [fact for form in self._forms for fact in form.facts]
 
+    def relevant(self) -> list[Fact]:
+        """The facts that can matter to the prod view, in file order (cached)."""
+        if self._relevant[0] != self.relevant_generation:
+            facts = [f for form in self._forms for f in form.facts if is_relevant(f)]
+            self._relevant = (self.relevant_generation, facts)
+        return self._relevant[1]
+
     def refresh(self, doc: Document) -> bool:
         """Bring the facts up to date with ``doc``; True when they changed."""
-        reset, edits, changed = doc.take_edits()
-        if reset:
+        reset, edits = doc.take_edits()
+        # A first read, a replaced document, edits taken by someone else, or several
+        # reparses since the last look (changed_ranges would describe only the last): read it all.
+        if (
+            reset
+            or self._revision is None
+            or doc.revision != self._revision + len(edits)
+            or (edits and doc.parses != self._parses + 1)
+        ):
+            self._revision, self._parses = doc.revision, doc.parses
             root = doc.tree.root_node
             self._forms = [self._read(node) for node in root.named_children]
             self.generation += 1
+            self.relevant_generation += 1
             return True
+        self._revision, self._parses = doc.revision, doc.parses
         if not edits:
             return False
+        forms = self._forms
         dirty: list[tuple[int, int]] = []
         for edit in edits:
             delta = edit.new_end - edit.old_end
             dirty = [(_map(a, edit), _map(b, edit)) for a, b in dirty]
             dirty.append((edit.start, edit.new_end))
-            for form in self._forms:
-                if form.end < edit.start:
-                    continue
-                if form.anchor.start > edit.old_end:
+            # forms are sorted and disjoint: skip those that end before the edit
+            index = bisect_left(forms, edit.start, key=lambda f: f.end)
+            while index < len(forms) and forms[index].anchor.start <= edit.old_end:
+                form = forms[index]
+                form.end = max(form.anchor.start, form.end + delta)
+                dirty.append((form.anchor.start, form.end))
+                index += 1
+            if delta:
+                for form in forms[index:]:
                     form.anchor.start += delta
                     form.end += delta
-                else:
-                    dirty.append((form.anchor.start, max(form.anchor.start, form.end + delta)))
-                    form.end = max(form.anchor.start, form.end + delta)
-        for r in changed:
-            dirty.append((r.start_byte, r.end_byte))
         lo = min(a for a, _ in dirty)
         hi = max(b for _, b in dirty)
         return self._reread(doc, lo, hi)
@@ -352,32 +415,52 @@ class ElixirFacts:
         return _Form(anchor, node.end_byte, read_form(node, anchor))
 
     def _reread(self, doc: Document, lo: int, hi: int) -> bool:
+        """Read again the top-level forms of the new tree around ``[lo, hi]``, widening the
+        range until old and new forms line up (an edit can merge or split forms).
+
+        When the new tree has a different number of top-level forms than the index would,
+        the edit reshaped the file beyond that range (an unclosed string or `do`, say): the
+        range then grows by what tree-sitter reports as changed, and if even that does not
+        line up, the whole file is read again.
+        """
         root = doc.tree.root_node
-        starts = [f.anchor.start for f in self._forms]
+        forms = self._forms
+        widened = False
         while True:
-            nodes = _nodes_overlapping(root, lo, hi)
-            new_lo = min([lo, *(n.start_byte for n in nodes)])
-            new_hi = max([hi, *(n.end_byte for n in nodes)])
-            first = bisect_left(starts, new_lo)
-            while first > 0 and self._forms[first - 1].end >= new_lo:
-                first -= 1
-            last = first
-            while last < len(self._forms) and self._forms[last].anchor.start <= new_hi:
-                last += 1
-            if last > first:
-                new_lo = min(new_lo, self._forms[first].anchor.start)
-                new_hi = max(new_hi, self._forms[last - 1].end)
-            if (new_lo, new_hi) == (lo, hi):
+            while True:
+                nodes = _nodes_overlapping(root, lo, hi)
+                new_lo = min([lo, *(n.start_byte for n in nodes)])
+                new_hi = max([hi, *(n.end_byte for n in nodes)])
+                first = bisect_left(forms, new_lo, key=lambda f: f.end)
+                last = first
+                while last < len(forms) and forms[last].anchor.start <= new_hi:
+                    last += 1
+                if last > first:
+                    new_lo = min(new_lo, forms[first].anchor.start)
+                    new_hi = max(new_hi, forms[last - 1].end)
+                if (new_lo, new_hi) == (lo, hi):
+                    break
+                lo, hi = new_lo, new_hi
+            if len(forms) - (last - first) + len(nodes) == root.named_child_count:
                 break
-            lo, hi = new_lo, new_hi
-        old = self._forms[first:last]
+            if widened:
+                self._forms = [self._read(node) for node in root.named_children]
+                self.generation += 1
+                self.relevant_generation += 1
+                return True
+            widened = True
+            for start, end in doc.changed_ranges():
+                lo, hi = min(lo, start), max(hi, end)
+        old = forms[first:last]
         fresh = [self._read(n) for n in nodes]
         if len(old) == len(fresh) and all(a.facts == b.facts for a, b in zip(old, fresh)):
             for a, b in zip(old, fresh):  # same facts: keep the objects, move them
                 a.anchor.start, a.end = b.anchor.start, b.end
             return False
-        self._forms[first:last] = fresh
+        forms[first:last] = fresh
         self.generation += 1
+        if any(is_relevant(f) for form in (*old, *fresh) for f in form.facts):
+            self.relevant_generation += 1
         return True
 
 

@@ -14,7 +14,14 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from mpg_lsp.project.elixir_config import Admits, Binding, ConfigCall, ElixirFacts, ImportConfig
+from mpg_lsp.project.elixir_config import (
+    Admits,
+    Binding,
+    ConfigCall,
+    ElixirFacts,
+    ImportConfig,
+    Mentions,
+)
 from mpg_lsp.project.fly_config import FlyFacts, read_fly
 from mpg_lsp.project.libs import LibFacts, read_lib
 from mpg_lsp.project.mix import MixDeps, MixLock, read_deps, read_lock
@@ -141,7 +148,7 @@ class Project:
             seen.add(path)
             facts = self.ws.elixir_facts(doc)
             out.append((path, facts))
-            for fact in facts.facts():
+            for fact in facts.relevant():
                 if isinstance(fact, ImportConfig) and fact.admits is not Admits.NO:
                     visit(os.path.normpath(os.path.join(os.path.dirname(path), fact.target)), depth + 1)
 
@@ -187,7 +194,7 @@ class Project:
         docs: dict[str, Document] = {}
         key_parts: list[object] = [settings, self.ws.epoch]
         for path, facts in configs:
-            key_parts.append((path, id(facts), facts.generation))
+            key_parts.append((path, id(facts), facts.relevant_generation))
         others = [*self.fly_paths(), *self.mix_paths(), self.path("mix.lock"), *self.lib_paths()]
         for path in others:
             doc = self.ws.get(path)
@@ -290,12 +297,17 @@ def _build(
     runtime = project.runtime_path()
     calls: list[Located] = []
     bindings: dict[str, list[Binding]] = {}
+    names: set[str] = set()
+    evidence = False
     for path, facts in configs:
-        for fact in facts.facts():
+        for fact in facts.relevant():
             if isinstance(fact, ConfigCall) and fact.admits is not Admits.NO:
                 calls.append(Located(path, fact))
             elif isinstance(fact, Binding):
                 bindings.setdefault(path, []).append(fact)
+            elif isinstance(fact, Mentions):
+                names |= fact.names
+                evidence = evidence or fact.pooler
 
     by_key: dict[str, list[Located]] = {}
     ecto_repos: list[str] = []
@@ -373,18 +385,14 @@ def _build(
         if doc is not None:
             fly.append(FlyConfig(path, ws.derived(doc, "fly", read_fly)))
 
-    texts = [docs[p].text.decode("utf-8", "replace") for p, _ in configs if p in docs]
-    texts += [f.facts.text for f in fly]
-    direct_var = DEFAULT_DIRECT_VAR
-    evidence = any(r.literal_pooled for r in repos.values())
-    for text in texts:
-        if is_mpg_evidence(text):
-            evidence = True
-        for token in _VAR_TOKEN.findall(text):
-            if settings.is_direct_var(token):
-                evidence = True
-                direct_var = token
-                break
+    for config in fly:
+        names.update(_VAR_TOKEN.findall(config.facts.text))
+        evidence = evidence or is_mpg_evidence(config.facts.text)
+    evidence = evidence or any(r.literal_pooled for r in repos.values())
+    direct_names = sorted(n for n in names if settings.is_direct_var(n))
+    evidence = evidence or bool(direct_names)
+    # suggest the direct variable the project already uses, else Fly's documented name
+    direct_var = DEFAULT_DIRECT_VAR if not direct_names or DEFAULT_DIRECT_VAR in direct_names else direct_names[0]
 
     if settings.enabled is not None:
         gate = settings.enabled

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from tree_sitter import Point, Range, Tree
+from tree_sitter import Point, Tree
 
 from mpg_lsp.syntax.languages import Lang, parser
 from mpg_lsp.syntax.lines import LineIndex
@@ -55,9 +55,10 @@ class Document:
         self.lines = LineIndex(text)
         self._parser = parser(lang)
         self.tree: Tree = self._parser.parse(text)
+        self._previous: Tree | None = None
+        self.parses = 0  # reparses so far: changed_ranges() only describes the last one
         # Edits since the last time a consumer took them (the fact extractors do).
         self.pending: list[ByteEdit] = []
-        self.changed_ranges: list[Range] = []
         self.reset = True
         self.revision = 0  # bumped on every change, for caches keyed on this document
 
@@ -67,9 +68,9 @@ class Document:
         self.text = text
         self.lines = LineIndex(text)
         self.tree = self._parser.parse(text)
+        self._previous = None
         self.version = version
         self.pending.clear()
-        self.changed_ranges = []
         self.reset = True
         self.revision += 1
 
@@ -97,14 +98,23 @@ class Document:
         return change
 
     def reparse(self) -> None:
-        old_tree = self.tree
-        self.tree = self._parser.parse(self.text, old_tree)
-        self.changed_ranges = list(old_tree.changed_ranges(self.tree))
+        """Parse the edited text, reusing every subtree the edits did not touch."""
+        self._previous = self.tree
+        self.tree = self._parser.parse(self.text, self.tree)
+        self.parses += 1
 
-    def take_edits(self) -> tuple[bool, list[ByteEdit], list[Range]]:
-        """What changed since the last call: (whole document replaced, edits, changed ranges)."""
-        result = (self.reset, self.pending, self.changed_ranges)
-        self.pending, self.changed_ranges, self.reset = [], [], False
+    def changed_ranges(self) -> list[tuple[int, int]]:
+        """Byte ranges whose syntax changed in the last reparse. Not computed by default: it
+        walks both trees, costs more than the reparse on big files, and misses value-only
+        edits anyway; the fact readers ask for it only when the tree's shape surprises them."""
+        if self._previous is None:
+            return [(0, len(self.text))]
+        return [(r.start_byte, r.end_byte) for r in self._previous.changed_ranges(self.tree)]
+
+    def take_edits(self) -> tuple[bool, list[ByteEdit]]:
+        """What changed since the last call: (whole document replaced, byte edits)."""
+        result = (self.reset, self.pending)
+        self.pending, self.reset = [], False
         return result
 
     # -- positions -------------------------------------------------------------------------
