@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from mpg_lsp.project.elixir_config import (
@@ -26,7 +25,9 @@ from mpg_lsp.project.fly_config import FlyFacts, read_fly
 from mpg_lsp.project.libs import LibFacts, read_lib
 from mpg_lsp.project.mix import MixDeps, MixLock, read_deps, read_lock
 from mpg_lsp.project.urls import classify_host, classify_url, is_mpg_evidence
-from mpg_lsp.project.values import Alias, EnvRead, KeywordList, Pair, Str, TupleV, Value, Var
+from mpg_lsp.project.merge import Located, MergedOptions, anchor_for, merge, module_name, resolve
+from mpg_lsp.project.oban import Oban, find_obans
+from mpg_lsp.project.values import Alias, EnvRead, KeywordList, Pair, Str, Value
 from mpg_lsp.project.workspace import Workspace
 from mpg_lsp.settings import Settings
 from mpg_lsp.syntax.document import Document
@@ -37,31 +38,6 @@ POSTGRES_ADAPTERS = {"Ecto.Adapters.Postgres", "AshPostgres.Repo"}
 DEFAULT_POOLED_VAR = "DATABASE_URL"
 DEFAULT_DIRECT_VAR = "DIRECT_DATABASE_URL"
 _VAR_TOKEN = re.compile(r"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
-
-
-@dataclass(frozen=True)
-class Located:
-    """A config call together with the file it is in."""
-
-    path: str
-    call: ConfigCall
-
-
-@dataclass
-class MergedOptions:
-    """A key's options across every prod-view call: last pair wins, like Config does."""
-
-    calls: list[Located] = field(default_factory=list)
-    pairs: dict[str, tuple[str, Pair, KeywordList]] = field(default_factory=dict)
-    opaque: bool = False  # some contribution could not be read as a keyword list
-    texts: list[str] = field(default_factory=list)
-
-    def get(self, key: str) -> tuple[str, Pair, KeywordList] | None:
-        return self.pairs.get(key)
-
-    def value(self, key: str) -> Value | None:
-        found = self.pairs.get(key)
-        return found[1].value if found else None
 
 
 @dataclass
@@ -75,17 +51,6 @@ class Repo:
     postgres: bool
     anchor: Located | None  # where a missing key is inserted
     anchor_options: tuple[str, KeywordList] | None  # the keyword list to insert into
-
-
-@dataclass
-class Oban:
-    name: str
-    options: MergedOptions
-    anchor: Located | None
-    anchor_options: tuple[str, KeywordList] | None
-    repo: str | None
-    notifier: str  # module name; the default when absent
-    notifier_explicit: bool
 
 
 @dataclass
@@ -110,6 +75,7 @@ class ProdView:
     gate_open: bool
     migration_repos: list[str]
     direct_var: str  # the name to suggest for a direct URL (one the project already uses)
+    env_names: frozenset[str]  # env-var-like names the prod config and Fly configs mention
     config_paths: list[str]
     runtime_path: str
 
@@ -167,12 +133,14 @@ class Project:
         return runtime
 
     def fly_paths(self) -> list[str]:
+        """``fly.toml`` and ``fly.*.toml`` at the root, and the TOML files of ``deploy/``,
+        ``fly/`` or ``.fly/`` folders (``deploy/fly/prod.toml``, ``fly/<app>/fly.toml``)."""
         names = self.ws.listdir(self.root)
-        return [
-            self.path(n)
-            for n in names
-            if n == "fly.toml" or (n.startswith("fly.") and n.endswith(".toml"))
-        ]
+        paths = [self.path(n) for n in names if n == "fly.toml" or (n.startswith("fly.") and n.endswith(".toml"))]
+        for folder in ("deploy", "fly", ".fly", "fly.io"):
+            if folder in names:
+                paths.extend(self.ws.walk(self.path(folder), ".toml"))
+        return paths
 
     def lib_paths(self) -> list[str]:
         paths = self.ws.walk(self.path("lib"), ".ex")
@@ -214,62 +182,13 @@ class Project:
         return self._view
 
 
-def _resolve(value: Value, path: str, bindings: dict[str, list[Binding]], depth: int = 0) -> Value:
-    """Follow a variable to the value bound to it earlier in the same file."""
-    if isinstance(value, Var) and depth < 8:
-        candidates = [
-            b for b in bindings.get(path, []) if b.name == value.name and b.span.start < value.span.start
-        ]
-        if candidates:
-            return _resolve(candidates[-1].value, path, bindings, depth + 1)
-    return value
-
-
-def _module(value: Value | None) -> str | None:
-    if isinstance(value, Alias):
-        return value.name
-    if isinstance(value, TupleV) and value.items and isinstance(value.items[0], Alias):
-        return value.items[0].name
-    return None
-
-
-def _merge(calls: list[Located], bindings: dict[str, list[Binding]]) -> MergedOptions:
-    merged = MergedOptions(calls=calls)
-    for located in calls:
-        opts = _resolve(located.call.opts, located.path, bindings)
-        merged.texts.append(opts.text)
-        if not isinstance(opts, KeywordList):
-            merged.opaque = True
-            continue
-        for pair in opts.pairs:
-            merged.pairs[pair.key] = (located.path, pair, opts)
-    return merged
-
-
-def _anchor(
-    merged: MergedOptions, runtime: str, bindings: dict[str, list[Binding]]
-) -> tuple[Located | None, tuple[str, KeywordList] | None]:
-    """The call a missing key belongs in: runtime.exs first; the one with url:, else the last."""
-    readable = []
-    for located in merged.calls:
-        opts = _resolve(located.call.opts, located.path, bindings)
-        if isinstance(opts, KeywordList):
-            readable.append((located, opts))
-    if not readable:
-        return None, None
-    in_runtime = [r for r in readable if r[0].path == runtime] or readable
-    with_url = [r for r in in_runtime if r[1].get("url") is not None]
-    located, opts = (with_url or in_runtime)[-1]
-    return located, (located.path, opts)
-
-
 def _classify(
     merged: MergedOptions, settings: Settings, bindings: dict[str, list[Binding]]
 ) -> tuple[str, str | None, str, bool]:
     found = merged.get("url")
     if found is not None:
         path, pair, _ = found
-        value = _resolve(pair.value, path, bindings)
+        value = resolve(pair.value, path, bindings)
         if isinstance(value, EnvRead):
             if settings.is_direct_var(value.var):
                 return "direct", value.var, f"reads {value.var}: direct, bypassing PgBouncer", False
@@ -346,22 +265,8 @@ def _build(
     lock = ws.derived(lock_doc, "lock", read_lock) if lock_doc is not None else None
     postgrex = "postgrex" in dep_names or (lock is not None and "postgrex" in lock.packages)
 
-    obans: list[Oban] = []
-    oban_repo_names: list[str] = []
-    for key, located in by_key.items():
-        if key != "Oban":
-            continue
-        merged = _merge(located, bindings)
-        anchor, anchor_options = _anchor(merged, runtime, bindings)
-        repo = _module(merged.value("repo"))
-        if repo:
-            oban_repo_names.append(repo)
-        notifier = _module(merged.value("notifier"))
-        engine = _module(merged.value("engine")) or "Oban.Engines.Basic"
-        default = "Oban.Notifiers.PG" if engine.endswith(("Lite", "Dolphin")) else "Oban.Notifiers.Postgres"
-        obans.append(
-            Oban(key, merged, anchor, anchor_options, repo, notifier or default, notifier is not None)
-        )
+    obans = find_obans(by_key, bindings, runtime, lib)
+    oban_repo_names = [o.repo for o in obans if o.repo]
 
     candidates = list(dict.fromkeys([*ecto_repos, *oban_repo_names]))
     for key in by_key:
@@ -372,11 +277,11 @@ def _build(
     repos: dict[str, Repo] = {}
     for name in candidates:
         located = by_key.get(name, [])
-        merged = _merge(located, bindings)
+        merged = merge(located, bindings)
         kind, url_var, summary, literal = _classify(merged, settings, bindings)
-        adapter = _module(merged.value("adapter")) or lib.adapters.get(name)
+        adapter = module_name(merged.value("adapter")) or lib.adapters.get(name)
         postgres = adapter in POSTGRES_ADAPTERS if adapter else postgrex
-        anchor, anchor_options = _anchor(merged, runtime, bindings)
+        anchor, anchor_options = anchor_for(merged, runtime, bindings)
         repos[name] = Repo(name, merged, kind, url_var, summary, literal, postgres, anchor, anchor_options)
 
     fly = []
@@ -415,11 +320,7 @@ def _build(
         gate_open=gate,
         migration_repos=ecto_repos,
         direct_var=direct_var,
+        env_names=frozenset(names),
         config_paths=[p for p, _ in configs],
         runtime_path=runtime,
     )
-
-
-def iter_pairs(value: Value) -> Iterator[Pair]:
-    if isinstance(value, KeywordList):
-        yield from value.pairs

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from mpg_lsp.project.merge import module_name
 from mpg_lsp.project.model import Oban, ProdView
-from mpg_lsp.project.values import Alias, ListV, TupleV, Value
+from mpg_lsp.project.values import ListV
 from mpg_lsp.rules.base import Edit, Finding, Fix, rule
 from mpg_lsp.rules.edits import append_item, remove_item
 from mpg_lsp.rules.repo import add_pair
@@ -93,14 +94,6 @@ def listen_notify(view: ProdView) -> Iterator[Finding]:
         )
 
 
-def _module(value: Value) -> str | None:
-    if isinstance(value, Alias):
-        return value.name
-    if isinstance(value, TupleV) and value.items and isinstance(value.items[0], Alias):
-        return value.items[0].name
-    return None
-
-
 @rule(
     "MPG202",
     "oban-repeater-deprecated",
@@ -122,7 +115,7 @@ def repeater(view: ProdView) -> Iterator[Finding]:
         doc = view.docs.get(path)
         items = [(i.span.start, i.span.end) for i in plugins.items]
         for index, item in enumerate(plugins.items):
-            if _module(item) != REPEATER:
+            if module_name(item) != REPEATER:
                 continue
             locked = ".".join(map(str, version)) if version else "unknown (no mix.lock)"
             fixes = (
