@@ -40,14 +40,20 @@ def test_diagnostics_exactly_where_annotated(case: str) -> None:
 
 
 def _fix(case: str, dst: Path, crlf: bool = False) -> tuple[Path, list[str]]:
+    """Apply every preferred safe fix, pass after pass (fixes that touch the same place wait
+    for the next pass), like `mpg-lsp fix` does."""
     root = copy_project(FIXTURES / case, dst, crlf=crlf)
-    engine, findings = findings_of(root)
-    edits = preferred_edits(findings)
-    changed = sorted({e.path for e in edits})
-    for path in changed:
-        data = Path(path).read_bytes()
-        Path(path).write_bytes(apply_edits(data, [e for e in edits if e.path == path]))
-    return root, changed
+    changed: set[str] = set()
+    for _ in range(5):
+        engine, findings = findings_of(root)
+        edits = preferred_edits(findings)
+        if not edits:
+            break
+        for path in {e.path for e in edits}:
+            data = Path(path).read_bytes()
+            Path(path).write_bytes(apply_edits(data, [e for e in edits if e.path == path]))
+            changed.add(path)
+    return root, sorted(changed)
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -51,6 +51,7 @@ class Repo:
     postgres: bool
     anchor: Located | None  # where a missing key is inserted
     anchor_options: tuple[str, KeywordList] | None  # the keyword list to insert into
+    url_literal: tuple[str, Str] | None = None  # (file, string) when the url is a literal
 
 
 @dataclass
@@ -76,6 +77,7 @@ class ProdView:
     migration_repos: list[str]
     direct_var: str  # the name to suggest for a direct URL (one the project already uses)
     env_names: frozenset[str]  # env-var-like names the prod config and Fly configs mention
+    bindings: dict[str, list[Binding]]  # local bindings per config file, in file order
     config_paths: list[str]
     runtime_path: str
 
@@ -282,7 +284,16 @@ def _build(
         adapter = module_name(merged.value("adapter")) or lib.adapters.get(name)
         postgres = adapter in POSTGRES_ADAPTERS if adapter else postgrex
         anchor, anchor_options = anchor_for(merged, runtime, bindings)
-        repos[name] = Repo(name, merged, kind, url_var, summary, literal, postgres, anchor, anchor_options)
+        url_literal = None
+        found = merged.get("url")
+        if found is not None:
+            value = resolve(found[1].value, found[0], bindings)
+            if isinstance(value, Str) and value.value:
+                # the file the literal sits in: the binding's file is the pair's file
+                url_literal = (found[0], value)
+        repos[name] = Repo(
+            name, merged, kind, url_var, summary, literal, postgres, anchor, anchor_options, url_literal
+        )
 
     fly = []
     for path in project.fly_paths():
@@ -321,6 +332,7 @@ def _build(
         migration_repos=ecto_repos,
         direct_var=direct_var,
         env_names=frozenset(names),
+        bindings=bindings,
         config_paths=[p for p, _ in configs],
         runtime_path=runtime,
     )
