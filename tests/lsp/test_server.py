@@ -65,7 +65,8 @@ async def test_fly_fix_keeps_valid_toml_and_clears_mpg301(editor: Editor, tmp_pa
     root = await _open_sample(editor, tmp_path)
     fly = editor.open(root / "fly.toml", "toml")
     (diag,) = await editor.diagnostics(fly)
-    (action,) = await editor.actions(fly, diag.range)
+    action, ignore = await editor.actions(fly, diag.range)
+    assert ignore.title == "Ignore MPG301 on this line" and not ignore.is_preferred
     editor.apply(action.edit)
     assert "release_command = \"/bin/sh -lc 'DATABASE_URL=$DIRECT_DATABASE_URL /app/bin/migrate'\"" in editor.text[fly]
     assert await editor.diagnostics(fly) == []
@@ -170,7 +171,7 @@ async def test_change_in_runtime_exs_republishes_fly_toml(editor: Editor, tmp_pa
             await asyncio.sleep(0.01)
         (after,) = latest.diagnostics
     assert "with STOREFRONT_DB_URL" in after.message
-    (action,) = await editor.actions(fly, after.range)
+    (action, _) = await editor.actions(fly, after.range)
     editor.apply(action.edit)
     assert "STOREFRONT_DB_URL=$DIRECT_DATABASE_URL /app/bin/migrate" in editor.text[fly]
 
@@ -247,3 +248,84 @@ async def test_save_republishes_and_close_clears(editor: Editor, tmp_path: Path)
             break
         await asyncio.sleep(0.01)
     assert latest and len(latest[-1].diagnostics) == 0
+
+
+async def test_ignore_comment_fix_suppresses_and_unused_one_is_reported(editor: Editor, tmp_path: Path) -> None:
+    root = await _open_sample(editor, tmp_path)
+    runtime = editor.open(root / "config" / "runtime.exs")
+    (diag,) = await editor.diagnostics(runtime)
+    ignore = next(a for a in await editor.actions(runtime, diag.range) if a.title.startswith("Ignore"))
+    editor.apply(ignore.edit)
+    assert "\n  # mpg-lsp: ignore MPG101\n  config :storefront, Storefront.Repo," in editor.text[runtime]
+    assert await editor.diagnostics(runtime) == []
+    # the repo gets prepare: the suppression now suppresses nothing
+    at = editor.text[runtime].index("    socket_options: maybe_ipv6") + len("    socket_options: maybe_ipv6")
+    editor.change(runtime, at, at, ",\n    prepare: :unnamed")
+    (unused,) = await editor.diagnostics(runtime)
+    assert unused.code == "MPG001" and list(unused.tags or []) == [t.DiagnosticTag.Unnecessary]
+    (remove,) = await editor.actions(runtime, unused.range)
+    editor.apply(remove.edit)
+    assert "mpg-lsp: ignore" not in editor.text[runtime]
+    assert await editor.diagnostics(runtime) == []
+
+
+async def test_settings_change_takes_effect_without_restart(editor: Editor, tmp_path: Path) -> None:
+    root = await _open_sample(editor, tmp_path)
+    runtime = editor.open(root / "config" / "runtime.exs")
+    (diag,) = await editor.diagnostics(runtime)
+    assert diag.severity == t.DiagnosticSeverity.Warning
+    # the team's .mpg-lsp.toml wins; a watched-file event makes it count at once
+    (root / ".mpg-lsp.toml").write_text('severity = { MPG101 = "error" }\n')
+    editor.client.workspace_did_change_watched_files(
+        t.DidChangeWatchedFilesParams(changes=[t.FileEvent(uri=(root / ".mpg-lsp.toml").as_uri(), type=t.FileChangeType.Created)])
+    )
+    editor.change(runtime, 0, 0, "")  # a new version to read diagnostics for
+    (diag,) = await editor.diagnostics(runtime)
+    assert diag.severity == t.DiagnosticSeverity.Error
+    (root / ".mpg-lsp.toml").write_text('ignore = ["MPG101"]\n')
+    editor.client.workspace_did_change_watched_files(
+        t.DidChangeWatchedFilesParams(changes=[t.FileEvent(uri=(root / ".mpg-lsp.toml").as_uri(), type=t.FileChangeType.Changed)])
+    )
+    editor.change(runtime, 0, 0, "")
+    assert await editor.diagnostics(runtime) == []
+
+
+async def test_watched_file_change_republishes_open_files(editor: Editor, tmp_path: Path) -> None:
+    root = await _open_sample(editor, tmp_path)
+    fly = editor.open(root / "fly.toml", "toml")
+    (before,) = await editor.diagnostics(fly)
+    assert "with DATABASE_URL" in before.message
+    runtime = root / "config" / "runtime.exs"  # not open: changed on disk
+    runtime.write_text(runtime.read_text().replace('"DATABASE_URL"', '"SHOP_DB"'))
+    count = len(editor.client.published)  # type: ignore[attr-defined]
+    editor.client.workspace_did_change_watched_files(
+        t.DidChangeWatchedFilesParams(changes=[t.FileEvent(uri=runtime.as_uri(), type=t.FileChangeType.Changed)])
+    )
+    if editor.pull:
+        import asyncio
+
+        for _ in range(300):
+            if editor.client.diagnostic_refresh_count:
+                break
+            await asyncio.sleep(0.01)
+        (after,) = await editor.diagnostics(fly)
+    else:
+        import asyncio
+
+        for _ in range(300):
+            fresh = [p for p in editor.client.published[count:] if p.uri == fly]  # type: ignore[attr-defined]
+            if fresh:
+                break
+            await asyncio.sleep(0.01)
+        (after,) = fresh[-1].diagnostics
+    assert "with SHOP_DB" in after.message
+
+
+async def test_two_projects_in_one_session(editor: Editor, tmp_path: Path) -> None:
+    """Multi-root: each file is judged by its own project's config."""
+    shop = copy_project(FIXTURES / "inline_single_line", tmp_path / "shop")
+    tidy = copy_project(FIXTURES / "compliant", tmp_path / "tidy")
+    shop_runtime = editor.open(shop / "config" / "runtime.exs")
+    tidy_runtime = editor.open(tidy / "config" / "runtime.exs")
+    assert sorted(d.code for d in await editor.diagnostics(shop_runtime)) == ["MPG101", "MPG104"]
+    assert await editor.diagnostics(tidy_runtime) == []

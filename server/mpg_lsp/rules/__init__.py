@@ -6,7 +6,7 @@ import logging
 from dataclasses import replace
 
 from mpg_lsp.project.model import ProdView
-from mpg_lsp.rules import fly, oban, repo  # noqa: F401  (registers the rules)
+from mpg_lsp.rules import fly, oban, repo, suppression  # noqa: F401  (registers the rules)
 from mpg_lsp.rules.base import REGISTRY, Edit, Finding, Fix, Rule
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,12 @@ def run(view: ProdView) -> list[Finding]:
         except Exception:  # a rule bug must not take the editor down with it
             log.exception("rule %s failed on %s", code, view.root)
             continue
-        override = settings.severity.get(code)
-        findings.extend(replace(f, severity=override) if override else f for f in found)
+        findings.extend(found)
+    findings = suppression.apply(view, findings, settings.rule_enabled("MPG001"))
+    if settings.severity:
+        findings = [
+            replace(f, severity=settings.severity[f.code]) if f.code in settings.severity else f
+            for f in findings
+        ]
     findings.sort(key=lambda f: (f.path, f.start, f.code))
     return findings
