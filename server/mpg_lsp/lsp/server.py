@@ -14,6 +14,7 @@ from typing import Any
 
 from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
+from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
@@ -26,8 +27,31 @@ log = logging.getLogger("mpg_lsp")
 CHECK_SYNC = os.environ.get("MPG_LSP_CHECK_SYNC") == "1"
 
 
+class _Answered:
+    """A request that was already answered with an error while it was being read."""
+
+    jsonrpc = None
+
+
 class MpgProtocol(LanguageServerProtocol):
-    """Hands text changes straight to our handlers without pygls' document copy."""
+    """Hands text changes straight to our handlers without pygls' document copy, and answers
+    every request, even one whose params do not validate (pygls 2.1 drops those silently and
+    the client waits forever)."""
+
+    def structure_message(self, data: dict[str, Any]):  # type: ignore[no-untyped-def]
+        try:
+            return super().structure_message(data)
+        except (JsonRpcInvalidParams, JsonRpcInternalError) as err:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                log.warning("invalid params for %s (id %r): answered with an error", data["method"], data["id"])
+                self._send_response(data["id"], error=err.to_response_error())
+                return _Answered()
+            raise
+
+    def handle_message(self, message: Any) -> None:
+        if isinstance(message, _Answered):
+            return
+        super().handle_message(message)
 
     @lsp_method(t.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: t.DidOpenTextDocumentParams):  # type: ignore[override]
