@@ -82,6 +82,9 @@ def _check(paths: list[str], fmt: str) -> int:
         return EXIT_ERROR
     results = []
     for root in roots:
+        for problem in engine.settings(root)[1]:
+            where = os.path.join(root, problem.source) if problem.source.startswith(".") else problem.source
+            print(f"mpg-lsp: {_display(where)}: {problem.message}", file=sys.stderr)
         view = engine.view(root)
         for finding in engine.findings(root):
             doc = view.docs[finding.path]

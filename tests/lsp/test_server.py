@@ -329,3 +329,32 @@ async def test_two_projects_in_one_session(editor: Editor, tmp_path: Path) -> No
     tidy_runtime = editor.open(tidy / "config" / "runtime.exs")
     assert sorted(d.code for d in await editor.diagnostics(shop_runtime)) == ["MPG101", "MPG104"]
     assert await editor.diagnostics(tidy_runtime) == []
+
+
+async def test_bad_settings_are_reported_where_written_and_defaults_used(editor: Editor, tmp_path: Path) -> None:
+    root = await _open_sample(editor, tmp_path)
+    (root / ".mpg-lsp.toml").write_text('ignore = ["MPG201"]\npool-mode = "sessions"\n')
+    settings = editor.open(root / ".mpg-lsp.toml", "toml")
+    runtime = editor.open(root / "config" / "runtime.exs")
+    (diag,) = await editor.diagnostics(runtime)
+    assert diag.code == "MPG101"  # pool-mode fell back to transaction
+    (problem,) = await editor.diagnostics(settings)
+    assert problem.range.start.line == 1 and "pool-mode" in problem.message and "default" in problem.message
+    # the editor's own settings: a change applies at once; a bad value is shown once
+    editor.client.workspace_did_change_configuration(
+        t.DidChangeConfigurationParams(settings={"mpgLsp": {"poolMode": "session", "directPoolMax": "lots"}})
+    )
+    editor.change(runtime, 0, 0, "")
+    # .mpg-lsp.toml still wins for pool-mode only where it is valid: here it is not, so the
+    # editor's "session" applies and MPG101 (transaction mode only) goes away
+    assert await editor.diagnostics(runtime) == []
+    import asyncio
+
+    for _ in range(300):
+        shown = [m.message for m in editor.client.messages if "directPoolMax" in m.message]
+        if shown:
+            break
+        await asyncio.sleep(0.01)
+    editor.change(runtime, 0, 0, "")
+    await editor.diagnostics(runtime)
+    assert len([m for m in editor.client.messages if "directPoolMax" in m.message]) == 1

@@ -26,24 +26,7 @@ def _section(raw: Any) -> Mapping[str, Any]:
 
 def apply(server: MpgServer, raw: Any) -> None:
     server.engine.editor_settings = dict(_section(raw))
-    report_problems(server)
     diagnostics.refresh(server)
-
-
-def report_problems(server: MpgServer) -> None:
-    for root in list(server.engine.projects):
-        _, problems = server.engine.settings(root)
-        for problem in problems:
-            key = (root, problem.source, problem.message)
-            if key in server.reported:
-                continue
-            server.reported.add(key)
-            server.window_show_message(
-                t.ShowMessageParams(
-                    type=t.MessageType.Warning,
-                    message=f"mpg-lsp: {problem.source}: {problem.message}",
-                )
-            )
 
 
 async def pull_configuration(server: MpgServer) -> None:

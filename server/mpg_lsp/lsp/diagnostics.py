@@ -8,13 +8,16 @@ depends on the variable runtime.exs reads, for example).
 from __future__ import annotations
 
 import logging
+import os
 from collections import defaultdict
 
 from lsprotocol import types as t
 
 from mpg_lsp.lsp.positions import path_of, to_range
 from mpg_lsp.lsp.server import MpgServer
+from mpg_lsp.engine import PROJECT_SETTINGS
 from mpg_lsp.rules import REGISTRY, Finding
+from mpg_lsp.syntax import toml as tm
 from mpg_lsp.syntax.document import Document
 
 log = logging.getLogger(__name__)
@@ -53,6 +56,39 @@ def findings_by_path(server: MpgServer, root: str) -> dict[str, list[Finding]]:
     return grouped
 
 
+def settings_diagnostics(server: MpgServer, root: str, doc: Document) -> list[t.Diagnostic]:
+    """Bad values in .mpg-lsp.toml, at the key that holds them (the default is used)."""
+    _, problems = server.engine.settings(root)
+    keys: dict[str, tuple[int, int]] = {}
+    for node in doc.tree.root_node.named_children:
+        parts = tm.pair_parts(node) if node.type == tm.PAIR else None
+        if parts is not None:
+            keys[tm.key_text(parts[0])] = (node.start_byte, node.end_byte)
+    out = []
+    for problem in problems:
+        if problem.source != PROJECT_SETTINGS:
+            continue
+        start, end = keys.get(problem.key, (0, 0))
+        out.append(
+            t.Diagnostic(
+                range=to_range(doc, start, end, server.encoding),
+                message=problem.message,
+                severity=t.DiagnosticSeverity.Warning,
+                source=SOURCE,
+            )
+        )
+    return out
+
+
+def document_diagnostics(
+    server: MpgServer, root: str, doc: Document, grouped: dict[str, list[Finding]]
+) -> list[t.Diagnostic]:
+    diags = [to_diagnostic(f, doc, server) for f in grouped.get(doc.path, [])]
+    if os.path.basename(doc.path) == PROJECT_SETTINGS:
+        diags += settings_diagnostics(server, root, doc)
+    return diags
+
+
 def diagnostics_for(server: MpgServer, uri: str) -> list[t.Diagnostic]:
     doc = server.docs.get(uri)
     path = path_of(uri)
@@ -61,7 +97,7 @@ def diagnostics_for(server: MpgServer, uri: str) -> list[t.Diagnostic]:
     root = server.engine.root_of(path)
     if root is None:
         return []
-    return [to_diagnostic(f, doc, server) for f in findings_by_path(server, root).get(path, [])]
+    return document_diagnostics(server, root, doc, findings_by_path(server, root))
 
 
 def refresh(server: MpgServer, changed_uri: str | None = None) -> None:
@@ -85,7 +121,7 @@ def refresh(server: MpgServer, changed_uri: str | None = None) -> None:
         stale = []
         for uri in uris:
             doc = server.docs[uri]
-            diags = [to_diagnostic(f, doc, server) for f in grouped.get(doc.path, [])]
+            diags = document_diagnostics(server, root, doc, grouped)
             if server.pull_mode:
                 key = tuple((d.code, d.range.start.line, d.range.start.character, d.message) for d in diags)
                 if server.published.get(uri) != key and uri != changed_uri:
@@ -95,6 +131,25 @@ def refresh(server: MpgServer, changed_uri: str | None = None) -> None:
                 _publish(server, uri, diags, force=uri == changed_uri)
         if stale:
             _request_pull(server)
+    report_problems(server)
+
+
+def report_problems(server: MpgServer) -> None:
+    for root in list(server.engine.projects):
+        _, problems = server.engine.settings(root)
+        for problem in problems:
+            if problem.source == PROJECT_SETTINGS and os.path.join(root, PROJECT_SETTINGS) in server.engine.ws.open_docs:
+                continue  # shown as a diagnostic where it is written
+            key = (root, problem.source, problem.message)
+            if key in server.reported:
+                continue
+            server.reported.add(key)
+            server.window_show_message(
+                t.ShowMessageParams(
+                    type=t.MessageType.Warning,
+                    message=f"mpg-lsp: {problem.source}: {problem.message}",
+                )
+            )
 
 
 def _publish(server: MpgServer, uri: str, diags: list[t.Diagnostic], force: bool) -> None:

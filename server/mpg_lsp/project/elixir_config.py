@@ -18,7 +18,7 @@ from enum import Enum
 from tree_sitter import Node
 
 from mpg_lsp.project.urls import is_mpg_evidence
-from mpg_lsp.project.values import Anchor, KeywordList, Span, Value, read_value, span_of
+from mpg_lsp.project.values import Alias, Anchor, KeywordList, Span, Value, read_value, span_of
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
 
@@ -62,6 +62,9 @@ class ConfigCall:
 
 @dataclass(frozen=True, slots=True)
 class Binding:
+    """``name = value``; also ``alias Oban.Notifiers.PG``, which binds ``PG`` to the module
+    (an ``Alias`` value; a capitalised name never clashes with a variable)."""
+
     name: str
     value: Value
     span: Span
@@ -210,6 +213,9 @@ class _Reader:
             self.config(node, admits)
         elif name == "import_config":
             self.import_config(node, admits)
+        elif name == "alias":
+            for short, target in alias_targets(node, self.anchor, self.base):
+                self.out.append(Binding(short, target, self.span(node), admits))
         elif name in ("if", "unless"):
             self.conditional(node, name, admits, depth)
         elif name == "case":
@@ -318,6 +324,36 @@ class _Reader:
                     clause_admits = Admits.NO if prod_seen else Admits.YES
                     prod_seen = True
             self.statement(right, admits.both(clause_admits), depth + 1)
+
+
+def alias_targets(node: Node, anchor: Anchor, base: int) -> list[tuple[str, Alias]]:
+    """What an ``alias`` call binds: ``alias A.B`` -> B, ``alias A.B, as: C`` -> C,
+    ``alias A.{B, C}`` -> B and C; each to the full module name."""
+    args = ex.arguments(node)
+    if not args or node.has_error:
+        return []
+    target = args[0]
+    if target.type == ex.ALIAS:
+        full = ex.text(target)
+        short = full.rsplit(".", 1)[-1]
+        for pair in ex.pairs_named(node, "as"):
+            value = pair.child_by_field_name("value")
+            if value is not None and value.type == ex.ALIAS:
+                short = ex.text(value)
+        return [(short, Alias(span_of(target, anchor, base), full, full))]
+    if target.type == ex.DOT:
+        left = target.child_by_field_name("left")
+        right = target.child_by_field_name("right")
+        if left is None or right is None or left.type != ex.ALIAS or right.type != ex.TUPLE:
+            return []
+        prefix = ex.text(left)
+        out = []
+        for item in right.named_children:
+            if item.type == ex.ALIAS:
+                full = f"{prefix}.{ex.text(item)}"
+                out.append((ex.text(item).rsplit(".", 1)[-1], Alias(span_of(item, anchor, base), full, full)))
+        return out
+    return []
 
 
 def read_form(node: Node, anchor: Anchor) -> tuple[Fact, ...]:

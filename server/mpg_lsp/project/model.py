@@ -27,6 +27,7 @@ from mpg_lsp.project.mix import MixDeps, MixLock, read_deps, read_lock
 from mpg_lsp.project.urls import classify_host, classify_url, is_mpg_evidence
 from mpg_lsp.project.merge import Located, MergedOptions, anchor_for, merge, module_name, resolve
 from mpg_lsp.project.oban import Oban, find_obans
+from mpg_lsp.project.release import ReleaseFacts, read_release
 from mpg_lsp.project.values import Alias, EnvRead, KeywordList, Pair, Str, Value
 from mpg_lsp.project.workspace import Workspace
 from mpg_lsp.settings import Settings
@@ -80,6 +81,7 @@ class ProdView:
     bindings: dict[str, list[Binding]]  # local bindings per config file, in file order
     config_paths: list[str]
     runtime_path: str
+    release: ReleaseFacts = field(default_factory=ReleaseFacts)  # rel/ scripts, Release.migrate
 
     def direct_repo(self) -> Repo | None:
         return next((r for r in self.repos.values() if r.kind == "direct" and r.postgres), None)
@@ -250,10 +252,13 @@ def _build(
 
     # lib/: repo adapters, application children
     lib = LibFacts.empty()
+    lib_docs = []
     for path in project.lib_paths():
         doc = docs.get(path) or ws.get(path)
         if doc is not None:
             lib = lib.union(ws.derived(doc, "lib", read_lib))
+            lib_docs.append(doc)
+    release = read_release(ws, project.root, lib_docs)
     pubsub = pubsub or lib.pubsub
 
     deps_doc = docs.get(project.path("mix.exs"))
@@ -335,4 +340,5 @@ def _build(
         bindings=bindings,
         config_paths=[p for p, _ in configs],
         runtime_path=runtime,
+        release=release,
     )

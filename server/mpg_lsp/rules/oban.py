@@ -1,23 +1,59 @@
-"""Oban rules: a notifier that needs LISTEN, and the deprecated Repeater plugin."""
+"""Oban rules: a notifier that needs LISTEN, polling before 2.14, the Phoenix notifier's
+package and PubSub, a repo nobody defined, and deprecated names (Repeater, Postgres peer)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from mpg_lsp.project.merge import module_name
-from mpg_lsp.project.model import Oban, ProdView
-from mpg_lsp.project.values import ListV
+from mpg_lsp.project.elixir_config import Admits, condition_admits
+from mpg_lsp.project.merge import resolve
+from mpg_lsp.project.model import Oban, ProdView, Repo
+from mpg_lsp.project.values import Alias, Bool, KeywordList, ListV, TupleV, Value
 from mpg_lsp.rules.base import Edit, Finding, Fix, rule
 from mpg_lsp.rules.edits import append_item, remove_item
-from mpg_lsp.rules.repo import add_pair
+from mpg_lsp.rules.repo import _ipv6_binding, add_pair
+from mpg_lsp.syntax import elixir as ex
+from mpg_lsp.syntax.document import Document
 
 POSTGRES_NOTIFIERS = {"Oban.Notifiers.Postgres", "Oban.PostgresNotifier"}
+PHOENIX_NOTIFIER = "Oban.Notifiers.Phoenix"
+PHOENIX_NOTIFIER_PACKAGE = "oban_notifiers_phoenix"
 PHOENIX_NOTIFIER_DEP = '{:oban_notifiers_phoenix, "~> 0.2"}'
 REPEATER = "Oban.Plugins.Repeater"
+OLD_PEER = "Oban.Peers.Postgres"
+NEW_PEER = "Oban.Peers.Database"
+DIRECT_POOL_SIZE = 2
+
+
+def _locked(view: ProdView) -> tuple[int, ...] | None:
+    return view.lock.version("oban") if view.lock is not None else None
+
+
+def _version(version: tuple[int, ...]) -> str:
+    return ".".join(map(str, version))
+
+
+def _pooled_repo(view: ProdView, oban: Oban) -> Repo | None:
+    repo = view.repos.get(oban.repo) if oban.repo is not None else None
+    if repo is None or repo.kind != "pooled" or not repo.postgres:
+        return None
+    return repo
+
+
+def _where(oban: Oban, key: str) -> tuple[str, int, int] | None:
+    """Where a finding about ``key`` goes: its pair when set, else the instance's anchor."""
+    found = oban.options.get(key)
+    if found is not None:
+        path, pair, _ = found
+        return path, pair.span.start, pair.span.end
+    if oban.anchor is None:
+        return None
+    path, span = oban.anchor
+    return path, span.start, span.end
 
 
 def _set_option(view: ProdView, oban: Oban, key: str, value: str) -> tuple[Edit, ...]:
-    """Replace ``key``'s value where the prod view takes it from, or add the pair."""
+    """Replace ``key``'s value where the instance takes it from, or add the pair."""
     found = oban.options.get(key)
     if found is not None:
         path, pair, _ = found
@@ -29,6 +65,15 @@ def _set_option(view: ProdView, oban: Oban, key: str, value: str) -> tuple[Edit,
     return add_pair(doc, keywords, key, value) if doc is not None else ()
 
 
+def _add_dependency(view: ProdView) -> tuple[Edit, ...]:
+    """The edit adding the Phoenix notifier's package to mix.exs deps, if it can be placed."""
+    mix = view.docs.get(view.deps_path)
+    if view.deps is None or view.deps.list_range is None or mix is None:
+        return ()
+    items = list(view.deps.item_ranges)
+    return append_item(mix, items, PHOENIX_NOTIFIER_DEP, view.deps.list_range[0] + 1)
+
+
 @rule(
     "MPG201",
     "oban-listen-notify",
@@ -38,39 +83,24 @@ def _set_option(view: ProdView, oban: Oban, key: str, value: str) -> tuple[Edit,
 )
 def listen_notify(view: ProdView) -> Iterator[Finding]:
     for oban in view.obans:
-        if oban.notifier not in POSTGRES_NOTIFIERS or oban.repo is None:
+        if oban.notifier not in POSTGRES_NOTIFIERS:
             continue
-        repo = view.repos.get(oban.repo)
-        if repo is None or repo.kind != "pooled" or not repo.postgres:
+        repo = _pooled_repo(view, oban)
+        where = _where(oban, "notifier")
+        if repo is None or where is None:
             continue
-        explicit = oban.options.get("notifier")
-        if explicit is not None:
-            path, pair, _ = explicit
-            start, end = pair.span.start, pair.span.end
-            what = f"uses {oban.notifier}"
-        elif oban.anchor is not None:
-            path = oban.anchor.path
-            start, end = oban.anchor.call.key_span.start, oban.anchor.call.key_span.end
-            what = "uses the default Oban.Notifiers.Postgres"
-        else:
-            continue
+        path, start, end = where
+        what = f"uses {oban.notifier}" if oban.notifier_explicit else "uses the default Oban.Notifiers.Postgres"
         fixes = [Fix("Use `Oban.Notifiers.PG`", _set_option(view, oban, "notifier", "Oban.Notifiers.PG"), preferred=True)]
         if view.pubsub:
             edits = list(
-                _set_option(view, oban, "notifier", f"{{Oban.Notifiers.Phoenix, pubsub: {view.pubsub}}}")
+                _set_option(view, oban, "notifier", f"{{{PHOENIX_NOTIFIER}, pubsub: {view.pubsub}}}")
             )
             title = f"Use `Oban.Notifiers.Phoenix` with {view.pubsub}"
-            if not view.has_dep("oban_notifiers_phoenix"):
-                mix = view.docs.get(view.deps_path)
-                if view.deps is not None and view.deps.list_range is not None and mix is not None:
-                    edits.extend(
-                        append_item(
-                            mix,
-                            list(view.deps.item_ranges),
-                            PHOENIX_NOTIFIER_DEP,
-                            view.deps.list_range[0] + 1,
-                        )
-                    )
+            if edits and not view.has_dep(PHOENIX_NOTIFIER_PACKAGE):
+                dependency = _add_dependency(view)
+                if dependency:
+                    edits.extend(dependency)
                     title += " (adds oban_notifiers_phoenix to mix.exs)"
             fixes.append(Fix(title, tuple(edits), safe=False))
         direct = view.direct_repo()
@@ -101,23 +131,24 @@ def listen_notify(view: ProdView) -> Iterator[Finding]:
     "`Oban.Plugins.Repeater` does nothing since Oban 2.14; polling falls back on its own.",
 )
 def repeater(view: ProdView) -> Iterator[Finding]:
-    version = view.lock.version("oban") if view.lock is not None else None
+    version = _locked(view)
     if version is not None and version < (2, 14, 0):
         return
     severity = "warning" if version is not None else "hint"
+    locked = _version(version) if version else "unknown (no mix.lock)"
     for oban in view.obans:
         found = oban.options.get("plugins")
-        if found is None or not isinstance(found[1].value, ListV):
+        if found is None:
             continue
         path, pair, _ = found
-        plugins = found[1].value
-        assert isinstance(plugins, ListV)
+        plugins = resolve(pair.value, path, oban.bindings)
+        if not isinstance(plugins, ListV):
+            continue
         doc = view.docs.get(path)
         items = [(i.span.start, i.span.end) for i in plugins.items]
         for index, item in enumerate(plugins.items):
-            if module_name(item) != REPEATER:
+            if oban.module(item, path) != REPEATER:
                 continue
-            locked = ".".join(map(str, version)) if version else "unknown (no mix.lock)"
             fixes = (
                 (Fix("Remove `Oban.Plugins.Repeater`", (remove_item(doc, items, index),), preferred=True),)
                 if doc is not None
@@ -134,3 +165,283 @@ def repeater(view: ProdView) -> Iterator[Finding]:
                 fixes,
                 tags=("deprecated",),
             )
+
+
+def _has_repeater(oban: Oban, plugins: Value, path: str) -> bool:
+    return isinstance(plugins, ListV) and any(oban.module(i, path) == REPEATER for i in plugins.items)
+
+
+def _add_repeater(view: ProdView, oban: Oban) -> tuple[Edit, ...]:
+    """`Oban.Plugins.Repeater` appended to `plugins:` (or `plugins: [...]` added)."""
+    found = oban.options.get("plugins")
+    if found is None:
+        return _set_option(view, oban, "plugins", f"[{REPEATER}]")
+    path, pair, _ = found
+    plugins = resolve(pair.value, path, oban.bindings)
+    doc = view.docs.get(path)
+    if doc is None:
+        return ()
+    if isinstance(plugins, Bool) and not plugins.value:
+        return (Edit(path, plugins.span.start, plugins.span.end, f"[{REPEATER}]"),)
+    if isinstance(plugins, ListV):
+        items = [(i.span.start, i.span.end) for i in plugins.items]
+        return append_item(doc, items, REPEATER, plugins.span.start + 1)
+    if isinstance(plugins, KeywordList) and not plugins.pairs and plugins.text.startswith("["):
+        return append_item(doc, [], REPEATER, plugins.span.start + 1)
+    return ()
+
+
+@rule(
+    "MPG203",
+    "oban-no-polling-fallback",
+    "error",
+    "Oban before 2.14 on a pooled repo with the Postgres notifier has nothing that polls.",
+    transaction_only=True,
+)
+def no_polling_fallback(view: ProdView) -> Iterator[Finding]:
+    version = _locked(view)
+    if version is None or version >= (2, 14, 0):
+        return
+    for oban in view.obans:
+        if oban.notifier not in POSTGRES_NOTIFIERS:
+            continue
+        repo = _pooled_repo(view, oban)
+        if repo is None:
+            continue
+        found = oban.options.get("plugins")
+        if found is not None:
+            path, pair, _ = found
+            plugins = resolve(pair.value, path, oban.bindings)
+            readable = isinstance(plugins, ListV) or (isinstance(plugins, Bool) and not plugins.value)
+            empty = isinstance(plugins, KeywordList) and not plugins.pairs
+            if _has_repeater(oban, plugins, path) or not (readable or empty):
+                continue  # the Repeater is there, or the list cannot be read
+        elif not oban.knows("plugins"):
+            continue
+        where = _where(oban, "plugins")
+        if where is None:
+            continue
+        path, start, end = where
+        edits = _add_repeater(view, oban)
+        yield Finding(
+            "MPG203",
+            path,
+            start,
+            end,
+            f"{oban.name} runs Oban {_version(version)} with the Postgres notifier on {repo.name}, "
+            "which is pooled: LISTEN hears nothing behind PgBouncer, and before Oban 2.14 nothing "
+            "falls back to polling, so queues are not woken for new jobs. Add "
+            "Oban.Plugins.Repeater, or upgrade Oban.",
+            "error",
+            (Fix("Add `Oban.Plugins.Repeater` to plugins", edits, preferred=True),) if edits else (),
+        )
+
+
+def _phoenix_notifiers(view: ProdView) -> Iterator[tuple[Oban, str, int, int, Value]]:
+    """Instances whose notifier is the Phoenix one: (oban, path, pair range, read value)."""
+    for oban in view.obans:
+        if oban.notifier != PHOENIX_NOTIFIER:
+            continue
+        found = oban.options.get("notifier")
+        if found is None:
+            continue
+        path, pair, _ = found
+        yield oban, path, pair.span.start, pair.span.end, resolve(pair.value, path, oban.bindings)
+
+
+@rule(
+    "MPG204",
+    "oban-phoenix-notifier-dependency",
+    "error",
+    "`Oban.Notifiers.Phoenix` is configured but its package, oban_notifiers_phoenix, is not a dependency.",
+)
+def phoenix_notifier_dependency(view: ProdView) -> Iterator[Finding]:
+    if view.has_dep(PHOENIX_NOTIFIER_PACKAGE):
+        return
+    if view.lock is None and (view.deps is None or view.deps.list_range is None):
+        return  # neither the deps list nor the lock can be read: nothing certain to say
+    for _oban, path, start, end, _value in _phoenix_notifiers(view):
+        edits = _add_dependency(view)
+        yield Finding(
+            "MPG204",
+            path,
+            start,
+            end,
+            "Oban.Notifiers.Phoenix is not part of Oban: it ships in the oban_notifiers_phoenix "
+            "package, which is in neither mix.exs nor mix.lock. Add "
+            f"`{PHOENIX_NOTIFIER_DEP}` to your deps.",
+            "error",
+            (Fix("Add oban_notifiers_phoenix to mix.exs", edits, preferred=True, safe=False),) if edits else (),
+        )
+
+
+@rule(
+    "MPG205",
+    "oban-phoenix-notifier-pubsub",
+    "error",
+    "`Oban.Notifiers.Phoenix` is configured without a `pubsub:` option.",
+)
+def phoenix_notifier_pubsub(view: ProdView) -> Iterator[Finding]:
+    for _oban, path, start, end, value in _phoenix_notifiers(view):
+        doc = view.docs.get(path)
+        edits: tuple[Edit, ...] = ()
+        if isinstance(value, Alias):
+            if view.pubsub and doc is not None:
+                edits = (Edit(path, value.span.start, value.span.end, f"{{{value.text}, pubsub: {view.pubsub}}}"),)
+        elif isinstance(value, TupleV) and len(value.items) == 2 and isinstance(value.items[1], KeywordList):
+            options = value.items[1]
+            if options.get("pubsub") is not None:
+                continue
+            if view.pubsub and doc is not None:
+                edits = add_pair(doc, options, "pubsub", view.pubsub)
+        else:
+            continue  # options built elsewhere: they may name the PubSub
+        pubsub = view.pubsub or "MyApp.PubSub"
+        yield Finding(
+            "MPG205",
+            path,
+            start,
+            end,
+            "Oban.Notifiers.Phoenix needs to know which Phoenix.PubSub to publish on; without "
+            f"`pubsub:` it has none. Use `{{Oban.Notifiers.Phoenix, pubsub: {pubsub}}}`.",
+            "error",
+            (Fix(f"Pass `pubsub: {view.pubsub}`", edits, preferred=True),) if edits else (),
+        )
+
+
+def _underscore(module: str) -> str:
+    """`MyApp.ObanRepo` -> `my_app`, like Macro.underscore of the first segment."""
+    head = module.split(".", 1)[0]
+    out = []
+    for i, char in enumerate(head):
+        if char.isupper() and i and (head[i - 1].islower() or head[i - 1].isdigit()):
+            out.append("_")
+        out.append(char.lower())
+    return "".join(out)
+
+
+def _prod_block_end(doc: Document) -> tuple[int, str] | None:
+    """Where a statement goes at the end of runtime.exs's last `if <prod> do` block, and its
+    indentation; None when there is no such block."""
+    found = None
+    for node in doc.tree.root_node.named_children:
+        if node.type != ex.CALL or ex.call_name(node) != "if" or node.has_error:
+            continue
+        args = ex.arguments(node)
+        block = ex.do_block(node)
+        if not args or block is None or condition_admits(args[0]) is not Admits.YES:
+            continue
+        found = (node, block)
+    if found is None:
+        return None
+    node, block = found
+    body = ex.block_body(block)
+    lines = doc.lines
+    if body:
+        last = body[-1]
+        first_line = lines.line_of(body[0].start_byte)
+        indent = doc.text[lines.starts[first_line] : body[0].start_byte].decode("utf-8", "replace")
+        if indent.strip():
+            return None  # a statement sharing its line with `do`: no layout to follow
+        _, end = lines.line_bounds(lines.line_of(last.end_byte), doc.text)
+        return end, indent
+    line = lines.line_of(node.start_byte)
+    outer = doc.text[lines.starts[line] : node.start_byte].decode("utf-8", "replace")
+    if outer.strip():
+        return None
+    do_line = lines.line_of(block.start_byte)
+    _, end = lines.line_bounds(do_line, doc.text)
+    return end, outer + "  "
+
+
+def _repo_config(view: ProdView, oban: Oban, repo: str, indent: str, eol: str, at: int) -> str:
+    app = oban.app or _underscore(repo)
+    lines = [
+        f"config :{app}, {repo},",
+        f'  url: System.fetch_env!("{view.direct_var}"),',
+        f"  pool_size: {DIRECT_POOL_SIZE}",
+    ]
+    if view.fly:  # Fly's private network is IPv6 (MPG104)
+        lines[-1] += ","
+        lines.append(f"  socket_options: {_ipv6_binding(view, view.runtime_path, at) or '[:inet6]'}")
+    return eol.join(indent + line for line in lines)
+
+
+def _insert_repo_config(view: ProdView, oban: Oban, repo: str) -> tuple[Edit, ...]:
+    path = view.runtime_path
+    doc = view.docs.get(path)
+    if doc is None:
+        return ()
+    eol = doc.line_ending().decode()
+    place = _prod_block_end(doc)
+    if place is not None:
+        at, indent = place
+        return (Edit(path, at, at, eol + eol + _repo_config(view, oban, repo, indent, eol, at)),)
+    text = doc.text
+    at = len(text)
+    lead = "" if not text.strip() else (eol if text.endswith((b"\n", b"\r")) else eol + eol)
+    block = _repo_config(view, oban, repo, "  ", eol, at)
+    return (Edit(path, at, at, f"{lead}if config_env() == :prod do{eol}{block}{eol}end{eol}"),)
+
+
+@rule(
+    "MPG206",
+    "oban-repo-unconfigured",
+    "warning",
+    "Oban's `repo:` names a module with no config and no `use Ecto.Repo` module.",
+)
+def repo_unconfigured(view: ProdView) -> Iterator[Finding]:
+    for oban in view.obans:
+        repo = oban.repo
+        found = oban.options.get("repo")
+        if repo is None or oban.repo_defined or found is None:
+            continue
+        path, pair, _ = found
+        edits = _insert_repo_config(view, oban, repo)
+        yield Finding(
+            "MPG206",
+            path,
+            pair.span.start,
+            pair.span.end,
+            f"{oban.name} runs on {repo}, but no config file configures {repo} and no module "
+            "under lib/ defines it with `use Ecto.Repo`. Define the repo, reading the direct URL "
+            f"({view.direct_var}) with a small pool, or point `repo:` at an existing one.",
+            "warning",
+            (
+                (Fix(f"Configure {repo} on {view.direct_var} in runtime.exs", edits, preferred=True),)
+                if edits
+                else ()
+            ),
+        )
+
+
+@rule(
+    "MPG207",
+    "oban-peer-renamed",
+    "hint",
+    "`Oban.Peers.Postgres` is called `Oban.Peers.Database` since Oban 2.19.",
+)
+def peer_renamed(view: ProdView) -> Iterator[Finding]:
+    version = _locked(view)
+    if version is None or version < (2, 19, 0):
+        return
+    for oban in view.obans:
+        found = oban.options.get("peer")
+        if found is None:
+            continue
+        path, pair, _ = found
+        value = resolve(pair.value, path, oban.bindings)
+        if oban.module(value, path) != OLD_PEER:
+            continue
+        name = value.items[0] if isinstance(value, TupleV) else value
+        yield Finding(
+            "MPG207",
+            path,
+            name.span.start,
+            name.span.end,
+            f"Oban.Peers.Postgres was renamed Oban.Peers.Database in Oban 2.19 (locked: "
+            f"{_version(version)}); the old name still works, mapped to the new one.",
+            "hint",
+            (Fix(f"Rename to `{NEW_PEER}`", (Edit(path, name.span.start, name.span.end, NEW_PEER),), preferred=True),),
+            tags=("deprecated",),
+        )

@@ -16,6 +16,7 @@ BARE_KEY = "bare_key"
 QUOTED_KEY = "quoted_key"
 DOTTED_KEY = "dotted_key"
 STRING = "string"
+INLINE_TABLE = "inline_table"
 COMMENT = "comment"
 KEY_KINDS = (BARE_KEY, QUOTED_KEY, DOTTED_KEY)
 
