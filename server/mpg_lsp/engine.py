@@ -75,8 +75,6 @@ class Engine:
                 problems.append(Problem("", f"cannot read {PROJECT_SETTINGS}: {err}", PROJECT_SETTINGS))
         settings, more = resolve(self.editor_settings, table)
         problems += more
-        for problem in problems:
-            log.warning("%s (%s): %s", root, problem.source, problem.message)
         self._settings[root] = (key, settings, problems)
         return settings, problems
 

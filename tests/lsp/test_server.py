@@ -358,3 +358,5 @@ async def test_bad_settings_are_reported_where_written_and_defaults_used(editor:
     editor.change(runtime, 0, 0, "")
     await editor.diagnostics(runtime)
     assert len([m for m in editor.client.messages if "directPoolMax" in m.message]) == 1
+    # leave the shared server as we found it
+    editor.client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings={"mpgLsp": {}}))

@@ -140,7 +140,8 @@ def report_problems(server: MpgServer) -> None:
         for problem in problems:
             if problem.source == PROJECT_SETTINGS and os.path.join(root, PROJECT_SETTINGS) in server.engine.ws.open_docs:
                 continue  # shown as a diagnostic where it is written
-            key = (root, problem.source, problem.message)
+            # the editor's settings are one for every project: say it once
+            key = (root if problem.source == PROJECT_SETTINGS else "", problem.source, problem.message)
             if key in server.reported:
                 continue
             server.reported.add(key)
