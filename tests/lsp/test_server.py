@@ -263,6 +263,8 @@ async def test_ignore_comment_fix_suppresses_and_unused_one_is_reported(editor: 
     editor.change(runtime, at, at, ",\n    prepare: :unnamed")
     (unused,) = await editor.diagnostics(runtime)
     assert unused.code == "MPG001" and list(unused.tags or []) == [t.DiagnosticTag.Unnecessary]
+    code_hover = await editor.hover(runtime, editor.find(runtime, "MPG101\n"))
+    assert code_hover is not None and "prepare-unnamed-missing" in code_hover and "MPG101.md" in code_hover
     (remove,) = await editor.actions(runtime, unused.range)
     editor.apply(remove.edit)
     assert "mpg-lsp: ignore" not in editor.text[runtime]

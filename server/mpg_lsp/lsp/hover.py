@@ -4,6 +4,7 @@ so the Elixir language server's hover beside us is never shadowed."""
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -12,6 +13,7 @@ from tree_sitter import Node
 
 from mpg_lsp.lsp.positions import path_of, to_range
 from mpg_lsp.lsp.server import MpgServer
+from mpg_lsp.rules import REGISTRY
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax import toml as tm
 from mpg_lsp.syntax.document import Document
@@ -82,6 +84,23 @@ def _elixir(server: MpgServer, doc: Document, offset: int) -> tuple[str, Node] |
     return None
 
 
+def _rule_code(doc: Document, offset: int) -> tuple[str, int, int] | None:
+    """The rule code under the cursor in a `# mpg-lsp: ignore ...` comment."""
+    node = doc.tree.root_node.descendant_for_byte_range(offset, offset)
+    if node is None or node.type != "comment" or b"mpg-lsp:" not in (node.text or b""):
+        return None
+    for match in re.finditer(rb"MPG\d{3}", node.text or b""):
+        start, end = node.start_byte + match.start(), node.start_byte + match.end()
+        if start <= offset <= end:
+            code = match.group().decode()
+            rule = REGISTRY.get(code)
+            if rule is None:
+                return f"**{code}** is not an mpg-lsp rule (`mpg-lsp rules` lists them).", start, end
+            text = f"**{code}** `{rule.name}` ({rule.severity}): {rule.summary}\n\n[Rule documentation]({rule.url})"
+            return text, start, end
+    return None
+
+
 def _toml(doc: Document, offset: int) -> tuple[str, Node] | None:
     node = doc.tree.root_node.named_descendant_for_byte_range(offset, offset)
     if node is None or node.type not in tm.KEY_KINDS:
@@ -129,6 +148,13 @@ def register(server: MpgServer) -> None:
             return None
         pos = params.position
         offset = doc.offset_at(pos.line, pos.character, ls.encoding)
+        code = _rule_code(doc, offset)
+        if code is not None:
+            text, start, end = code
+            return t.Hover(
+                contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text),
+                range=to_range(doc, start, end, ls.encoding),
+            )
         if doc.lang is Lang.ELIXIR:
             found = _elixir(ls, doc, offset)
         elif _is_fly(doc.path):

@@ -1,4 +1,10 @@
-"""Fly config rules: the release command and how it reaches the database."""
+"""Fly config rules: how the release command reaches the database, and what ``[env]`` holds.
+
+The release command is judged by following what it runs: an overlay script
+(``rel/overlays/bin/migrate``, which may export a direct URL itself), ``rel/env.sh``, and the
+``Release`` function that hands repos to ``Ecto.Migrator`` (which may pick a direct repo).
+Where the files do not say, the rules say less rather than guess.
+"""
 
 from __future__ import annotations
 
@@ -6,32 +12,42 @@ import os
 import re
 import shlex
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from mpg_lsp.project.model import DEFAULT_POOLED_VAR, ProdView
+from mpg_lsp.project.fly_config import TomlValue
+from mpg_lsp.project.merge import resolve
+from mpg_lsp.project.model import DEFAULT_POOLED_VAR, FlyConfig, ProdView, Repo
+from mpg_lsp.project.release import MigrationPath, Rebind, migration_path, rebinds, split_command, strip_comments
+from mpg_lsp.project.values import Other, Var
 from mpg_lsp.rules.base import Edit, Finding, Fix, rule
 from mpg_lsp.rules.edits import shell_quote, toml_string
 
 SHELLS = {"sh", "bash", "dash", "zsh", "ash", "ksh"}
-_REBIND = re.compile(r"(?:^|[\s;&|('\"])([A-Za-z_][A-Za-z0-9_]*)=\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _SHELL_SYNTAX = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*=|\$|&&|\|\||;|\||`|>|<")
+_COMPOUND = re.compile(r"[;&|\n(){}`<>]")
+_RESERVED = {"if", "for", "while", "until", "case", "!", "{", "(", "[[", "function", "select"}
 
 
-def _argv(command: str) -> list[str] | None:
-    try:
-        return shlex.split(command)
-    except ValueError:
-        return None
+# -- the release command as a shell sees it ----------------------------------------------------
 
 
-def shell_script(command: str) -> tuple[list[str], str] | None:
-    """``(prefix argv, script)`` when the command runs a shell with ``-c``, else None."""
-    argv = _argv(command)
+def shell_script(argv: list[str]) -> tuple[list[str], str, list[str]] | None:
+    """``(shell and options up to -c, script, arguments after it)`` when ``argv`` runs a shell
+    with ``-c``, else None."""
     if not argv or os.path.basename(argv[0]) not in SHELLS:
         return None
-    for i, arg in enumerate(argv[1:], start=1):
-        if arg.startswith("-") and "c" in arg and i + 1 < len(argv):
-            return argv[: i + 1], argv[i + 1]
-        if not arg.startswith("-"):
+    i = 1
+    while i < len(argv):
+        arg = argv[i]
+        if arg in ("-o", "+o", "-O", "+O"):
+            i += 2
+        elif arg.startswith("--"):
+            i += 1
+        elif arg[:1] in ("-", "+") and len(arg) > 1:
+            if arg[0] == "-" and "c" in arg[1:]:
+                return (argv[: i + 1], argv[i + 1], argv[i + 2 :]) if i + 1 < len(argv) else None
+            i += 1
+        else:
             return None
     return None
 
@@ -40,29 +56,122 @@ def runs_migrations(command: str) -> bool:
     return "migrate" in command
 
 
+def needs_shell(command: str, argv: list[str]) -> bool:
+    """Shell syntax that flyctl, running no shell, would pass along unexpanded."""
+    if not _SHELL_SYNTAX.search(command):
+        return False
+    return not argv or os.path.basename(argv[0]) not in SHELLS
+
+
 def with_shell(script: str) -> str:
     return f"/bin/sh -lc {shell_quote(script)}"
 
 
-def prefix_env(command: str, assignment: str) -> str:
-    """The command with ``assignment`` in front of what it runs, inside a shell."""
-    wrapped = shell_script(command)
-    if wrapped is None:
-        return with_shell(f"{assignment} {command.strip()}")
-    prefix, script = wrapped
-    return " ".join(shlex.quote(a) for a in prefix) + " " + shell_quote(f"{assignment} {script}")
+def _with_assignment(script: str, var: str, source: str) -> str:
+    """``VAR=$SOURCE script`` for one simple command; ``export`` first for anything more."""
+    script = script.strip()
+    first = script.split(maxsplit=1)[0] if script else ""
+    if not _COMPOUND.search(script) and first not in _RESERVED:
+        return f"{var}=${source} {script}"
+    return f'export {var}="${source}"; {script}'
 
 
-def _migration_var(view: ProdView) -> tuple[str, bool]:
-    """The URL variable migrations read, and whether every migrated repo is already direct."""
-    repos = [view.repos[n] for n in view.migration_repos if n in view.repos]
-    repos = [r for r in repos if r.postgres] or [r for r in view.repos.values() if r.postgres]
-    if repos and all(r.kind == "direct" for r in repos):
-        return "", True
-    for repo in repos:
-        if repo.kind == "pooled" and repo.url_var:
-            return repo.url_var, False
-    return DEFAULT_POOLED_VAR, False
+def with_env(command: str, var: str, source: str) -> str | None:
+    """The release command with ``VAR=$SOURCE`` for everything it runs, inside a shell.
+
+    A command without shell syntax keeps exactly the argv flyctl gave it (each word quoted
+    for the shell); one with shell syntax is taken as the script its author meant."""
+    argv = split_command(command)
+    if argv is None:
+        return None
+    wrapped = shell_script(argv)
+    if wrapped is not None:
+        prefix, script, rest = wrapped
+        words = [*map(shlex.quote, prefix), shell_quote(_with_assignment(script, var, source)), *map(shlex.quote, rest)]
+        return " ".join(words)
+    if not needs_shell(command, argv):
+        return with_shell(f"{var}=${source} {shlex.join(argv)}")
+    return with_shell(_with_assignment(command, var, source))
+
+
+# -- what the release command migrates ---------------------------------------------------------
+
+
+@dataclass
+class _Migration:
+    fly: FlyConfig
+    release: TomlValue
+    argv: list[str]
+    path: MigrationPath
+    pooled: list[Repo]  # migrated repos that read a pooled URL
+    needing: list[Repo]  # ...of which nothing points at a direct URL
+    unknown: list[str]  # migrated repos whose URL mpg-lsp cannot classify
+    satisfied: set[str]  # variables the command or its scripts point elsewhere
+    direct: list[Rebind]  # `X=$DIRECT` rebinds in the command itself
+
+
+def _migrated(view: ProdView, path: MigrationPath) -> list[tuple[str, Repo | None]]:
+    names = list(path.repos)
+    if path.ecto_repos:
+        names += view.migration_repos or [n for n, r in view.repos.items() if r.postgres and r.options.calls]
+    out: list[tuple[str, Repo | None]] = []
+    for name in dict.fromkeys(names):
+        repo = view.repos.get(name)
+        if repo is None or repo.postgres:
+            out.append((name, repo))
+    return out
+
+
+def _migrations(view: ProdView) -> Iterator[_Migration]:
+    settings = view.settings
+    pooled_vars = {r.url_var for r in view.repos.values() if r.kind == "pooled" and r.url_var}
+    for fly in view.fly:
+        release = fly.facts.release_command
+        if release is None or not runs_migrations(release.value):
+            continue
+        argv = split_command(release.value)
+        if not argv:
+            continue  # flyctl cannot split it either; that is not a pooler question
+        path = migration_path(release.value, view.release)
+        migrated = _migrated(view, path)
+        if not migrated or all(r is not None and r.kind == "direct" for _, r in migrated):
+            continue
+        own = rebinds(release.value)
+        satisfied = {
+            rb.var
+            for rb in (*own, *path.rebinds)
+            if rb.source != rb.var and not settings.is_pooled_var(rb.source) and rb.source not in pooled_vars
+        }
+        pooled = [r for _, r in migrated if r is not None and r.kind == "pooled"]
+        needing = [r for r in pooled if not r.url_var or r.url_var not in satisfied]
+        unknown = [n for n, r in migrated if r is None or r.kind == "unknown"]
+        direct = [rb for rb in own if settings.is_direct_var(rb.source)]
+        yield _Migration(fly, release, argv, path, pooled, needing, unknown, satisfied, direct)
+
+
+def _wrong_var(m: _Migration) -> bool:
+    """The command points some variable at a direct URL, but not one a migrated repo reads."""
+    read = {r.url_var for r in m.pooled}
+    return (
+        bool(m.needing and m.direct)
+        and all(r.url_var for r in m.needing)
+        and not (read & m.satisfied)
+        and not any(rb.var in read for rb in m.direct)
+    )
+
+
+def _names(repos: list[Repo]) -> str:
+    names = [r.name for r in repos]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _through(m: _Migration) -> str:
+    return f" ({' → '.join(m.path.steps)})" if m.path.steps else ""
+
+
+def _edit(m: _Migration, new: str) -> Edit:
+    start, end = m.release.value_range
+    return Edit(m.fly.path, start, end, toml_string(new, m.release.quote))
 
 
 @rule(
@@ -72,34 +181,57 @@ def _migration_var(view: ProdView) -> tuple[str, bool]:
     "The release command runs migrations through PgBouncer instead of the direct URL.",
 )
 def migrations_through_pooler(view: ProdView) -> Iterator[Finding]:
-    var, all_direct = _migration_var(view)
-    if all_direct:
-        return
-    for fly in view.fly:
-        release = fly.facts.release_command
-        if release is None or not runs_migrations(release.value):
-            continue
-        rebinds = _REBIND.findall(release.value)
-        if any(view.settings.is_direct_var(source) for _, source in rebinds):
-            continue
-        new = prefix_env(release.value, f"{var}=${view.direct_var}")
-        start, end = release.value_range
-        yield Finding(
-            "MPG301",
-            fly.path,
-            start,
-            end,
-            f"release_command runs migrations with {var}, the pooled URL; migrations need a "
-            f"session to themselves. Point {var} at ${view.direct_var} for the release command.",
-            "error" if view.evidence else "warning",
-            (
-                Fix(
-                    f"Run migrations over {view.direct_var}",
-                    (Edit(fly.path, start, end, toml_string(new, release.quote)),),
-                    preferred=True,
-                ),
-            ),
-        )
+    direct = view.direct_var
+    for m in _migrations(view):
+        start, end = m.release.value_range
+        if m.needing and not _wrong_var(m):
+            variables = sorted({r.url_var for r in m.needing if r.url_var})
+            literal = [r for r in m.needing if not r.url_var]
+            fixes: tuple[Fix, ...] = ()
+            if literal:
+                message = (
+                    f"release_command runs migrations{_through(m)} for {_names(literal)}, whose url is a "
+                    "literal pooler URL, so they go through PgBouncer whatever the command sets; "
+                    f"migrations need a session to themselves. Read the url from an environment "
+                    f"variable and point it at ${direct} for the release command."
+                )
+            elif len(variables) == 1 and len({r.url_var for r in m.pooled}) == 1:
+                var = variables[0]
+                message = (
+                    f"release_command runs migrations{_through(m)} for {_names(m.needing)} with {var}, "
+                    "the pooled URL; migrations need a session to themselves. "
+                    f"Point {var} at ${direct} for the release command."
+                )
+                new = with_env(m.release.value, var, direct)
+                if new is not None:
+                    fixes = (Fix(f"Run migrations over {direct}", (_edit(m, new),), preferred=True),)
+            else:  # repos on different pooled variables may be different databases
+                message = (
+                    f"release_command runs migrations{_through(m)} for {_names(m.needing)} with "
+                    f"{', '.join(variables)}, pooled URLs; migrations need a session to themselves. "
+                    "Point each at the direct URL of its database for the release command."
+                )
+            severity = "error" if view.evidence else "warning"
+            yield Finding("MPG301", m.fly.path, start, end, message, severity, fixes)
+        elif not m.pooled and m.unknown and not m.satisfied and not m.direct:
+            var = next((v for v in view.settings.pooled_env_vars if "*" not in v), DEFAULT_POOLED_VAR)
+            new = with_env(m.release.value, var, direct)
+            names = ", ".join(m.unknown)
+            yield Finding(
+                "MPG301",
+                m.fly.path,
+                start,
+                end,
+                f"release_command runs migrations{_through(m)} for {names}, and mpg-lsp cannot tell "
+                "which URL they use. If it is the pooled one, point its variable at "
+                f"${direct} for the release command: migrations need a session to themselves.",
+                "warning",
+                (
+                    Fix(f"Run migrations with {var}=${direct}", (_edit(m, new),), preferred=True, safe=False),
+                )
+                if new is not None
+                else (),
+            )
 
 
 @rule(
@@ -108,16 +240,14 @@ def migrations_through_pooler(view: ProdView) -> Iterator[Finding]:
     "error",
     "The release command uses shell syntax, but Fly runs it without a shell.",
 )
-def needs_shell(view: ProdView) -> Iterator[Finding]:
+def release_needs_shell(view: ProdView) -> Iterator[Finding]:
     for fly in view.fly:
         release = fly.facts.release_command
-        if release is None or not _SHELL_SYNTAX.search(release.value):
+        if release is None:
             continue
-        if shell_script(release.value) is not None:
+        argv = split_command(release.value)
+        if argv is None or not needs_shell(release.value, argv):
             continue
-        argv = _argv(release.value)
-        if argv and os.path.basename(argv[0]) in SHELLS:
-            continue  # `sh script.sh`: a shell runs it
         start, end = release.value_range
         yield Finding(
             "MPG302",
@@ -131,6 +261,273 @@ def needs_shell(view: ProdView) -> Iterator[Finding]:
                 Fix(
                     "Run it with `/bin/sh -lc`",
                     (Edit(fly.path, start, end, toml_string(with_shell(release.value.strip()), release.quote)),),
+                    preferred=True,
+                ),
+            ),
+        )
+
+
+@rule(
+    "MPG303",
+    "release-override-wrong-var",
+    "error",
+    "The release command points a variable at the direct URL, but the repo reads another one.",
+)
+def release_override_wrong_var(view: ProdView) -> Iterator[Finding]:
+    for m in _migrations(view):
+        if not _wrong_var(m):
+            continue
+        read = sorted({r.url_var for r in m.needing if r.url_var})
+        set_vars = sorted({rb.var for rb in m.direct})
+        start, end = m.release.value_range
+        fixes: tuple[Fix, ...] = ()
+        if len(read) == 1 and len(m.direct) == 1 and len({r.url_var for r in m.pooled}) == 1:
+            rb = m.direct[0]
+            value = m.release.value
+            new = value[: rb.start] + read[0] + value[rb.start + len(rb.var) :]
+            fixes = (Fix(f"Rebind {read[0]} instead of {rb.var}", (_edit(m, new),), preferred=True),)
+        source = m.direct[0].source
+        yield Finding(
+            "MPG303",
+            m.fly.path,
+            start,
+            end,
+            f"release_command points {' and '.join(set_vars)} at ${source}, but "
+            f"{_names(m.needing)} {'reads' if len(m.needing) == 1 else 'read'} {', '.join(read)}, "
+            f"so migrations{_through(m)} still go through PgBouncer. "
+            f"Rebind {' and '.join(read)} instead.",
+            "error",
+            fixes,
+        )
+
+
+def migrations_through_pooler_found(view: ProdView) -> bool:
+    """Whether a release command runs migrations through the pooled URL (MPG301 or MPG303)."""
+    return any(m.needing for m in _migrations(view))
+
+
+# -- [env] ------------------------------------------------------------------------------------
+
+_SECRET_WORDS = {"COOKIE", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "PWD", "CREDENTIAL", "CREDENTIALS"}
+# A last word that says the value describes a secret rather than holds one.
+_DESCRIPTORS = {
+    "PATH", "FILE", "DIR", "NAME", "DOMAIN", "TTL", "ID", "URL", "URI", "HOST", "PORT", "ENABLED",
+    "HEADER", "LENGTH", "LEN", "SIZE", "AGE", "EXPIRY", "EXPIRES", "TIMEOUT", "SECONDS", "MINUTES",
+    "HOURS", "DAYS", "FORMAT", "TYPE", "MODE", "ALGORITHM", "ALG", "VERSION", "ISSUER", "AUDIENCE",
+    "SCOPE", "ENDPOINT", "REGION", "SALT_PATH", "FIELD", "PARAM", "KEY_ID",
+}
+_PUBLIC = {"PUBLIC", "PUBLISHABLE", "PUB"}
+_PLACEHOLDER = re.compile(
+    r"change[-_ ]?(?:me|it|this)|placeholder|example|dummy|replace|your[-_ ]|^my[-_]|xxx|todo|fixme|"
+    r"^<.*>$|^\{\{.*\}\}$|^(?:secret|password|passw0rd|pass|cookie|token|key|test|none|null|nil|foo|bar|"
+    r"postgres|admin|root|default|\*+|x+|\.+)$",
+    re.I,
+)
+_REFERENCE = re.compile(r"^\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?[-?=+][^}]*)?\}?$")
+_FLAGLIKE = re.compile(r"^(?:true|false|yes|no|on|off|-?\d+(?:\.\d+)?)$", re.I)
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
+_VENDOR_TOKEN = re.compile(
+    r"\b(?:sk_live_|rk_live_|ghp_|gho_|ghs_|github_pat_|glpat-|xox[abpr]-|AKIA[0-9A-Z]{16}|SG\.)[A-Za-z0-9_.-]{8,}"
+)
+_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
+
+
+@dataclass(frozen=True)
+class _Credential:
+    url: str | None  # the URL holding a password, when that is the kind of secret
+    placeholder: bool
+
+
+def _url_password(url: str) -> tuple[str, str, int, int] | None:
+    """``(user, password, start, end)`` of a URL's password (offsets in ``url``), if any.
+
+    The userinfo ends at the last ``@`` of the URL: a password with an unescaped ``@`` or ``/``
+    is then masked whole rather than cut short.
+    """
+    scheme_end = url.find("://")
+    if scheme_end < 0:
+        return None
+    rest_start = scheme_end + 3
+    at = url.rfind("@", rest_start)
+    if at < 0:
+        return None
+    userinfo = url[rest_start:at]
+    colon = userinfo.find(":")
+    if colon < 0:
+        return None
+    return userinfo[:colon], userinfo[colon + 1 :], rest_start + colon + 1, at
+
+
+def masked(url: str) -> str:
+    """The URL with its password (and secret-looking query values) replaced by ``****``."""
+    found = _url_password(url)
+    if found is not None:
+        _, password, start, end = found
+        if password:
+            url = url[:start] + "****" + url[end:]
+    base, sep, query = url.partition("?")
+    if sep:
+        parts = []
+        for part in query.split("&"):
+            name, eq, value = part.partition("=")
+            if eq and value and _secret_name(name.upper()):
+                value = "****"
+            parts.append(f"{name}{eq}{value}")
+        url = base + sep + "&".join(parts)
+    return url
+
+
+def _secret_name(name: str) -> bool:
+    words = [w for w in re.split(r"[^A-Z0-9]+", name.upper()) if w]
+    if not words or _PUBLIC & set(words):
+        return False
+    if words[-1] in _DESCRIPTORS or "_".join(words[-2:]) in _DESCRIPTORS:
+        return False
+    return bool(_SECRET_WORDS & set(words)) or words[-1].endswith("KEY") or "PASS" in words
+
+
+def _credential(name: str, value: str) -> _Credential | None:
+    """Whether an ``[env]`` value is a secret, and whether it is only a placeholder for one."""
+    stripped = value.strip()
+    for url in _URL.findall(stripped):
+        found = _url_password(url)
+        if found is not None and found[1]:
+            password = found[1]
+            if _REFERENCE.match(password):
+                continue  # `$PW` inside [env] is not expanded: broken, but not a secret
+            return _Credential(url, bool(_PLACEHOLDER.search(password)))
+    if _PRIVATE_KEY.search(stripped) or _VENDOR_TOKEN.search(stripped):
+        return _Credential(None, False)
+    if not _secret_name(name):
+        return None
+    if (
+        not stripped
+        or _REFERENCE.match(stripped)
+        or _FLAGLIKE.match(stripped)
+        or stripped.startswith(("/", "./", "../", "~/"))
+        or _URL.fullmatch(stripped)
+    ):
+        return None
+    return _Credential(None, bool(_PLACEHOLDER.search(stripped)))
+
+
+def _is_example(path: str) -> bool:
+    return bool(re.search(r"example|sample|template", os.path.basename(path), re.I))
+
+
+@rule(
+    "MPG304",
+    "database-url-in-env",
+    "error",
+    "`[env]` holds a database URL with its password, or another secret, in plain text.",
+    fixable=False,
+)
+def database_url_in_env(view: ProdView) -> Iterator[Finding]:
+    for fly in view.fly:
+        relative = os.path.relpath(fly.path, view.root)
+        app = f" --app {shlex.quote(fly.facts.app)}" if fly.facts.app and relative != "fly.toml" else ""
+        example = _is_example(fly.path)
+        for entry in fly.facts.env:
+            found = _credential(entry.key, entry.value)
+            if found is None:
+                continue
+            shown = masked(found.url) if found.url is not None else "****"
+            command = f"fly secrets set{app} {shlex.quote(f'{entry.key}={shown}')}"
+            if found.placeholder or example:
+                what = "an example file" if example else "a placeholder"
+                message = (
+                    f"[env] {entry.key} looks like {what} for a secret. Keep the real value out of "
+                    f"{relative}: set it with `{command}` (the real value in place of ****)."
+                )
+                severity = "information"
+            elif found.url is not None:
+                message = (
+                    f"[env] {entry.key} holds a database URL with its password, in plain text in "
+                    f"{relative}. Make it a secret: `{command}` (with the real password), delete this "
+                    "line, and change the password: it is in the repository's history."
+                )
+                severity = "error"
+            else:
+                message = (
+                    f"[env] {entry.key} looks like a secret, in plain text in {relative}. Make it a "
+                    f"secret: `{command}` (with the real value), delete this line, and replace the "
+                    "value: it is in the repository's history."
+                )
+                severity = "error"
+            start, end = entry.value_range
+            yield Finding("MPG304", fly.path, start, end, message, severity)
+
+
+_IPV6_TEST = re.compile(
+    r"System\.get_env\(\s*\"ECTO_IPV6\"\s*\)\s+in\s+"
+    r"(?:~w(?:\((?P<p>[^)]*)\)|\[(?P<b>[^\]]*)\]|\{(?P<c>[^}]*)\}|<(?P<a>[^>]*)>|\|(?P<v>[^|]*)\||/(?P<s>[^/]*)/"
+    r"|\"(?P<q>[^\"]*)\"|'(?P<t>[^']*)')(?![a-z])|\[(?P<list>[^\]]*)\])"
+)
+_ASSIGNS_IPV6 = re.compile(r"(?:^|[\s;&|])(?:export\s+)?ECTO_IPV6=", re.M)
+
+
+def _ipv6_values(view: ProdView) -> list[str] | None:
+    """The ECTO_IPV6 values that turn IPv6 on, when a repo's socket_options read the variable
+    the generator's way (``System.get_env("ECTO_IPV6") in ~w(true 1)``); else None."""
+    for repo in view.repos.values():
+        found = repo.options.get("socket_options") if repo.postgres else None
+        if found is None:
+            continue
+        path, pair, _ = found
+        value = resolve(pair.value, path, view.bindings)
+        texts = [value.text]
+        if isinstance(value, Other):  # `if(ecto_ipv6?, do: [:inet6], else: [])`: one step further
+            for binding in view.bindings.get(path, []):
+                if re.search(rf"(?<![\w.]){re.escape(binding.name)}(?![\w?!])", value.text):
+                    texts.append(binding.value.text)
+        elif isinstance(value, Var):
+            continue
+        for text in texts:
+            m = _IPV6_TEST.search(text)
+            if m is None:
+                continue
+            groups = {k: v for k, v in m.groupdict().items() if v is not None}
+            if "list" in groups:
+                return re.findall(r"\"([^\"]*)\"", groups["list"])
+            return next(iter(groups.values()), "").split()
+    return None
+
+
+@rule(
+    "MPG305",
+    "ecto-ipv6-value",
+    "warning",
+    '`[env] ECTO_IPV6` is not "true" or "1", so the generated runtime.exs leaves IPv6 off.',
+)
+def ecto_ipv6_value(view: ProdView) -> Iterator[Finding]:
+    entries = [(fly, e) for fly in view.fly for e in fly.facts.env if e.key == "ECTO_IPV6"]
+    if not entries:
+        return
+    accepted = _ipv6_values(view)
+    if not accepted:
+        return
+    if _ASSIGNS_IPV6.search(strip_comments(view.release.env_script)):
+        return  # rel/env.sh sets it at release start, over whatever [env] says
+    good = "true" if "true" in accepted else accepted[0]
+    shown = " or ".join(f'"{v}"' for v in accepted)
+    for fly, entry in entries:
+        if entry.value in accepted:
+            continue
+        start, end = entry.value_range
+        value = entry.value if len(entry.value) <= 40 else entry.value[:37] + "..."
+        yield Finding(
+            "MPG305",
+            fly.path,
+            start,
+            end,
+            f'ECTO_IPV6 = "{value}" leaves IPv6 off: config/runtime.exs turns it on only for '
+            f"{shown}, so the repo gets no `:inet6` and cannot reach the database over Fly's "
+            "IPv6 private network (`:nxdomain`).",
+            "warning",
+            (
+                Fix(
+                    f'Set ECTO_IPV6 to "{good}"',
+                    (Edit(fly.path, start, end, toml_string(good, entry.quote or '"')),),
                     preferred=True,
                 ),
             ),

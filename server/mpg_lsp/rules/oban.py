@@ -136,6 +136,7 @@ def repeater(view: ProdView) -> Iterator[Finding]:
         return
     severity = "warning" if version is not None else "hint"
     locked = _version(version) if version else "unknown (no mix.lock)"
+    seen: set[tuple[str, int]] = set()  # a list bound once and used by two instances
     for oban in view.obans:
         found = oban.options.get("plugins")
         if found is None:
@@ -147,8 +148,9 @@ def repeater(view: ProdView) -> Iterator[Finding]:
         doc = view.docs.get(path)
         items = [(i.span.start, i.span.end) for i in plugins.items]
         for index, item in enumerate(plugins.items):
-            if oban.module(item, path) != REPEATER:
+            if oban.module(item, path) != REPEATER or (path, item.span.start) in seen:
                 continue
+            seen.add((path, item.span.start))
             fixes = (
                 (Fix("Remove `Oban.Plugins.Repeater`", (remove_item(doc, items, index),), preferred=True),)
                 if doc is not None
@@ -425,6 +427,7 @@ def peer_renamed(view: ProdView) -> Iterator[Finding]:
     version = _locked(view)
     if version is None or version < (2, 19, 0):
         return
+    seen: set[tuple[str, int]] = set()
     for oban in view.obans:
         found = oban.options.get("peer")
         if found is None:
@@ -434,6 +437,9 @@ def peer_renamed(view: ProdView) -> Iterator[Finding]:
         if oban.module(value, path) != OLD_PEER:
             continue
         name = value.items[0] if isinstance(value, TupleV) else value
+        if (path, name.span.start) in seen:
+            continue
+        seen.add((path, name.span.start))
         yield Finding(
             "MPG207",
             path,
