@@ -72,7 +72,12 @@ class LibFacts:
         return LibFacts()
 
     def union(self, other: LibFacts) -> LibFacts:
-        if not other.adapters and other.pubsub is None and not other.repo_modules and not other.obans:
+        if (
+            not other.adapters
+            and other.pubsub is None
+            and not other.repo_modules
+            and not other.obans
+        ):
             return self
         return LibFacts(
             {**self.adapters, **other.adapters},
@@ -125,13 +130,21 @@ def read_lib(doc: Document) -> LibFacts:
     if b"Phoenix.PubSub" in text:
         for node in ex.walk(root, {ex.TUPLE}):
             items = node.named_children
-            if len(items) == 2 and items[0].type == ex.ALIAS and ex.text(items[0]) == "Phoenix.PubSub":
+            if (
+                len(items) == 2
+                and items[0].type == ex.ALIAS
+                and ex.text(items[0]) == "Phoenix.PubSub"
+            ):
                 for pair in items[1].named_children if items[1].type == ex.KEYWORDS else []:
                     key = pair.child_by_field_name("key")
                     value = pair.child_by_field_name("value")
-                    if key is not None and value is not None and ex.keyword_name(key) == "name":
-                        if value.type == ex.ALIAS:
-                            pubsub = ex.text(value)
+                    if (
+                        key is not None
+                        and value is not None
+                        and ex.keyword_name(key) == "name"
+                        and value.type == ex.ALIAS
+                    ):
+                        pubsub = ex.text(value)
     obans: tuple[ObanChild, ...] = ()
     bindings: dict[str, tuple[Binding, ...]] = {}
     if application:
@@ -168,7 +181,16 @@ class _ChildReader:
                 calls = ex.walk_calls(items[1], _ENV_READS)
                 reads = tuple(k for c in calls if (k := self.env_key(ex.arguments(c))) is not None)
             found.append(
-                ObanChild(self.doc.path, self.span(items[0]), env_key, literal, steps, opaque, reads, ex.text(items[1]))
+                ObanChild(
+                    self.doc.path,
+                    self.span(items[0]),
+                    env_key,
+                    literal,
+                    steps,
+                    opaque,
+                    reads,
+                    ex.text(items[1]),
+                )
             )
         return tuple(found)
 
@@ -272,7 +294,10 @@ class _ChildReader:
             names = [ex.atom_name(c) for c in args[0].named_children]
             if all(names):
                 return Step("delete", keys=tuple(n for n in names if n), text=text)
-        if name in ("Keyword.update", "Keyword.update!", "Keyword.put_new_lazy") and key is not None:
+        if (
+            name in ("Keyword.update", "Keyword.update!", "Keyword.put_new_lazy")
+            and key is not None
+        ):
             return Step("forget", keys=(key,), text=text)
         return Step("unknown", text=text)
 
@@ -291,9 +316,14 @@ class _ChildReader:
                 continue  # the binding being made, or one around the use
             left = node.child_by_field_name("left")
             op = node.child_by_field_name("operator")
-            if left is not None and op is not None and ex.text(op) == "=" and left.type == ex.IDENTIFIER:
-                if ex.text(left) == target:
-                    bound = node.child_by_field_name("right")
+            if (
+                left is not None
+                and op is not None
+                and ex.text(op) == "="
+                and left.type == ex.IDENTIFIER
+                and ex.text(left) == target
+            ):
+                bound = node.child_by_field_name("right")
         if bound is not None:
             return bound
         return self.defs().get(target)
@@ -308,7 +338,11 @@ class _ChildReader:
                 if not args:
                     continue
                 head = args[0]
-                if head.type == ex.CALL and not ex.arguments(head) and "." not in ex.call_name(head):
+                if (
+                    head.type == ex.CALL
+                    and not ex.arguments(head)
+                    and "." not in ex.call_name(head)
+                ):
                     fname = ex.call_name(head)
                 elif head.type == ex.IDENTIFIER:
                     fname = ex.text(head)

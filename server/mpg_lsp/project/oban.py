@@ -133,10 +133,16 @@ def find_obans(
         if child.opaque:
             # `AshOban.config(domains, Application.fetch_env!(:app, Oban))`: what it starts
             # from is known, not what it makes of it
-            read = [k for k in child.reads if k[1] == "Oban" or _looks_like_oban(merged_by_key.get(k[1]))]
+            read = [
+                k
+                for k in child.reads
+                if k[1] == "Oban" or _looks_like_oban(merged_by_key.get(k[1]))
+            ]
             if len(read) != 1:
                 continue
-            child = replace(child, env_key=read[0], steps=(Step("unknown", text=child.text),), opaque=False)
+            child = replace(
+                child, env_key=read[0], steps=(Step("unknown", text=child.text),), opaque=False
+            )
         if _signature(child) not in seen:
             seen.add(_signature(child))
             children.append(child)
@@ -162,8 +168,8 @@ def find_obans(
         notifier, explicit = _notifier(options, unknown, scope)
         return Oban(
             name, app, options, anchor, anchor_options, repo, defined, notifier, explicit,
-            started_in, unknown, scope,
-        )
+            started_in=started_in, unknown=unknown, bindings=scope,
+        )  # fmt: skip
 
     configured = {
         key: merged
@@ -171,20 +177,24 @@ def find_obans(
         if key == "Oban" or key in referenced or _looks_like_oban(merged)
     }
 
-    def config_anchor(merged: MergedOptions) -> tuple[tuple[str, Span] | None, tuple[str, KeywordList] | None]:
+    def config_anchor(
+        merged: MergedOptions,
+    ) -> tuple[tuple[str, Span] | None, tuple[str, KeywordList] | None]:
         located, options = anchor_for(merged, runtime, bindings)
         return ((located.path, located.call.key_span) if located is not None else None), options
 
     started: list[Oban] = []
     for child in children:
         if child.env_key is not None:
-            app, key = child.env_key
+            env_app, key = child.env_key
             base = configured.get(key, MergedOptions())
             anchor, anchor_options = config_anchor(base)
             if anchor is None:
                 anchor = (child.path, child.head)
             options, unknown = _apply(child, base)
-            started.append(instance(key, app, options, anchor, anchor_options, unknown, child.path))
+            started.append(
+                instance(key, env_app, options, anchor, anchor_options, unknown, child.path)
+            )
         elif child.literal is not None:
             literal = child.literal
             base = MergedOptions(
@@ -192,10 +202,18 @@ def find_obans(
             )
             options, unknown = _apply(child, base)
             named = options.get("name")
-            name = (module_of(named[1].value, named[0], scope) if named is not None else None) or "Oban"
+            name = (
+                module_of(named[1].value, named[0], scope) if named is not None else None
+            ) or "Oban"
             started.append(
                 instance(
-                    name, None, options, (child.path, child.head), (child.path, literal), unknown, child.path
+                    name,
+                    None,
+                    options,
+                    (child.path, child.head),
+                    (child.path, literal),
+                    unknown,
+                    child.path,
                 )
             )
 

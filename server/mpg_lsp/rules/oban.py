@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from mpg_lsp.project.elixir_config import Admits, condition_admits
 from mpg_lsp.project.merge import resolve
-from mpg_lsp.project.model import Oban, ProdView, Repo
+from mpg_lsp.project.model import ProdView, Repo
+from mpg_lsp.project.oban import Oban
 from mpg_lsp.project.values import Alias, Bool, KeywordList, ListV, TupleV, Value
 from mpg_lsp.rules.base import Edit, Finding, Fix, rule
 from mpg_lsp.rules.edits import append_item, remove_item
@@ -90,11 +91,23 @@ def listen_notify(view: ProdView) -> Iterator[Finding]:
         if repo is None or where is None:
             continue
         path, start, end = where
-        what = f"uses {oban.notifier}" if oban.notifier_explicit else "uses the default Oban.Notifiers.Postgres"
-        fixes = [Fix("Use `Oban.Notifiers.PG`", _set_option(view, oban, "notifier", "Oban.Notifiers.PG"), preferred=True)]
+        what = (
+            f"uses {oban.notifier}"
+            if oban.notifier_explicit
+            else "uses the default Oban.Notifiers.Postgres"
+        )
+        fixes = [
+            Fix(
+                "Use `Oban.Notifiers.PG`",
+                _set_option(view, oban, "notifier", "Oban.Notifiers.PG"),
+                preferred=True,
+            )
+        ]
         if view.pubsub:
             edits = list(
-                _set_option(view, oban, "notifier", f"{{{PHOENIX_NOTIFIER}, pubsub: {view.pubsub}}}")
+                _set_option(
+                    view, oban, "notifier", f"{{{PHOENIX_NOTIFIER}, pubsub: {view.pubsub}}}"
+                )
             )
             title = f"Use `Oban.Notifiers.Phoenix` with {view.pubsub}"
             if edits and not view.has_dep(PHOENIX_NOTIFIER_PACKAGE):
@@ -152,7 +165,13 @@ def repeater(view: ProdView) -> Iterator[Finding]:
                 continue
             seen.add((path, item.span.start))
             fixes = (
-                (Fix("Remove `Oban.Plugins.Repeater`", (remove_item(doc, items, index),), preferred=True),)
+                (
+                    Fix(
+                        "Remove `Oban.Plugins.Repeater`",
+                        (remove_item(doc, items, index),),
+                        preferred=True,
+                    ),
+                )
                 if doc is not None
                 else ()
             )
@@ -170,7 +189,9 @@ def repeater(view: ProdView) -> Iterator[Finding]:
 
 
 def _has_repeater(oban: Oban, plugins: Value, path: str) -> bool:
-    return isinstance(plugins, ListV) and any(oban.module(i, path) == REPEATER for i in plugins.items)
+    return isinstance(plugins, ListV) and any(
+        oban.module(i, path) == REPEATER for i in plugins.items
+    )
 
 
 def _add_repeater(view: ProdView, oban: Oban) -> tuple[Edit, ...]:
@@ -214,7 +235,9 @@ def no_polling_fallback(view: ProdView) -> Iterator[Finding]:
         if found is not None:
             path, pair, _ = found
             plugins = resolve(pair.value, path, oban.bindings)
-            readable = isinstance(plugins, ListV) or (isinstance(plugins, Bool) and not plugins.value)
+            readable = isinstance(plugins, ListV) or (
+                isinstance(plugins, Bool) and not plugins.value
+            )
             empty = isinstance(plugins, KeywordList) and not plugins.pairs
             if _has_repeater(oban, plugins, path) or not (readable or empty):
                 continue  # the Repeater is there, or the list cannot be read
@@ -235,7 +258,9 @@ def no_polling_fallback(view: ProdView) -> Iterator[Finding]:
             "falls back to polling, so queues are not woken for new jobs. Add "
             "Oban.Plugins.Repeater, or upgrade Oban.",
             "error",
-            (Fix("Add `Oban.Plugins.Repeater` to plugins", edits, preferred=True),) if edits else (),
+            (Fix("Add `Oban.Plugins.Repeater` to plugins", edits, preferred=True),)
+            if edits
+            else (),
         )
 
 
@@ -273,7 +298,9 @@ def phoenix_notifier_dependency(view: ProdView) -> Iterator[Finding]:
             "package, which is in neither mix.exs nor mix.lock. Add "
             f"`{PHOENIX_NOTIFIER_DEP}` to your deps.",
             "error",
-            (Fix("Add oban_notifiers_phoenix to mix.exs", edits, preferred=True, safe=False),) if edits else (),
+            (Fix("Add oban_notifiers_phoenix to mix.exs", edits, preferred=True, safe=False),)
+            if edits
+            else (),
         )
 
 
@@ -289,8 +316,19 @@ def phoenix_notifier_pubsub(view: ProdView) -> Iterator[Finding]:
         edits: tuple[Edit, ...] = ()
         if isinstance(value, Alias):
             if view.pubsub and doc is not None:
-                edits = (Edit(path, value.span.start, value.span.end, f"{{{value.text}, pubsub: {view.pubsub}}}"),)
-        elif isinstance(value, TupleV) and len(value.items) == 2 and isinstance(value.items[1], KeywordList):
+                edits = (
+                    Edit(
+                        path,
+                        value.span.start,
+                        value.span.end,
+                        f"{{{value.text}, pubsub: {view.pubsub}}}",
+                    ),
+                )
+        elif (
+            isinstance(value, TupleV)
+            and len(value.items) == 2
+            and isinstance(value.items[1], KeywordList)
+        ):
             options = value.items[1]
             if options.get("pubsub") is not None:
                 continue
@@ -365,7 +403,9 @@ def _repo_config(view: ProdView, oban: Oban, repo: str, indent: str, eol: str, a
     ]
     if view.fly:  # Fly's private network is IPv6 (MPG104)
         lines[-1] += ","
-        lines.append(f"  socket_options: {_ipv6_binding(view, view.runtime_path, at) or '[:inet6]'}")
+        lines.append(
+            f"  socket_options: {_ipv6_binding(view, view.runtime_path, at) or '[:inet6]'}"
+        )
     return eol.join(indent + line for line in lines)
 
 
@@ -410,7 +450,13 @@ def repo_unconfigured(view: ProdView) -> Iterator[Finding]:
             f"({view.direct_var}) with a small pool, or point `repo:` at an existing one.",
             "warning",
             (
-                (Fix(f"Configure {repo} on {view.direct_var} in runtime.exs", edits, preferred=True),)
+                (
+                    Fix(
+                        f"Configure {repo} on {view.direct_var} in runtime.exs",
+                        edits,
+                        preferred=True,
+                    ),
+                )
                 if edits
                 else ()
             ),
@@ -448,6 +494,12 @@ def peer_renamed(view: ProdView) -> Iterator[Finding]:
             f"Oban.Peers.Postgres was renamed Oban.Peers.Database in Oban 2.19 (locked: "
             f"{_version(version)}); the old name still works, mapped to the new one.",
             "hint",
-            (Fix(f"Rename to `{NEW_PEER}`", (Edit(path, name.span.start, name.span.end, NEW_PEER),), preferred=True),),
+            (
+                Fix(
+                    f"Rename to `{NEW_PEER}`",
+                    (Edit(path, name.span.start, name.span.end, NEW_PEER),),
+                    preferred=True,
+                ),
+            ),
             tags=("deprecated",),
         )
