@@ -30,6 +30,10 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check projects and print findings")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     check.add_argument("--format", choices=["text", "json"], default="text")
+    fix = sub.add_parser("fix", help="apply the preferred fix of every finding")
+    fix.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    fix.add_argument("--diff", action="store_true", help="show what would change; write nothing")
+    fix.add_argument("--unsafe", action="store_true", help="also apply fixes not marked safe (multi-file)")
     rules = sub.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=["text", "markdown"], default="text")
     explain = sub.add_parser("explain", help="show a rule's documentation")
@@ -48,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_CLEAN
         if args.command == "check":
             return _check(args.paths, args.format)
+        if args.command == "fix":
+            return _fix(args.paths, args.diff, args.unsafe)
         if args.command == "rules":
             return _rules(args.format)
         if args.command == "explain":
@@ -67,26 +73,31 @@ def _display(path: str) -> str:
     return path if rel.startswith("..") else rel
 
 
-def _check(paths: list[str], fmt: str) -> int:
-    from mpg_lsp.engine import Engine, discover_projects
+def _roots(engine: object, paths: list[str]) -> list[str] | None:
+    from mpg_lsp.engine import discover_projects
 
-    engine = Engine()
     roots: list[str] = []
     for path in paths:
         if not os.path.exists(path):
             print(f"mpg-lsp: no such file or folder: {path}", file=sys.stderr)
-            return EXIT_ERROR
-        roots.extend(r for r in discover_projects(path, engine.fs) if r not in roots)
+            return None
+        roots.extend(r for r in discover_projects(path, engine.fs) if r not in roots)  # type: ignore[attr-defined]
     if not roots:
         print(f"mpg-lsp: no Elixir project (mix.exs) found in {', '.join(paths)}", file=sys.stderr)
-        return EXIT_ERROR
+        return None
+    return roots
+
+
+def _report(engine: object, roots: list[str], fmt: str, settings_problems: bool = True) -> int:
+    """Print every finding of ``roots``; the number of findings."""
     results = []
     for root in roots:
-        for problem in engine.settings(root)[1]:
-            where = os.path.join(root, problem.source) if problem.source.startswith(".") else problem.source
-            print(f"mpg-lsp: {_display(where)}: {problem.message}", file=sys.stderr)
-        view = engine.view(root)
-        for finding in engine.findings(root):
+        if settings_problems:
+            for problem in engine.settings(root)[1]:  # type: ignore[attr-defined]
+                where = os.path.join(root, problem.source) if problem.source.startswith(".") else problem.source
+                print(f"mpg-lsp: {_display(where)}: {problem.message}", file=sys.stderr)
+        view = engine.view(root)  # type: ignore[attr-defined]
+        for finding in engine.findings(root):  # type: ignore[attr-defined]
             doc = view.docs[finding.path]
             start = doc.position_at(finding.start, "utf-32")
             end = doc.position_at(finding.end, "utf-32")
@@ -112,14 +123,95 @@ def _check(paths: list[str], fmt: str) -> int:
     else:
         for f, s, _ in results:
             print(f"{_display(f.path)}:{s[0] + 1}:{s[1] + 1}: {f.code} {f.message}")
-        fixable = sum(1 for f, _, _ in results if f.fixes)
-        projects = f"{len(roots)} project{'s' if len(roots) != 1 else ''}"
-        if results:
-            print(f"Found {len(results)} problem{'s' if len(results) != 1 else ''} "
-                  f"({fixable} fixable) in {projects}.")
+    return len(results), sum(1 for f, _, _ in results if any(x.preferred for x in f.fixes))  # type: ignore[return-value]
+
+
+def _projects(roots: list[str]) -> str:
+    return f"{len(roots)} project{'s' if len(roots) != 1 else ''}"
+
+
+def _check(paths: list[str], fmt: str) -> int:
+    from mpg_lsp.engine import Engine
+
+    engine = Engine()
+    roots = _roots(engine, paths)
+    if roots is None:
+        return EXIT_ERROR
+    found, fixable = _report(engine, roots, fmt)  # type: ignore[misc]
+    if fmt == "text":
+        if found:
+            print(f"Found {found} problem{'s' if found != 1 else ''} ({fixable} fixable with `mpg-lsp fix`) in {_projects(roots)}.")
         else:
-            print(f"All checks passed ({projects}).")
-    return EXIT_FINDINGS if results else EXIT_CLEAN
+            print(f"All checks passed ({_projects(roots)}).")
+    return EXIT_FINDINGS if found else EXIT_CLEAN
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Write through a temporary file in the same folder and rename it over the original, so
+    a failure midway leaves the original intact. The file's permissions are kept."""
+    import tempfile
+
+    folder = os.path.dirname(path) or "."
+    mode = os.stat(path).st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(prefix=".mpg-lsp-", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _diff_name(side: str, path: str) -> str:
+    shown = _display(path)
+    return shown if os.path.isabs(shown) else f"{side}/{shown}"
+
+
+def _fix(paths: list[str], diff: bool, unsafe: bool) -> int:
+    import difflib
+
+    from mpg_lsp.engine import Engine
+    from mpg_lsp.fixing import fix_project
+
+    engine = Engine()
+    roots = _roots(engine, paths)
+    if roots is None:
+        return EXIT_ERROR
+    applied = 0
+    for root in roots:
+        result = fix_project(engine, root, unsafe=unsafe)
+        applied += result.applied
+        for path in result.refused:
+            print(f"mpg-lsp: {_display(path)}: a fix would leave it unparsable; left as it was", file=sys.stderr)
+        for path, new in sorted(result.fixed.items()):
+            old = result.original[path]
+            if diff:
+                sys.stdout.writelines(
+                    difflib.unified_diff(
+                        old.decode("utf-8", "replace").splitlines(keepends=True),
+                        new.decode("utf-8", "replace").splitlines(keepends=True),
+                        fromfile=_diff_name("a", path),
+                        tofile=_diff_name("b", path),
+                    )
+                )
+                continue
+            try:
+                write_atomically(path, new)
+            except OSError as err:
+                print(f"mpg-lsp: cannot write {_display(path)}: {err.strerror or err}", file=sys.stderr)
+                return EXIT_ERROR
+    if diff:
+        print(f"Would fix {applied} problem{'s' if applied != 1 else ''} in {_projects(roots)}.", file=sys.stderr)
+        return EXIT_FINDINGS if applied else EXIT_CLEAN
+    after = Engine()  # read back from disk: what remains is what a fresh check would say
+    remaining, _ = _report(after, roots, "text", settings_problems=False)  # type: ignore[misc]
+    print(f"Fixed {applied} problem{'s' if applied != 1 else ''}; {remaining} remaining in {_projects(roots)}.")
+    return EXIT_FINDINGS if remaining else EXIT_CLEAN
 
 
 def rules_table() -> str:
