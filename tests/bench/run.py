@@ -248,6 +248,17 @@ def cmd_version(argv: list[str]) -> str:
         return "?"
 
 
+def git_state() -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                             text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "server"], cwd=REPO, capture_output=True,
+                               text=True).stdout.strip()
+        return rev + (", server/ has uncommitted changes" if dirty else "")
+    except OSError:
+        return "?"
+
+
 def machine_info(mpg: Optional[list[str]], sg: Optional[str]) -> list[tuple[str, str]]:
     cpu = "?"
     try:
@@ -279,7 +290,7 @@ def machine_info(mpg: Optional[list[str]], sg: Optional[str]) -> list[tuple[str,
         ("pygls", v("pygls")),
         ("py-tree-sitter", v("tree-sitter")),
         ("tree-sitter-elixir", v("tree-sitter-elixir")),
-        ("mpg-lsp", cmd_version([*mpg, "--version"]) if mpg else "not installed"),
+        ("mpg-lsp", (cmd_version([*mpg, "--version"]) + f" (checkout {git_state()})") if mpg else "not installed"),
         ("ast-grep", cmd_version([sg, "--version"]) if sg else "not installed"),
         ("bytecode cache for children", "on, in .tools/bench/pycache"
          + (" (PYTHONDONTWRITEBYTECODE unset for them)" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "")),
