@@ -74,34 +74,44 @@ def append_item(
     return (Edit(path, last_end, last_end, f",{eol}{indent}{new}"),)
 
 
-def remove_item(doc: Document, items: list[tuple[int, int]], index: int) -> Edit:
-    """Remove one element of a list with its separator, leaving a valid list."""
+def _whole_lines(doc: Document, start: int, end: int) -> tuple[int, int]:
+    """From the start of ``start``'s line to the start of the line after ``end``'s."""
+    first = doc.lines.line_of(start)
+    after = doc.lines.line_of(end) + 1
+    stop = doc.lines.starts[after] if after < len(doc.lines) else len(doc.text)
+    return doc.lines.starts[first], stop
+
+
+def remove_item(doc: Document, items: list[tuple[int, int]], index: int) -> tuple[Edit, ...]:
+    """Remove one element of a list with its separator, leaving a valid list. An element on
+    a line of its own goes with its line (and its trailing comment)."""
     path = doc.path
     start, end = items[index]
     after = _SPACE.match(doc.text, end)
     has_comma = after is not None and doc.text[after.end() : after.end() + 1] == b","
     own_line = _indent_before(doc, start) is not None
+    sep_end = (after.end() + 1) if (has_comma and after is not None) else end
+    line_end, rest = _line_rest(doc, sep_end)
+    alone = own_line and (not rest.strip() or rest.lstrip().startswith(b"#"))
     if has_comma:
-        comma_end = after.end() + 1 if after is not None else end
-        line_end, rest = _line_rest(doc, comma_end)
-        if own_line and (not rest.strip() or rest.lstrip().startswith(b"#")):
-            # the item has the line to itself (a trailing comment goes with it)
-            line = doc.lines.line_of(start)
-            next_line = doc.lines.line_of(line_end) + 1
-            stop = doc.lines.starts[next_line] if next_line < len(doc.lines) else len(doc.text)
-            return Edit(path, doc.lines.starts[line], stop, "")
-        nxt = _SPACE.match(doc.text, comma_end)
-        return Edit(path, start, nxt.end() if nxt else comma_end, "")
+        if alone:
+            return (Edit(path, *_whole_lines(doc, start, line_end), ""),)
+        nxt = _SPACE.match(doc.text, sep_end)
+        return (Edit(path, start, nxt.end() if nxt else sep_end, ""),)
     if index > 0:
-        return Edit(path, items[index - 1][1], end, "")
-    if own_line:
-        line = doc.lines.line_of(start)
-        line_end, rest = _line_rest(doc, end)
-        if not rest.strip():
-            next_line = line + 1
-            stop = doc.lines.starts[next_line] if next_line < len(doc.lines) else len(doc.text)
-            return Edit(path, doc.lines.starts[line], stop, "")
-    return Edit(path, start, end, "")
+        prev_end = items[index - 1][1]
+        if alone:
+            # the last element on its own line: drop the line, and the comma before it
+            comma = _SPACE.match(doc.text, prev_end)
+            at = comma.end() if comma else prev_end
+            edits = [Edit(path, *_whole_lines(doc, start, line_end), "")]
+            if doc.text[at : at + 1] == b",":
+                edits.insert(0, Edit(path, at, at + 1, ""))
+            return tuple(edits)
+        return (Edit(path, prev_end, end, ""),)
+    if alone:
+        return (Edit(path, *_whole_lines(doc, start, line_end), ""),)
+    return (Edit(path, start, end, ""),)
 
 
 def conflicts(a: Edit, b: Edit) -> bool:
@@ -109,9 +119,12 @@ def conflicts(a: Edit, b: Edit) -> bool:
     return a.path == b.path and a.start <= b.end and b.start <= a.end
 
 
+_TOML_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
 def toml_string(value: str, prefer: str = '"') -> str:
     """A TOML string literal for ``value``, in the preferred quote style when it can be."""
-    if prefer == "'" and "'" not in value and "\n" not in value and "\r" not in value:
+    if prefer == "'" and "'" not in value and not _TOML_CONTROL.search(value):
         return f"'{value}'"
     escaped = (
         value.replace("\\", "\\\\")
@@ -120,6 +133,8 @@ def toml_string(value: str, prefer: str = '"') -> str:
         .replace("\r", "\\r")
         .replace("\t", "\\t")
     )
+    # other control characters are not allowed raw in any TOML string
+    escaped = _TOML_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", escaped)
     return f'"{escaped}"'
 
 

@@ -168,7 +168,7 @@ def repeater(view: ProdView) -> Iterator[Finding]:
                 (
                     Fix(
                         "Remove `Oban.Plugins.Repeater`",
-                        (remove_item(doc, items, index),),
+                        remove_item(doc, items, index),
                         preferred=True,
                     ),
                 )
