@@ -74,9 +74,10 @@ def _go_text(value: object) -> str | None:
 
 def _decode(literal: str) -> object | None:
     try:
-        return tomllib.loads(f"v = {literal}")["v"]
+        value: object = tomllib.loads(f"v = {literal}")["v"]
     except (tomllib.TOMLDecodeError, KeyError, RecursionError, ValueError):
         return None
+    return value
 
 
 def _scalar(table: str | None, pair: Node, key: Node, value: Node) -> TomlValue | None:

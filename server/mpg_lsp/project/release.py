@@ -27,7 +27,7 @@ _EVAL = re.compile(r"\beval\s+[\"']?\s*((?:[A-Z][A-Za-z0-9_]*\.)+)([a-z_][A-Za-z
 _BIN = re.compile(r"(?:^|(?<=[\s;&|('\"=]))(?:[^\s;&|('\"]*/)?bin/([A-Za-z0-9_.-]+)")
 _MIX_MIGRATE = re.compile(r"\bmix\s+ecto\.migrate\b([^;&|\n]*)")
 _MIX_REPO = re.compile(r"(?:-r|--repo)[\s=]+([A-Z][A-Za-z0-9_.]*)")
-_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$", re.M)
+_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$", re.MULTILINE)
 
 
 @dataclass(frozen=True)

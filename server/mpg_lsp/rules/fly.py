@@ -17,7 +17,14 @@ from dataclasses import dataclass
 from mpg_lsp.project.fly_config import TomlValue
 from mpg_lsp.project.merge import resolve
 from mpg_lsp.project.model import DEFAULT_POOLED_VAR, FlyConfig, ProdView, Repo
-from mpg_lsp.project.release import MigrationPath, Rebind, migration_path, rebinds, split_command, strip_comments
+from mpg_lsp.project.release import (
+    MigrationPath,
+    Rebind,
+    migration_path,
+    rebinds,
+    split_command,
+    strip_comments,
+)
 from mpg_lsp.project.values import Other, Var
 from mpg_lsp.rules.base import Edit, Finding, Fix, rule
 from mpg_lsp.rules.edits import shell_quote, toml_string
@@ -63,6 +70,15 @@ def needs_shell(command: str, argv: list[str]) -> bool:
     return not argv or os.path.basename(argv[0]) not in SHELLS
 
 
+def _sh_word(word: str) -> str:
+    """One argv word as shell text: bare when safe, else in double quotes when nothing in it
+    is special there, else in single quotes."""
+    quoted = shlex.quote(word)
+    if quoted == word or re.search(r'[\x00-\x1f"$`\\!]', word):
+        return quoted
+    return f'"{word}"'
+
+
 def with_shell(script: str) -> str:
     return f"/bin/sh -lc {shell_quote(script)}"
 
@@ -71,7 +87,9 @@ def _with_assignment(script: str, var: str, source: str) -> str:
     """``VAR=$SOURCE script`` for one simple command; ``export`` first for anything more."""
     script = script.strip()
     first = script.split(maxsplit=1)[0] if script else ""
-    if not _COMPOUND.search(script) and first not in _RESERVED:
+    # a prefix assignment reaches one command's environment, not that command's own `$VAR`
+    reads_var = re.search(rf"\$\{{?{re.escape(var)}(?![A-Za-z0-9_])", script)
+    if not _COMPOUND.search(script) and first not in _RESERVED and not reads_var:
         return f"{var}=${source} {script}"
     return f'export {var}="${source}"; {script}'
 
@@ -90,7 +108,7 @@ def with_env(command: str, var: str, source: str) -> str | None:
         words = [*map(shlex.quote, prefix), shell_quote(_with_assignment(script, var, source)), *map(shlex.quote, rest)]
         return " ".join(words)
     if not needs_shell(command, argv):
-        return with_shell(f"{var}=${source} {shlex.join(argv)}")
+        return with_shell(f"{var}=${source} {' '.join(map(_sh_word, argv))}")
     return with_shell(_with_assignment(command, var, source))
 
 
@@ -101,9 +119,8 @@ def with_env(command: str, var: str, source: str) -> str | None:
 class _Migration:
     fly: FlyConfig
     release: TomlValue
-    argv: list[str]
     path: MigrationPath
-    pooled: list[Repo]  # migrated repos that read a pooled URL
+    pooled: list[Repo]  # migrated repos that read their URL from a pooled variable
     needing: list[Repo]  # ...of which nothing points at a direct URL
     unknown: list[str]  # migrated repos whose URL mpg-lsp cannot classify
     satisfied: set[str]  # variables the command or its scripts point elsewhere
@@ -129,8 +146,7 @@ def _migrations(view: ProdView) -> Iterator[_Migration]:
         release = fly.facts.release_command
         if release is None or not runs_migrations(release.value):
             continue
-        argv = split_command(release.value)
-        if not argv:
+        if not split_command(release.value):
             continue  # flyctl cannot split it either; that is not a pooler question
         path = migration_path(release.value, view.release)
         migrated = _migrated(view, path)
@@ -142,11 +158,12 @@ def _migrations(view: ProdView) -> Iterator[_Migration]:
             for rb in (*own, *path.rebinds)
             if rb.source != rb.var and not settings.is_pooled_var(rb.source) and rb.source not in pooled_vars
         }
-        pooled = [r for _, r in migrated if r is not None and r.kind == "pooled"]
-        needing = [r for r in pooled if not r.url_var or r.url_var not in satisfied]
+        # a literal pooler URL is the config's business: no release command can redirect it
+        pooled = [r for _, r in migrated if r is not None and r.kind == "pooled" and r.url_var]
+        needing = [r for r in pooled if r.url_var not in satisfied]
         unknown = [n for n, r in migrated if r is None or r.kind == "unknown"]
         direct = [rb for rb in own if settings.is_direct_var(rb.source)]
-        yield _Migration(fly, release, argv, path, pooled, needing, unknown, satisfied, direct)
+        yield _Migration(fly, release, path, pooled, needing, unknown, satisfied, direct)
 
 
 def _wrong_var(m: _Migration) -> bool:
@@ -154,7 +171,6 @@ def _wrong_var(m: _Migration) -> bool:
     read = {r.url_var for r in m.pooled}
     return (
         bool(m.needing and m.direct)
-        and all(r.url_var for r in m.needing)
         and not (read & m.satisfied)
         and not any(rb.var in read for rb in m.direct)
     )
@@ -186,16 +202,8 @@ def migrations_through_pooler(view: ProdView) -> Iterator[Finding]:
         start, end = m.release.value_range
         if m.needing and not _wrong_var(m):
             variables = sorted({r.url_var for r in m.needing if r.url_var})
-            literal = [r for r in m.needing if not r.url_var]
             fixes: tuple[Fix, ...] = ()
-            if literal:
-                message = (
-                    f"release_command runs migrations{_through(m)} for {_names(literal)}, whose url is a "
-                    "literal pooler URL, so they go through PgBouncer whatever the command sets; "
-                    f"migrations need a session to themselves. Read the url from an environment "
-                    f"variable and point it at ${direct} for the release command."
-                )
-            elif len(variables) == 1 and len({r.url_var for r in m.pooled}) == 1:
+            if len(variables) == 1 and len({r.url_var for r in m.pooled}) == 1:
                 var = variables[0]
                 message = (
                     f"release_command runs migrations{_through(m)} for {_names(m.needing)} with {var}, "
@@ -321,10 +329,10 @@ _PLACEHOLDER = re.compile(
     r"change[-_ ]?(?:me|it|this)|placeholder|example|dummy|replace|your[-_ ]|^my[-_]|xxx|todo|fixme|"
     r"^<.*>$|^\{\{.*\}\}$|^(?:secret|password|passw0rd|pass|cookie|token|key|test|none|null|nil|foo|bar|"
     r"postgres|admin|root|default|\*+|x+|\.+)$",
-    re.I,
+    re.IGNORECASE,
 )
 _REFERENCE = re.compile(r"^\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?[-?=+][^}]*)?\}?$")
-_FLAGLIKE = re.compile(r"^(?:true|false|yes|no|on|off|-?\d+(?:\.\d+)?)$", re.I)
+_FLAGLIKE = re.compile(r"^(?:true|false|yes|no|on|off|-?\d+(?:\.\d+)?)$", re.IGNORECASE)
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
 _VENDOR_TOKEN = re.compile(
     r"\b(?:sk_live_|rk_live_|ghp_|gho_|ghs_|github_pat_|glpat-|xox[abpr]-|AKIA[0-9A-Z]{16}|SG\.)[A-Za-z0-9_.-]{8,}"
@@ -412,7 +420,7 @@ def _credential(name: str, value: str) -> _Credential | None:
 
 
 def _is_example(path: str) -> bool:
-    return bool(re.search(r"example|sample|template", os.path.basename(path), re.I))
+    return bool(re.search(r"example|sample|template", os.path.basename(path), re.IGNORECASE))
 
 
 @rule(
@@ -433,11 +441,16 @@ def database_url_in_env(view: ProdView) -> Iterator[Finding]:
                 continue
             shown = masked(found.url) if found.url is not None else "****"
             command = f"fly secrets set{app} {shlex.quote(f'{entry.key}={shown}')}"
-            if found.placeholder or example:
-                what = "an example file" if example else "a placeholder"
+            if example:
                 message = (
-                    f"[env] {entry.key} looks like {what} for a secret. Keep the real value out of "
-                    f"{relative}: set it with `{command}` (the real value in place of ****)."
+                    f"[env] {entry.key} holds a secret-looking value in {relative}, an example file. "
+                    f"Wherever the real config comes from, keep the real value out of [env]: `{command}`."
+                )
+                severity = "information"
+            elif found.placeholder:
+                message = (
+                    f"[env] {entry.key} holds a placeholder for a secret. Keep the real value out of "
+                    f"{relative}: set it with `{command}`, then delete this line."
                 )
                 severity = "information"
             elif found.url is not None:
@@ -463,12 +476,13 @@ _IPV6_TEST = re.compile(
     r"(?:~w(?:\((?P<p>[^)]*)\)|\[(?P<b>[^\]]*)\]|\{(?P<c>[^}]*)\}|<(?P<a>[^>]*)>|\|(?P<v>[^|]*)\||/(?P<s>[^/]*)/"
     r"|\"(?P<q>[^\"]*)\"|'(?P<t>[^']*)')(?![a-z])|\[(?P<list>[^\]]*)\])"
 )
-_ASSIGNS_IPV6 = re.compile(r"(?:^|[\s;&|])(?:export\s+)?ECTO_IPV6=", re.M)
+_ASSIGNS_IPV6 = re.compile(r"(?:^|[\s;&|])(?:export\s+)?ECTO_IPV6=", re.MULTILINE)
 
 
-def _ipv6_values(view: ProdView) -> list[str] | None:
-    """The ECTO_IPV6 values that turn IPv6 on, when a repo's socket_options read the variable
-    the generator's way (``System.get_env("ECTO_IPV6") in ~w(true 1)``); else None."""
+def _ipv6_values(view: ProdView) -> tuple[list[str], str] | None:
+    """The ECTO_IPV6 values that turn IPv6 on, and the config file that says so, when a repo's
+    socket_options read the variable the generator's way (``System.get_env("ECTO_IPV6") in
+    ~w(true 1)``); else None."""
     for repo in view.repos.values():
         found = repo.options.get("socket_options") if repo.postgres else None
         if found is None:
@@ -488,8 +502,8 @@ def _ipv6_values(view: ProdView) -> list[str] | None:
                 continue
             groups = {k: v for k, v in m.groupdict().items() if v is not None}
             if "list" in groups:
-                return re.findall(r"\"([^\"]*)\"", groups["list"])
-            return next(iter(groups.values()), "").split()
+                return re.findall(r"\"([^\"]*)\"", groups["list"]), path
+            return next(iter(groups.values()), "").split(), path
     return None
 
 
@@ -503,9 +517,10 @@ def ecto_ipv6_value(view: ProdView) -> Iterator[Finding]:
     entries = [(fly, e) for fly in view.fly for e in fly.facts.env if e.key == "ECTO_IPV6"]
     if not entries:
         return
-    accepted = _ipv6_values(view)
-    if not accepted:
+    found = _ipv6_values(view)
+    if found is None or not found[0]:
         return
+    accepted, config = found
     if _ASSIGNS_IPV6.search(strip_comments(view.release.env_script)):
         return  # rel/env.sh sets it at release start, over whatever [env] says
     good = "true" if "true" in accepted else accepted[0]
@@ -515,13 +530,14 @@ def ecto_ipv6_value(view: ProdView) -> Iterator[Finding]:
             continue
         start, end = entry.value_range
         value = entry.value if len(entry.value) <= 40 else entry.value[:37] + "..."
+        written = f'"{value}"' if entry.is_string else value
         yield Finding(
             "MPG305",
             fly.path,
             start,
             end,
-            f'ECTO_IPV6 = "{value}" leaves IPv6 off: config/runtime.exs turns it on only for '
-            f"{shown}, so the repo gets no `:inet6` and cannot reach the database over Fly's "
+            f"ECTO_IPV6 = {written} leaves IPv6 off: {os.path.relpath(config, view.root)} turns it "
+            f"on only for {shown}, so the repo gets no `:inet6` and cannot reach the database over Fly's "
             "IPv6 private network (`:nxdomain`).",
             "warning",
             (
