@@ -7,6 +7,7 @@ protocol below skips pygls' copy (unless MPG_LSP_CHECK_SYNC=1 asks to keep it an
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import sys
@@ -63,8 +64,12 @@ class MpgProtocol(LanguageServerProtocol):
     @lsp_method(t.TEXT_DOCUMENT_DID_CHANGE)
     def lsp_text_document__did_change(self, params: t.DidChangeTextDocumentParams):  # type: ignore[override]
         if CHECK_SYNC and params.text_document.uri in self.workspace.text_documents:
-            for change in params.content_changes:
-                self.workspace.update_text_document(params.text_document, change)
+            try:  # pygls' copy is only a witness: its failure must not stop our handler
+                for change in params.content_changes:
+                    # a copy: pygls rewrites the change's range in place into its own units
+                    self.workspace.update_text_document(params.text_document, copy.deepcopy(change))
+            except Exception as err:  # noqa: BLE001
+                log.error("pygls' own copy could not apply a change: %r", err)
         if (handler := self.fm.features.get(t.TEXT_DOCUMENT_DID_CHANGE)) is not None:
             yield handler, (params,), None
 
@@ -137,11 +142,12 @@ def build() -> MpgServer:
             """Test-only: how often our text and pygls' copy disagreed, and our text."""
             uri = params.uri if hasattr(params, "uri") else (params or {}).get("uri")
             doc = ls.docs.get(uri)
+            fresh = doc._parser.parse(doc.text) if doc is not None else None
             return {
                 "mismatches": ls.sync_mismatches,
                 "text": doc.text.decode("utf-8", "surrogatepass") if doc else None,
-                "treeMatchesFreshParse": doc is not None
-                and str(doc.tree.root_node) == str(doc._parser.parse(doc.text).root_node),
+                "treeMatchesFreshParse": fresh is not None and str(doc.tree.root_node) == str(fresh.root_node),
+                "freshHasErrors": fresh is not None and fresh.root_node.has_error,
             }
 
     return server
