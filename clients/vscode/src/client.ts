@@ -2,6 +2,7 @@
 
 import * as vscode from "vscode";
 import {
+  DidChangeConfigurationNotification,
   LanguageClient,
   LanguageClientOptions,
   RevealOutputChannelOn,
@@ -9,6 +10,7 @@ import {
   TransportKind,
 } from "vscode-languageclient/node";
 import type { ServerCommand } from "./locate";
+import { pipeServerStderr, pipeServerStdout } from "./serverLog";
 import { readServerSettings, SECTION, withoutClientKeys } from "./settings";
 
 export const CLIENT_ID = "mpgLsp";
@@ -28,6 +30,16 @@ export const WATCHED_PATTERNS = [
 
 export const DOCUMENT_SELECTOR = WATCHED_PATTERNS.map((pattern) => ({ scheme: "file", pattern }));
 
+/**
+ * Tells the server that `mpgLsp.*` changed. The notification carries no values: the server
+ * pulls them with workspace/configuration, which goes through the middleware below and so never
+ * sees the extension's own keys (the languageclient's `synchronize.configurationSection` would
+ * push the whole section, `path` and `python` included).
+ */
+export function notifyConfigurationChanged(client: LanguageClient): Promise<void> {
+  return client.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+}
+
 export function createClient(server: ServerCommand, output: vscode.LogOutputChannel): LanguageClient {
   const serverOptions: ServerOptions = {
     command: server.command,
@@ -38,10 +50,9 @@ export function createClient(server: ServerCommand, output: vscode.LogOutputChan
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
     outputChannel: output,
+    stdioOptions: { stderr: pipeServerStderr, stdout: pipeServerStdout },
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     initializationOptions: readServerSettings(vscode.workspace.workspaceFolders?.[0]),
-    // Tell the server when `mpgLsp.*` changes; it then pulls the values it needs.
-    synchronize: { configurationSection: SECTION },
     middleware: {
       workspace: {
         configuration: async (params, token, next) => {

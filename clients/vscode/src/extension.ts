@@ -3,7 +3,7 @@
 import * as vscode from "vscode";
 import { CLIENT_NAME } from "./client";
 import { ServerController } from "./server";
-import { affectsLaunch } from "./settings";
+import { affectsLaunch, SECTION } from "./settings";
 
 let controller: ServerController | undefined;
 
@@ -23,6 +23,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (affectsLaunch(event)) {
         void server.restart();
+      } else if (event.affectsConfiguration(SECTION)) {
+        void server.settingsChanged();
       }
     }),
     // Trusting a folder can unlock its own mpgLsp.path / mpgLsp.python.

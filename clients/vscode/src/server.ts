@@ -2,7 +2,7 @@
 
 import * as vscode from "vscode";
 import type { LanguageClient } from "vscode-languageclient/node";
-import { createClient, DOCUMENT_SELECTOR } from "./client";
+import { createClient, DOCUMENT_SELECTOR, notifyConfigurationChanged } from "./client";
 import { locateServer, type ServerCommand } from "./locate";
 import { logAttempts, reportNotFound, reportStartFailure } from "./messages";
 import { readLaunchSettings } from "./settings";
@@ -38,6 +38,18 @@ export class ServerController implements vscode.Disposable {
     });
   }
 
+  /** Passes a change of the server's own settings on; launch settings restart instead. */
+  settingsChanged(): Promise<void> {
+    return this.enqueue(async () => {
+      if (this.client?.isRunning()) {
+        this.output.info("mpgLsp settings changed; the server re-reads them");
+        await notifyConfigurationChanged(this.client).catch((error) =>
+          this.output.warn(`could not tell the server about the new settings: ${String(error)}`),
+        );
+      }
+    });
+  }
+
   stop(): Promise<void> {
     return this.enqueue(() => this.shutdown());
   }
@@ -64,6 +76,8 @@ export class ServerController implements vscode.Disposable {
     logAttempts(this.output, result);
     if (!result.server) {
       this.output.error("no working mpg-lsp server found");
+      // The PATH VS Code got from the login shell is often not the one a terminal shows.
+      this.output.info(`PATH seen by VS Code: ${process.env.PATH ?? "(unset)"}`);
       this.showStatus("not installed", vscode.LanguageStatusSeverity.Error, {
         title: "How to install",
         command: "mpgLsp.showInstallHelp",

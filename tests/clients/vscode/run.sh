@@ -152,11 +152,13 @@ free_port() {
   node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
 }
 
-# start_code_server NAME PATH_FOR_THE_EDITOR: a code-server with its own profile and the .vsix;
-# sets CS_URL and SETTINGS_FILE.
+# start_code_server NAME PATH_FOR_THE_EDITOR [PROFILE_LINE]: a code-server with its own home,
+# profile and the .vsix; sets CS_URL and SETTINGS_FILE. VS Code takes the extension host's
+# environment from a login shell, so PATH additions belong in ~/.profile, as on a real machine.
 start_code_server() {
-  local name=$1 editor_path=$2 dir=$WORK/$1 port pid
-  mkdir -p "$dir/user-data/User" "$dir/extensions"
+  local name=$1 editor_path=$2 profile_line=${3:-} dir=$WORK/$1 port pid
+  mkdir -p "$dir/user-data/User" "$dir/extensions" "$dir/home"
+  printf '%s\n' "$profile_line" >"$dir/home/.profile"
   SETTINGS_FILE=$dir/user-data/User/settings.json
   cat >"$SETTINGS_FILE" <<'EOF'
 {
@@ -177,7 +179,7 @@ EOF
     --install-extension "$VSIX" >"$dir/install.log" 2>&1 || { cat "$dir/install.log"; return 1; }
   port=$(free_port)
   printf 'bind-addr: 127.0.0.1:%s\nauth: none\ncert: false\n' "$port" >"$dir/config.yaml"
-  PATH=$editor_path setsid "$CODE_SERVER" --config "$dir/config.yaml" \
+  HOME=$dir/home PATH=$editor_path setsid "$CODE_SERVER" --config "$dir/config.yaml" \
     --user-data-dir "$dir/user-data" --extensions-dir "$dir/extensions" \
     --disable-telemetry --disable-update-check --disable-workspace-trust --ignore-last-opened \
     >"$OUT/code-server-$name.log" 2>&1 </dev/null &
@@ -195,7 +197,9 @@ EOF
 }
 
 stop_code_server() {
-  local group=${GROUPS_TO_KILL[-1]}
+  local name=$1 group=${GROUPS_TO_KILL[-1]}
+  # The editor's own logs, the mpg-lsp output channel among them, for reading after a failure.
+  cp -R "$WORK/$name/user-data/logs" "$OUT/logs-$name" 2>/dev/null || true
   kill -TERM -- "-$group" 2>/dev/null || true
   for _ in $(seq 1 20); do kill -0 -- "-$group" 2>/dev/null || return 0; sleep 0.25; done
   kill -KILL -- "-$group" 2>/dev/null || true
@@ -209,14 +213,25 @@ run_driver() {
   cp "$HERE/tools/driver/e2e.mjs" "$HERE/tools/driver/package.json" "$WORK/driver/"
   ln -sfn "$TOOLS/driver/node_modules" "$WORK/driver/node_modules"
   # Its own process group, so a timeout takes Chromium down with it.
-  env CS_URL="$CS_URL" WORKSPACE="$workspace" OUT_DIR="$OUT" SETTINGS_FILE="$SETTINGS_FILE" "$@" \
-    setsid timeout -k 10 "$DRIVER_TIMEOUT" node "$WORK/driver/e2e.mjs" "$scenario" 2>&1 | tee "$log" || true
+  local status
+  set +e
+  env CS_URL="$CS_URL" WORKSPACE="$workspace" OUT_DIR="$OUT" SETTINGS_FILE="$SETTINGS_FILE" \
+    LOGS_DIR="$(dirname "$SETTINGS_FILE")/../logs" "$@" \
+    setsid timeout -k 10 "$DRIVER_TIMEOUT" node "$WORK/driver/e2e.mjs" "$scenario" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  set -e
   PASSED=$((PASSED + $(grep -c '^PASS' "$log" || true)))
   FAILED=$((FAILED + $(grep -c '^FAIL' "$log" || true)))
-  if ! grep -q '^PASS\|^FAIL' "$log"; then
-    fail "the $scenario scenario ran no check (driver crashed or timed out after ${DRIVER_TIMEOUT}s)"
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    fail "the $scenario scenario finished within ${DRIVER_TIMEOUT} s (it was stopped; later checks did not run)"
+  elif [ "$status" -ne 0 ] && ! grep -q '^FAIL' "$log"; then
+    fail "the $scenario scenario's driver exited with status $status"
   fi
 }
+
+# Which scenarios to run (for working on one); both by default.
+SCENARIOS=${MPG_LSP_VSCODE_SCENARIOS:-server missing}
+wanted() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 
 copy_sample() {
   local dest=$WORK/$1/storefront
@@ -226,23 +241,27 @@ copy_sample() {
 }
 
 # Scenario 1: mpg-lsp on PATH (the venv's bin), the way a pipx/uv install looks to VS Code.
-say "scenario: server on PATH"
-WS=$(copy_sample project-server)
-start_code_server server "$VENV/bin:$PATH"
-run_driver server "$WS"
-stop_code_server
+if wanted server; then
+  say "scenario: server on PATH"
+  WS=$(copy_sample project-server)
+  start_code_server server "$VENV/bin:$PATH" "export PATH=\"$VENV/bin:\$PATH\"" || { fail "code-server starts"; exit 1; }
+  run_driver server "$WS"
+  stop_code_server server
+fi
 
 # Scenario 2: no mpg-lsp anywhere, then mpgLsp.python set to the venv's interpreter.
 path_without_server=$(printf '%s' "$PATH" | tr ':' '\n' | while read -r dir; do
   [ -n "$dir" ] && [ ! -x "$dir/mpg-lsp" ] && [ "$dir" != "$VENV/bin" ] && printf '%s:' "$dir"
 done)
 path_without_server=${path_without_server%:}
-if PATH=$path_without_server python3 -c 'import mpg_lsp' 2>/dev/null; then
+if ! wanted missing; then
+  :
+elif PATH=$path_without_server python3 -c 'import mpg_lsp' 2>/dev/null; then
   say "skipping the missing-server scenario: python3 on PATH can import mpg_lsp"
 else
   say "scenario: server missing"
   WS=$(copy_sample project-missing)
-  start_code_server missing "$path_without_server"
+  start_code_server missing "$path_without_server" || { fail "code-server starts"; exit 1; }
   run_driver missing "$WS" MPG_LSP_PYTHON="$VENV/bin/python"
-  stop_code_server
+  stop_code_server missing
 fi

@@ -3,11 +3,12 @@
 //
 // Usage: node e2e.mjs <scenario>, where scenario is "server" (the extension finds mpg-lsp)
 // or "missing" (it cannot, then mpgLsp.python points it at the server).
-// Env: CS_URL, WORKSPACE (the copied sample project), OUT_DIR (screenshots), SETTINGS_FILE,
-//      MPG_LSP_PYTHON (for "missing"), CHROMIUM (default /usr/bin/chromium).
+// Env: CS_URL, WORKSPACE (the copied sample project), OUT_DIR (screenshots), SETTINGS_FILE (the
+//      user settings.json), LOGS_DIR (the editor's log folder), MPG_LSP_PYTHON (for "missing"),
+//      CHROMIUM (default /usr/bin/chromium).
 // Prints one "PASS <check>" or "FAIL <check>: <why>" line per check; exits 1 if any failed.
 
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
@@ -22,6 +23,7 @@ const WORKSPACE = env("WORKSPACE");
 const OUT_DIR = env("OUT_DIR");
 const CHROMIUM = env("CHROMIUM", "/usr/bin/chromium");
 const SETTINGS_FILE = env("SETTINGS_FILE");
+const LOGS_DIR = env("LOGS_DIR");
 
 // How long one check may wait for the editor; the server's first start (Python imports) is the slow part.
 const STEP_MS = 45_000;
@@ -105,9 +107,44 @@ async function goTo(line, column) {
   await page.keyboard.press("Control+G");
   const input = page.locator(".quick-input-widget input");
   await input.waitFor({ state: "visible", timeout: STEP_MS });
-  await input.fill(`${line}:${column}`);
+  // The Go to Line box opens with a ":" prefix; keep it, or it turns into file search.
+  await input.fill(`:${line}:${column}`);
   await page.keyboard.press("Enter");
   await input.waitFor({ state: "hidden", timeout: STEP_MS }).catch(() => undefined);
+}
+
+/** Monaco renders spaces as no-break spaces. */
+function visibleText(text) {
+  return text.replace(/\u00a0/g, " ");
+}
+
+/**
+ * Changes user settings as a user does: "Preferences: Open User Settings (JSON)", replace the
+ * text, save. The text is pasted, because typed brackets and quotes get auto-closed.
+ */
+async function editUserSettings(changes) {
+  const settings = { ...JSON.parse(readFileSync(SETTINGS_FILE, "utf8")), ...changes };
+  const text = JSON.stringify(settings, null, 2);
+  await runCommand("Preferences: Open User Settings (JSON)");
+  // VS Code 1.139 shows settings.json in a modal editor, not a tab: find the editor by its text.
+  const editor = page.locator(".monaco-editor .view-lines", { hasText: "workbench.startupEditor" }).first();
+  await editor.waitFor({ state: "visible", timeout: STEP_MS });
+  await editor.click();
+  await page.evaluate((value) => navigator.clipboard.writeText(value), text);
+  await page.keyboard.press("Control+A");
+  await page.keyboard.press("Control+V");
+  await page.keyboard.press("Control+S");
+  await waitFor("settings.json saved with the change", () => {
+    const saved = JSON.parse(readFileSync(SETTINGS_FILE, "utf8"));
+    return Object.entries(changes).every(([key, value]) => JSON.stringify(saved[key]) === JSON.stringify(value));
+  });
+  await page.keyboard.press("Control+W");
+  // The file on disk is right; if VS Code still thinks the editor is dirty, leave it as it is.
+  const dontSave = page.locator(".monaco-dialog-box .monaco-button", { hasText: "Don't Save" });
+  if (await dontSave.waitFor({ state: "visible", timeout: 2000 }).then(() => true, () => false)) {
+    await dontSave.click();
+  }
+  await editor.waitFor({ state: "hidden", timeout: STEP_MS }).catch(() => undefined);
 }
 
 async function showProblems() {
@@ -209,14 +246,44 @@ async function serverScenario() {
     await screenshot("config-exs-mpg201");
   });
 
-  await check("Restart server brings the diagnostics back and the log shows it", async () => {
+  await check("Restart server brings the diagnostics back; the output channel shows the server log", async () => {
     await runCommand("mpg-lsp: Restart server");
     await runCommand("mpg-lsp: Show server log");
-    const output = page.locator(".output-view, .panel .monaco-editor").first();
-    await waitFor("the restart in the mpg-lsp log", async () => (await output.innerText()).includes("restarting the server"));
+    const output = page.locator(".part.panel .view-lines").first();
+    await waitFor("the server's start in the mpg-lsp output channel", async () =>
+      /starting .*mpg-lsp/.test(visibleText(await output.innerText())));
+    await waitFor("the restart in the log file", () => serverLog().includes("restarting the server"));
     await problemRow("MPG301");
-    await screenshot("after-restart");
+    await screenshot("after-restart-log");
   });
+
+  await check("the server gets only its own settings (no unknown-setting warnings)", async () => {
+    const unknown = serverLog().split("\n").filter((line) => line.includes("unknown setting"));
+    if (unknown.length > 0) throw new Error(unknown.join(" | "));
+  });
+
+  await check("changing mpgLsp.ignore in settings.json reaches the server", async () => {
+    await editUserSettings({ "mpgLsp.ignore": ["MPG301"] });
+    await showProblems();
+    await waitFor("MPG301 to leave the Problems panel", async () =>
+      (await page.locator(".markers-panel .monaco-list-row", { hasText: "MPG301" }).count()) === 0);
+    await problemRow("MPG201");
+    await screenshot("ignore-setting-applied");
+  });
+}
+
+/** Everything the extension wrote to its output channel so far (VS Code keeps it in a file). */
+function serverLog() {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name === "mpg-lsp.log") found.push(readFileSync(path, "utf8"));
+    }
+  };
+  walk(LOGS_DIR);
+  return found.join("\n");
 }
 
 async function missingScenario() {
@@ -231,9 +298,7 @@ async function missingScenario() {
   });
 
   await check("setting mpgLsp.python starts the server as python -m mpg_lsp", async () => {
-    const settings = JSON.parse(readFileSync(SETTINGS_FILE, "utf8"));
-    settings["mpgLsp.python"] = env("MPG_LSP_PYTHON");
-    writeFileSync(SETTINGS_FILE, JSON.stringify(settings, null, 2));
+    await editUserSettings({ "mpgLsp.python": env("MPG_LSP_PYTHON") });
     await problemRow("MPG101");
     await screenshot("python-setting-works");
   });
@@ -257,6 +322,7 @@ const browser = await chromium.launch({
 });
 try {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: CS_URL });
   page = await context.newPage();
   await check("the workbench loads with the sample project", async () => {
     await page.goto(`${CS_URL}/?folder=${encodeURIComponent(WORKSPACE)}`);
