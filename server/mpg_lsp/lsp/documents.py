@@ -17,9 +17,11 @@ WATCHED = [
     "**/mix.exs",
     "**/mix.lock",
     "**/fly*.toml",
+    "**/deploy/**/*.toml",
+    "**/fly.io/**/*.toml",
     "**/.mpg-lsp.toml",
     "**/lib/**/*.ex",
-    "**/rel/overlays/bin/*",
+    "**/rel/**",
 ]
 
 

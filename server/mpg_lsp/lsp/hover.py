@@ -12,6 +12,7 @@ from lsprotocol import types as t
 from tree_sitter import Node
 
 from mpg_lsp.lsp.positions import path_of, to_range
+from mpg_lsp.project.model import ProdView
 from mpg_lsp.lsp.server import MpgServer
 from mpg_lsp.rules import REGISTRY
 from mpg_lsp.syntax import elixir as ex
@@ -56,7 +57,7 @@ def _elixir(server: MpgServer, doc: Document, offset: int) -> tuple[str, Node] |
         owner = _config_key(node)
         if owner is None:
             return None
-        view = _view(server, doc)
+        view = _view(server, doc.path)
         is_oban = owner == "Oban" or (view is not None and any(o.name == owner for o in view.obans))
         is_repo = owner.rsplit(".", 1)[-1].endswith("Repo") or (view is not None and owner in view.repos)
         if is_oban:
@@ -73,7 +74,7 @@ def _elixir(server: MpgServer, doc: Document, offset: int) -> tuple[str, Node] |
         return (text, node) if text else None
     if node.type == ex.QUOTED_CONTENT and node.parent is not None and node.parent.type == ex.STRING:
         name = ex.text(node)
-        view = _view(server, doc)
+        view = _view(server, doc.path)
         if name in ENV_VARS:
             text = topic(f"env.{name}")
         elif view is not None and view.settings.is_direct_var(name):
@@ -125,8 +126,8 @@ def _toml(doc: Document, offset: int) -> tuple[str, Node] | None:
     return None
 
 
-def _view(server: MpgServer, doc: Document):  # type: ignore[no-untyped-def]
-    root = server.engine.root_of(doc.path)
+def _view(server: MpgServer, path: str) -> ProdView | None:
+    root = server.engine.root_of(path)
     if root is None:
         return None
     try:
@@ -135,9 +136,13 @@ def _view(server: MpgServer, doc: Document):  # type: ignore[no-untyped-def]
         return None
 
 
-def _is_fly(path: str) -> bool:
+def _is_fly(server: MpgServer, path: str) -> bool:
+    """A Fly config of its project (fly.toml, fly.*.toml, or one under deploy/ and the like)."""
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
-    return name == "fly.toml" or (name.startswith("fly.") and name.endswith(".toml"))
+    if name == "fly.toml" or (name.startswith("fly.") and name.endswith(".toml")):
+        return True
+    view = _view(server, path)
+    return view is not None and any(f.path == path for f in view.fly)
 
 
 def register(server: MpgServer) -> None:
@@ -157,7 +162,7 @@ def register(server: MpgServer) -> None:
             )
         if doc.lang is Lang.ELIXIR:
             found = _elixir(ls, doc, offset)
-        elif _is_fly(doc.path):
+        elif _is_fly(ls, doc.path):
             found = _toml(doc, offset)
         else:
             found = None

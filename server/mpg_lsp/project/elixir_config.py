@@ -454,10 +454,10 @@ class ElixirFacts:
         """Read again the top-level forms of the new tree around ``[lo, hi]``, widening the
         range until old and new forms line up (an edit can merge or split forms).
 
-        When the new tree has a different number of top-level forms than the index would,
-        the edit reshaped the file beyond that range (an unclosed string or `do`, say): the
-        range then grows by what tree-sitter reports as changed, and if even that does not
-        line up, the whole file is read again.
+        When the new tree has a different number of top-level forms than the index would, or
+        has syntax errors, the edit may have reshaped the file beyond that range (an unclosed
+        string or `do`, say): the range then grows by what tree-sitter reports as changed, and
+        if even that does not line up, the whole file is read again.
         """
         root = doc.tree.root_node
         forms = self._forms
@@ -477,7 +477,10 @@ class ElixirFacts:
                 if (new_lo, new_hi) == (lo, hi):
                     break
                 lo, hi = new_lo, new_hi
-            if len(forms) - (last - first) + len(nodes) == root.named_child_count:
+            # Error recovery can reshape forms far from the edit while keeping their extents,
+            # so a tree with errors always asks tree-sitter what changed.
+            lined_up = len(forms) - (last - first) + len(nodes) == root.named_child_count
+            if lined_up and (widened or not root.has_error):
                 break
             if widened:
                 self._forms = [self._read(node) for node in root.named_children]

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from mpg_lsp.project.merge import resolve
 from mpg_lsp.project.model import ProdView, Repo
 from mpg_lsp.project.values import Atom, Int, KeywordList, ListV, Other, Value, mentions
-from mpg_lsp.rules.base import REGISTRY, Edit, Finding, Fix, rule
+from mpg_lsp.rules.base import Edit, Finding, Fix, rule
 from mpg_lsp.rules.edits import append_item
+from mpg_lsp.rules.fly import migrations_through_pooler_found
 from mpg_lsp.syntax.document import Document
 
 
@@ -227,12 +228,6 @@ def ipv6_socket_options(view: ProdView) -> Iterator[Finding]:
         )
 
 
-def _migrations_through_pooler(view: ProdView) -> bool:
-    """Whether MPG301 fires: a release command runs migrations through the pooled URL."""
-    check = REGISTRY.get("MPG301")
-    return check is not None and any(True for _ in check.check(view))
-
-
 @rule(
     "MPG105",
     "advisory-lock-through-pooler",
@@ -246,7 +241,7 @@ def advisory_lock(view: ProdView) -> Iterator[Finding]:
         found = repo.options.get("migration_lock")
         if found is not None and isinstance(found[1].value, Atom) and found[1].value.name == "pg_advisory_lock":
             candidates.append((repo, found))
-    if not candidates or not _migrations_through_pooler(view):
+    if not candidates or not migrations_through_pooler_found(view):
         return
     for repo, (path, pair, _) in candidates:
         yield Finding(
