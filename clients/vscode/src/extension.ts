@@ -2,6 +2,7 @@
 
 import * as vscode from "vscode";
 import { CLIENT_NAME } from "./client";
+import { INSTALL_HELP_URL } from "./messages";
 import { ServerController } from "./server";
 import { affectsLaunch, SECTION } from "./settings";
 
@@ -17,9 +18,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     server,
     vscode.commands.registerCommand("mpgLsp.restartServer", () => server.restart()),
     vscode.commands.registerCommand("mpgLsp.showLog", () => output.show(true)),
-    vscode.commands.registerCommand("mpgLsp.showInstallHelp", () =>
-      vscode.commands.executeCommand("markdown.showPreview", vscode.Uri.joinPath(context.extensionUri, "README.md")),
-    ),
+    vscode.commands.registerCommand("mpgLsp.showInstallHelp", () => showReadme(context.extensionUri)),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (affectsLaunch(event)) {
         void server.restart();
@@ -32,6 +31,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
 
   await server.start();
+}
+
+/** Opens the extension's README (its "Installing the server" section is the install help). */
+async function showReadme(extensionUri: vscode.Uri): Promise<void> {
+  // vsce stores README.md as readme.md, and extension folders are case-sensitive on Linux.
+  for (const name of ["README.md", "readme.md"]) {
+    const readme = vscode.Uri.joinPath(extensionUri, name);
+    try {
+      await vscode.workspace.fs.stat(readme);
+    } catch {
+      continue;
+    }
+    await vscode.commands.executeCommand("markdown.showPreview", readme);
+    return;
+  }
+  await vscode.env.openExternal(vscode.Uri.parse(INSTALL_HELP_URL));
 }
 
 export async function deactivate(): Promise<void> {

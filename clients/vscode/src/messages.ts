@@ -4,8 +4,11 @@
 import * as vscode from "vscode";
 import type { LocateResult } from "./locate";
 
-/** The one install command shown everywhere (notification, README, log). */
-export const INSTALL_COMMAND = "pipx install mpg-lsp";
+/** The one install command shown in the notification (the README says the same). */
+export const INSTALL_COMMAND = "pipx install git+https://github.com/mpg-lsp/mpg-lsp";
+
+/** Where the install help lives when the bundled README cannot be opened. */
+export const INSTALL_HELP_URL = "https://github.com/mpg-lsp/mpg-lsp/blob/main/clients/vscode/README.md#installing-the-server";
 
 const HOW_TO_INSTALL = "How to install";
 const COPY_COMMAND = "Copy install command";

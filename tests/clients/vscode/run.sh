@@ -147,6 +147,24 @@ else
   exit 1
 fi
 
+# ---- unit tests of the editor-free parts (server lookup, log levels) --------------------------
+(cd "$WORK/extension" && npx esbuild src/locate.ts src/serverLog.ts --outdir="$WORK/modules" --format=esm \
+  --platform=node --target=node18 --out-extension:.js=.mjs --log-level=warning)
+set +e
+MPG_LSP_VSCODE_MODULES=$WORK/modules timeout 120 node --test "$HERE/unit/extension.test.mjs" >"$OUT/unit.log" 2>&1
+unit_status=$?
+set -e
+unit_passed=$(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$OUT/unit.log")
+unit_failed=$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$OUT/unit.log")
+if [ -n "$unit_passed" ] && [ "$unit_status" -eq 0 ]; then
+  PASSED=$((PASSED + unit_passed))
+  echo "PASS $unit_passed unit tests of the server lookup and the log levels"
+else
+  FAILED=$((FAILED + ${unit_failed:-1}))
+  echo "FAIL unit tests of the server lookup and the log levels (${unit_failed:-?} failed):"
+  cat "$OUT/unit.log"
+fi
+
 # ---- code-server ---------------------------------------------------------------------------
 free_port() {
   node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'

@@ -290,11 +290,18 @@ async function missingScenario() {
   await check("without a server, a clear message says how to install it", async () => {
     await openFile("config/runtime.exs");
     const text = await notificationText("not installed");
-    for (const part of ["pipx install mpg-lsp", "How to install", "mpgLsp.path"]) {
+    for (const part of ["pipx install", "How to install", "mpgLsp.path"]) {
       if (!text.includes(part)) throw new Error(`message lacks "${part}": ${text}`);
     }
     if (/\bat .*\(.*:\d+:\d+\)/.test(text)) throw new Error(`message shows a stack trace: ${text}`);
     await screenshot("server-not-found");
+  });
+
+  await check("its How to install button opens the install instructions", async () => {
+    const toast = page.locator(".notification-toast", { hasText: "not installed" }).first();
+    await toast.locator(".monaco-button", { hasText: "How to install" }).click();
+    await page.locator(".tab", { hasText: /Preview readme\.md/i }).waitFor({ state: "visible", timeout: STEP_MS });
+    await screenshot("install-instructions");
   });
 
   await check("setting mpgLsp.python starts the server as python -m mpg_lsp", async () => {
