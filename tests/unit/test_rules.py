@@ -90,3 +90,13 @@ def test_fixed_files_parse(tmp_path: Path) -> None:
     assert exs and tomls
     assert elixir_errors(exs) == {}
     assert {str(p): toml_error(p) for p in tomls if toml_error(p)} == {}
+
+
+def test_umbrella_dependency_fix_goes_to_the_app_that_depends_on_oban() -> None:
+    root = FIXTURES / "umbrella"
+    _, findings = findings_of(root)
+    (mpg201,) = [f for f in findings if f.code == "MPG201"]
+    phoenix = next(fix for fix in mpg201.fixes if "Phoenix" in fix.title)
+    files = {Path(e.path).relative_to(root).as_posix() for e in phoenix.edits}
+    assert files == {"config/config.exs", "apps/core/mix.exs"}
+    assert any("pubsub: HarborWeb.PubSub" in e.text for e in phoenix.edits)

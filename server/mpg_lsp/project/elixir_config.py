@@ -58,6 +58,9 @@ class ConfigCall:
     opts: Value
     span: Span
     admits: Admits
+    # boolean variables it sits under (`if prod? do`), resolved against bindings later:
+    # (name, whether the variable must be true)
+    guards: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,8 @@ class Binding:
     value: Value
     span: Span
     admits: Admits
+    # `prod? = config_env() == :prod`: what the bound condition says about prod, when it says
+    verdict: Admits | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +134,18 @@ def _atoms(node: Node) -> set[str] | None:
     return None
 
 
+def _guard_variable(cond: Node) -> tuple[str, bool] | None:
+    """`prod?` -> ("prod?", True); `not prod?` / `!prod?` -> ("prod?", False)."""
+    if cond.type == ex.IDENTIFIER:
+        return ex.text(cond), True
+    if cond.type == ex.UNARY:
+        op = cond.child_by_field_name("operator")
+        operand = cond.child_by_field_name("operand")
+        if op is not None and operand is not None and ex.text(op) in ("not", "!") and operand.type == ex.IDENTIFIER:
+            return ex.text(operand), False
+    return None
+
+
 def condition_admits(cond: Node) -> Admits:
     """Does the prod environment satisfy this condition? MAYBE when it cannot be told."""
     kind = cond.type
@@ -176,6 +193,7 @@ class _Reader:
         self.anchor = anchor
         self.base = base
         self.out: list[Fact] = []
+        self.guards: list[tuple[str, bool]] = []
 
     def span(self, node: Node) -> Span:
         return span_of(node, self.anchor, self.base)
@@ -200,7 +218,16 @@ class _Reader:
             if op is None or left is None or right is None or ex.text(op) != "=":
                 return
             if left.type == ex.IDENTIFIER and not right.has_error:
-                self.out.append(Binding(ex.text(left), self.value(right), self.span(node), admits))
+                verdict = condition_admits(right) if right.type in (ex.BINARY, ex.UNARY) else Admits.MAYBE
+                self.out.append(
+                    Binding(
+                        ex.text(left),
+                        self.value(right),
+                        self.span(node),
+                        admits,
+                        None if verdict is Admits.MAYBE else verdict,
+                    )
+                )
             # `x = if ... do config(...) end` still runs the config calls inside.
             if right.type == ex.CALL:
                 self.call(right, admits, depth)
@@ -238,7 +265,10 @@ class _Reader:
         if len(args) == 2:
             if args[1].type == ex.KEYWORDS or args[1].type == ex.LIST:
                 self.out.append(
-                    ConfigCall(app, None, self.span(args[0]), self.value(args[1]), self.span(node), admits)
+                    ConfigCall(
+                        app, None, self.span(args[0]), self.value(args[1]), self.span(node), admits,
+                        tuple(self.guards),
+                    )
                 )
             return
         key_node = args[1]
@@ -249,7 +279,10 @@ class _Reader:
         else:
             return  # a key computed at run time (a loop variable): nothing certain to say
         self.out.append(
-            ConfigCall(app, key, self.span(key_node), self.value(args[2]), self.span(node), admits)
+            ConfigCall(
+                app, key, self.span(key_node), self.value(args[2]), self.span(node), admits,
+                tuple(self.guards),
+            )
         )
 
     def import_config(self, node: Node, admits: Admits) -> None:
@@ -276,6 +309,26 @@ class _Reader:
         if name == "unless":
             cond = cond.negate()
         then_admits, else_admits = admits.both(cond), admits.both(cond.negate())
+        guard = _guard_variable(args[0])
+        if guard is not None and name == "unless":
+            guard = (guard[0], not guard[1])
+        if guard is not None:
+            self.guards.append(guard)
+            try:
+                self._branches(node, args, then_admits, Admits.NO, depth)
+            finally:
+                self.guards.pop()
+            self.guards.append((guard[0], not guard[1]))
+            try:
+                self._branches(node, args, Admits.NO, else_admits, depth)
+            finally:
+                self.guards.pop()
+            return
+        self._branches(node, args, then_admits, else_admits, depth)
+
+    def _branches(
+        self, node: Node, args: list[Node], then_admits: Admits, else_admits: Admits, depth: int
+    ) -> None:
         block = ex.do_block(node)
         if block is not None:
             body = [c for c in block.named_children if c.type not in (ex.COMMENT, ex.ELSE_BLOCK)]

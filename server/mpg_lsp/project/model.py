@@ -71,6 +71,7 @@ class ProdView:
     fly: list[FlyConfig]
     deps: MixDeps | None
     deps_path: str
+    dep_names: frozenset[str]  # dependencies declared in any mix.exs of the project
     lock: MixLock | None
     pubsub: str | None
     evidence: bool
@@ -87,9 +88,7 @@ class ProdView:
         return next((r for r in self.repos.values() if r.kind == "direct" and r.postgres), None)
 
     def has_dep(self, name: str) -> bool:
-        in_deps = self.deps is not None and name in self.deps.names
-        in_lock = self.lock is not None and name in self.lock.packages
-        return in_deps or in_lock
+        return name in self.dep_names or (self.lock is not None and name in self.lock.packages)
 
 
 class Project:
@@ -210,6 +209,18 @@ def _classify(
     return "unknown", None, "no url in the prod config", False
 
 
+def _guards_admit(call: ConfigCall, path: str, bindings: dict[str, list[Binding]]) -> bool:
+    """`if prod? do` where `prod? = config_env() == :prod` earlier in the file: does prod run it?"""
+    for name, wanted in call.guards:
+        earlier = [b for b in bindings.get(path, []) if b.name == name and b.span.start < call.span.start]
+        verdict = earlier[-1].verdict if earlier else None
+        if verdict is None:
+            continue  # a condition mpg-lsp cannot judge may apply
+        if (verdict is Admits.YES) != wanted:
+            return False
+    return True
+
+
 def _build(
     project: Project,
     settings: Settings,
@@ -224,13 +235,16 @@ def _build(
     evidence = False
     for path, facts in configs:
         for fact in facts.relevant():
-            if isinstance(fact, ConfigCall) and fact.admits is not Admits.NO:
-                calls.append(Located(path, fact))
-            elif isinstance(fact, Binding):
+            if isinstance(fact, Binding):
                 bindings.setdefault(path, []).append(fact)
             elif isinstance(fact, Mentions):
                 names |= fact.names
                 evidence = evidence or fact.pooler
+    for path, facts in configs:
+        for fact in facts.relevant():
+            if isinstance(fact, ConfigCall) and fact.admits is not Admits.NO:
+                if _guards_admit(fact, path, bindings):
+                    calls.append(Located(path, fact))
 
     by_key: dict[str, list[Located]] = {}
     ecto_repos: list[str] = []
@@ -261,13 +275,18 @@ def _build(
     release = read_release(ws, project.root, lib_docs)
     pubsub = pubsub or lib.pubsub
 
-    deps_doc = docs.get(project.path("mix.exs"))
-    deps = ws.derived(deps_doc, "deps", read_deps) if deps_doc is not None else None
-    dep_names = set(deps.names) if deps is not None else set()
-    for path in project.mix_paths()[1:]:
+    # Every mix.exs of the project (an umbrella's apps too). A dependency a fix adds goes to
+    # the one that already depends on Oban (in an umbrella, the app that runs it), else the root.
+    all_deps: list[tuple[str, MixDeps]] = []
+    for path in project.mix_paths():
         doc = docs.get(path)
         if doc is not None:
-            dep_names |= ws.derived(doc, "deps", read_deps).names
+            all_deps.append((path, ws.derived(doc, "deps", read_deps)))
+    dep_names = {name for _, d in all_deps for name in d.names}
+    deps_path, deps = next(
+        ((p, d) for p, d in all_deps if "oban" in d.names),
+        all_deps[0] if all_deps else (project.path("mix.exs"), None),
+    )
     lock_doc = docs.get(project.path("mix.lock"))
     lock = ws.derived(lock_doc, "lock", read_lock) if lock_doc is not None else None
     postgrex = "postgrex" in dep_names or (lock is not None and "postgrex" in lock.packages)
@@ -329,7 +348,8 @@ def _build(
         obans=obans,
         fly=fly,
         deps=deps,
-        deps_path=project.path("mix.exs"),
+        deps_path=deps_path,
+        dep_names=frozenset(dep_names),
         lock=lock,
         pubsub=pubsub,
         evidence=evidence,
