@@ -301,6 +301,12 @@ async function missingScenario() {
     const toast = page.locator(".notification-toast", { hasText: "not installed" }).first();
     await toast.locator(".monaco-button", { hasText: "How to install" }).click();
     await page.locator(".tab", { hasText: /Preview readme\.md/i }).waitFor({ state: "visible", timeout: STEP_MS });
+    // The preview is a webview: an iframe holding the rendered page in another iframe.
+    await page
+      .frameLocator("iframe.webview.ready")
+      .frameLocator("#active-frame")
+      .locator("h2", { hasText: "Installing the server" })
+      .waitFor({ state: "visible", timeout: STEP_MS });
     await screenshot("install-instructions");
   });
 
