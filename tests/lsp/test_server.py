@@ -124,6 +124,9 @@ async def test_hover_explains_keys_and_stays_out_of_the_way(editor: Editor, tmp_
     assert release is not None and "release_command" in release
     notifier_free = await editor.hover(config, editor.find(config, "repo: Storefront.Repo"))
     assert notifier_free is not None and "repo" in notifier_free
+    on_diagnostic = await editor.hover(runtime, editor.find(runtime, "Storefront.Repo,"))
+    assert on_diagnostic is not None and on_diagnostic.startswith("**MPG101** `prepare-unnamed-missing`")
+    assert "MPG101.md" in on_diagnostic and "prepared statement" in on_diagnostic
     assert await editor.hover(runtime, editor.find(runtime, "import Config")) is None
     assert await editor.hover(runtime, editor.find(runtime, "host: host")) is None
 

@@ -145,6 +145,37 @@ def _is_fly(server: MpgServer, path: str) -> bool:
     return view is not None and any(f.path == path for f in view.fly)
 
 
+def rule_brief(code: str) -> str | None:
+    """A rule's page, trimmed for a hover: its summary and why it matters, then the link."""
+    rule = REGISTRY.get(code)
+    if rule is None:
+        return None
+    page = rule.docs()
+    sections = page.split("\n## ")
+    head = sections[0].split("\n", 1)
+    intro = head[1].strip() if len(head) > 1 else rule.summary
+    why = next((sec.split("\n", 1)[1].strip() for sec in sections[1:] if sec.startswith("Why")), "")
+    parts = [f"**{code}** `{rule.name}`", intro]
+    if why:
+        parts.append(why)
+    parts.append(f"[{code} documentation]({rule.url})")
+    return "\n\n".join(parts)
+
+
+def _diagnostic_docs(server: MpgServer, doc: Document, offset: int) -> list[str]:
+    root = server.engine.root_of(doc.path)
+    if root is None:
+        return []
+    try:
+        findings = server.engine.findings(root)
+    except Exception:
+        return []
+    codes = dict.fromkeys(
+        f.code for f in findings if f.path == doc.path and f.start <= offset <= f.end
+    )
+    return [text for text in map(rule_brief, codes) if text]
+
+
 def register(server: MpgServer) -> None:
     @server.feature(t.TEXT_DOCUMENT_HOVER)
     def hover(ls: MpgServer, params: t.HoverParams) -> t.Hover | None:
@@ -166,10 +197,11 @@ def register(server: MpgServer) -> None:
             found = _toml(doc, offset)
         else:
             found = None
-        if found is None:
+        briefs = _diagnostic_docs(ls, doc, offset)
+        if found is None and not briefs:
             return None
-        text, node = found
+        texts = [*briefs, found[0]] if found is not None else briefs
         return t.Hover(
-            contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text),
-            range=to_range(doc, node.start_byte, node.end_byte, ls.encoding),
+            contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value="\n\n---\n\n".join(texts)),
+            range=to_range(doc, found[1].start_byte, found[1].end_byte, ls.encoding) if found else None,
         )
