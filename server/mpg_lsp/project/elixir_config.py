@@ -146,16 +146,18 @@ def _guard_variable(cond: Node) -> tuple[str, bool] | None:
     return None
 
 
-def condition_admits(cond: Node) -> Admits:
+def condition_admits(cond: Node, depth: int = 0) -> Admits:
     """Does the prod environment satisfy this condition? MAYBE when it cannot be told."""
+    if depth > 64:  # `not not not ...`, `a and b and ...` thousands deep: no RecursionError
+        return Admits.MAYBE
     kind = cond.type
     if kind == ex.BLOCK and cond.named_child_count == 1:
-        return condition_admits(cond.named_children[0])
+        return condition_admits(cond.named_children[0], depth + 1)
     if kind == ex.UNARY:
         op = cond.child_by_field_name("operator")
         operand = cond.child_by_field_name("operand")
         if op is not None and operand is not None and ex.text(op) in ("not", "!"):
-            return condition_admits(operand).negate()
+            return condition_admits(operand, depth + 1).negate()
         return Admits.MAYBE
     if kind != ex.BINARY:
         return Admits.MAYBE
@@ -166,9 +168,9 @@ def condition_admits(cond: Node) -> Admits:
         return Admits.MAYBE
     op = " ".join(ex.text(op_node).split())
     if op in ("and", "&&"):
-        return condition_admits(left).both(condition_admits(right))
+        return condition_admits(left, depth + 1).both(condition_admits(right, depth + 1))
     if op in ("or", "||"):
-        return condition_admits(left).either(condition_admits(right))
+        return condition_admits(left, depth + 1).either(condition_admits(right, depth + 1))
     if op in ("==", "!=", "===", "!=="):
         if _is_env_call(right):
             left, right = right, left
@@ -206,7 +208,7 @@ class _Reader:
             self.statement(node, admits, depth)
 
     def statement(self, node: Node, admits: Admits, depth: int) -> None:
-        if admits is Admits.NO or depth > 200:
+        if admits is Admits.NO or depth > 64:  # ~5 frames a level: stay far from the recursion limit
             return
         kind = node.type
         if kind == ex.CALL:
