@@ -33,7 +33,17 @@ def text(node: Node) -> str:
 def key_text(node: Node) -> str:
     """`a.b` for a dotted key; quoted parts lose their quotes."""
     if node.type == DOTTED_KEY:
-        return ".".join(key_text(c) for c in node.named_children if c.type in KEY_KINDS)
+        # the grammar nests `a.b.c` as ((a.b).c): flattened without recursion, for keys
+        # thousands of parts long
+        parts: list[str] = []
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if current.type == DOTTED_KEY:
+                stack.extend(reversed([c for c in current.named_children if c.type in KEY_KINDS]))
+            else:
+                parts.append(key_text(current))
+        return ".".join(parts)
     raw = text(node)
     if node.type == QUOTED_KEY and len(raw) >= 2:
         return raw[1:-1]
