@@ -127,8 +127,9 @@ def _apply(settings: Settings, spec: Spec, value: Any) -> Settings | str:
         names = _strings(value)
         if names is None or not names:
             return "must be a non-empty list of variable names"
-        key = "direct_env_vars" if name == "direct-env-vars" else "pooled_env_vars"
-        return replace(settings, **{key: names})
+        if name == "direct-env-vars":
+            return replace(settings, direct_env_vars=names)
+        return replace(settings, pooled_env_vars=names)
     if name == "direct-pool-max":
         if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
             return replace(settings, direct_pool_max=value)

@@ -37,7 +37,7 @@ async def pull_configuration(server: MpgServer) -> None:
         result = await server.workspace_configuration_async(
             t.ConfigurationParams(items=[t.ConfigurationItem(section=SECTION)])
         )
-    except Exception as err:  # the client may not know the section
+    except Exception as err:  # noqa: BLE001 - the client may not know the section; keep serving
         log.info("workspace/configuration failed: %s", err)
         return
     if result and isinstance(result[0], Mapping):

@@ -13,9 +13,9 @@ from collections import defaultdict
 
 from lsprotocol import types as t
 
+from mpg_lsp.engine import PROJECT_SETTINGS
 from mpg_lsp.lsp.positions import path_of, to_range
 from mpg_lsp.lsp.server import MpgServer
-from mpg_lsp.engine import PROJECT_SETTINGS
 from mpg_lsp.rules import REGISTRY, Finding
 from mpg_lsp.syntax import toml as tm
 from mpg_lsp.syntax.document import Document

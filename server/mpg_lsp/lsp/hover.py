@@ -4,26 +4,29 @@ so the Elixir language server's hover beside us is never shadowed."""
 
 from __future__ import annotations
 
+import logging
 import re
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from lsprotocol import types as t
 from tree_sitter import Node
 
 from mpg_lsp.lsp.positions import path_of, to_range
-from mpg_lsp.project.model import ProdView
 from mpg_lsp.lsp.server import MpgServer
+from mpg_lsp.project.model import ProdView
 from mpg_lsp.rules import REGISTRY
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax import toml as tm
 from mpg_lsp.syntax.document import Document
 from mpg_lsp.syntax.languages import Lang
 
+log = logging.getLogger(__name__)
+
 ENV_VARS = {"DATABASE_URL", "DIRECT_DATABASE_URL", "ECTO_IPV6"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def topic(name: str) -> str | None:
     try:
         return (resources.files("mpg_lsp") / "docs" / "hover" / f"{name}.md").read_text("utf-8").strip()
@@ -133,6 +136,7 @@ def _view(server: MpgServer, path: str) -> ProdView | None:
     try:
         return server.engine.view(root)
     except Exception:
+        log.exception("reading %s for hover failed", root)
         return None
 
 
@@ -169,6 +173,7 @@ def _diagnostic_docs(server: MpgServer, doc: Document, offset: int) -> list[str]
     try:
         findings = server.engine.findings(root)
     except Exception:
+        log.exception("checking %s for hover failed", root)
         return []
     codes = dict.fromkeys(
         f.code for f in findings if f.path == doc.path and f.start <= offset <= f.end

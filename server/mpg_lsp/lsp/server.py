@@ -14,8 +14,8 @@ import sys
 from typing import Any
 
 from lsprotocol import types as t
-from pygls.lsp.server import LanguageServer
 from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 

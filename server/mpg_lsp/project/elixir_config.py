@@ -20,7 +20,7 @@ from tree_sitter import Node
 from mpg_lsp.project.urls import is_mpg_evidence
 from mpg_lsp.project.values import Alias, Anchor, KeywordList, Span, Value, read_value, span_of
 from mpg_lsp.syntax import elixir as ex
-from mpg_lsp.syntax.document import Document
+from mpg_lsp.syntax.document import ByteEdit, Document
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +95,16 @@ Fact = ConfigCall | Binding | ImportConfig | Mentions
 
 # Option keys that make a config call matter to the prod view (repos, Oban, the endpoint).
 RELEVANT_KEYS = frozenset(
-    "url hostname database username port socket_dir prepare adapter pool_size pool_count "
-    "socket_options ssl migration_lock after_connect parameters search_path repo notifier "
-    "plugins queues engine peer pubsub_server ecto_repos".split()
+    [
+        # repos
+        "url", "hostname", "database", "username", "port", "socket_dir", "prepare", "adapter",
+        "pool_size", "pool_count", "socket_options", "ssl", "migration_lock", "after_connect",
+        "parameters", "search_path",
+        # Oban
+        "repo", "notifier", "plugins", "queues", "engine", "peer",
+        # the endpoint and the app
+        "pubsub_server", "ecto_repos",
+    ]
 )
 _NAME = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b")
 
@@ -166,25 +173,25 @@ def condition_admits(cond: Node, depth: int = 0) -> Admits:
     right = cond.child_by_field_name("right")
     if op_node is None or left is None or right is None:
         return Admits.MAYBE
-    op = " ".join(ex.text(op_node).split())
-    if op in ("and", "&&"):
+    operator = " ".join(ex.text(op_node).split())
+    if operator in ("and", "&&"):
         return condition_admits(left, depth + 1).both(condition_admits(right, depth + 1))
-    if op in ("or", "||"):
+    if operator in ("or", "||"):
         return condition_admits(left, depth + 1).either(condition_admits(right, depth + 1))
-    if op in ("==", "!=", "===", "!=="):
+    if operator in ("==", "!=", "===", "!=="):
         if _is_env_call(right):
             left, right = right, left
         name = ex.atom_name(right)
         if not _is_env_call(left) or name is None:
             return Admits.MAYBE
         equal = name == _ENV
-        return Admits.YES if equal == (op in ("==", "===")) else Admits.NO
-    if op in ("in", "not in") and _is_env_call(left):
+        return Admits.YES if equal == (operator in ("==", "===")) else Admits.NO
+    if operator in ("in", "not in") and _is_env_call(left):
         names = _atoms(right)
         if names is None:
             return Admits.MAYBE
         inside = _ENV in names
-        return Admits.YES if inside == (op == "in") else Admits.NO
+        return Admits.YES if inside == (operator == "in") else Admits.NO
     return Admits.MAYBE
 
 
@@ -558,8 +565,8 @@ class ElixirFacts:
         return True
 
 
-def _map(pos: int, edit: "object") -> int:
-    start, old_end, new_end = edit.start, edit.old_end, edit.new_end  # type: ignore[attr-defined]
+def _map(pos: int, edit: ByteEdit) -> int:
+    start, old_end, new_end = edit.start, edit.old_end, edit.new_end
     if pos <= start:
         return pos
     if pos >= old_end:

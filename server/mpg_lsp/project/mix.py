@@ -26,7 +26,7 @@ def _deps_list(root: Node) -> Node | None:
         if not args or ex.text(args[0]).split("(")[0].strip() != "deps":
             continue
         block = ex.do_block(node)
-        body = ex.block_body(block) if block is not None else []
+        body: list[Node | None] = list(ex.block_body(block)) if block is not None else []
         if not body and len(args) > 1 and args[-1].type == ex.KEYWORDS:
             body = [p.child_by_field_name("value") for p in args[-1].named_children]
         lists = [n for n in body if n is not None and n.type == ex.LIST]

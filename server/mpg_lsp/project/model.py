@@ -23,12 +23,12 @@ from mpg_lsp.project.elixir_config import (
 )
 from mpg_lsp.project.fly_config import FlyFacts, read_fly
 from mpg_lsp.project.libs import LibFacts, read_lib
-from mpg_lsp.project.mix import MixDeps, MixLock, read_deps, read_lock
-from mpg_lsp.project.urls import classify_host, classify_url, is_mpg_evidence
 from mpg_lsp.project.merge import Located, MergedOptions, anchor_for, merge, module_name, resolve
+from mpg_lsp.project.mix import MixDeps, MixLock, read_deps, read_lock
 from mpg_lsp.project.oban import Oban, find_obans
 from mpg_lsp.project.release import ReleaseFacts, read_release
-from mpg_lsp.project.values import Alias, EnvRead, KeywordList, Pair, Str, Value
+from mpg_lsp.project.urls import classify_host, classify_url, is_mpg_evidence
+from mpg_lsp.project.values import Alias, EnvRead, KeywordList, Str
 from mpg_lsp.project.workspace import Workspace
 from mpg_lsp.settings import Settings
 from mpg_lsp.syntax.document import Document
@@ -242,9 +242,12 @@ def _build(
                 evidence = evidence or fact.pooler
     for path, facts in configs:
         for fact in facts.relevant():
-            if isinstance(fact, ConfigCall) and fact.admits is not Admits.NO:
-                if _guards_admit(fact, path, bindings):
-                    calls.append(Located(path, fact))
+            if (
+                isinstance(fact, ConfigCall)
+                and fact.admits is not Admits.NO
+                and _guards_admit(fact, path, bindings)
+            ):
+                calls.append(Located(path, fact))
 
     by_key: dict[str, list[Located]] = {}
     ecto_repos: list[str] = []
@@ -297,13 +300,12 @@ def _build(
     candidates = list(dict.fromkeys([*ecto_repos, *oban_repo_names]))
     for key in by_key:
         last = key.rsplit(".", 1)[-1]
-        if not key.startswith(":") and (last.endswith("Repo") or ".Repo." in f"{key}."):
-            if key not in candidates:
-                candidates.append(key)
+        repo_like = last.endswith("Repo") or ".Repo." in f"{key}."
+        if not key.startswith(":") and repo_like and key not in candidates:
+            candidates.append(key)
     repos: dict[str, Repo] = {}
     for name in candidates:
-        located = by_key.get(name, [])
-        merged = merge(located, bindings)
+        merged = merge(by_key.get(name, []), bindings)
         kind, url_var, summary, literal = _classify(merged, settings, bindings)
         adapter = module_name(merged.value("adapter")) or lib.adapters.get(name)
         postgres = adapter in POSTGRES_ADAPTERS if adapter else postgrex

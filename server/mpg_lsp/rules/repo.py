@@ -217,14 +217,14 @@ def ipv6_socket_options(view: ProdView) -> Iterator[Finding]:
         if doc is None:
             continue
         binding = _ipv6_binding(view, path, keywords.span.start)
-        value = binding or "[:inet6]"
+        ipv6 = binding or "[:inet6]"
         span = repo.anchor.call.key_span
         yield Finding(
             "MPG104", repo.anchor.path, span.start, span.end,
             f"{repo.name} has no socket_options with `:inet6`; Fly's private network (and "
             "*.flympg.net) resolves over IPv6 only, so the connection fails with `:nxdomain`.",
             "warning",
-            (Fix(f"Add `socket_options: {value}`", add_pair(doc, keywords, "socket_options", value), preferred=True),),
+            (Fix(f"Add `socket_options: {ipv6}`", add_pair(doc, keywords, "socket_options", ipv6), preferred=True),),
         )
 
 

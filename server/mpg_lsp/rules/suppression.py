@@ -114,10 +114,11 @@ def apply(view: ProdView, findings: Iterable[Finding], report_unused: bool) -> l
             suppressions[path] = read(doc)
     kept: list[Finding] = []
     for finding in findings:
-        doc = view.docs.get(finding.path)
-        if doc is None:
+        found_in = view.docs.get(finding.path)
+        if found_in is None:
             kept.append(finding)
             continue
+        doc = found_in
         line = doc.lines.line_of(finding.start)
         hit = None
         for s in suppressions.get(finding.path, []):

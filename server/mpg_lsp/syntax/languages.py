@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
-from functools import lru_cache
+from functools import cache
 
 from tree_sitter import Language, Parser
 
@@ -13,7 +13,7 @@ class Lang(str, Enum):
     TOML = "toml"
 
 
-@lru_cache(maxsize=None)
+@cache
 def language(lang: Lang) -> Language:
     if lang is Lang.ELIXIR:
         import tree_sitter_elixir

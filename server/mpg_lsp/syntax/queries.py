@@ -11,7 +11,7 @@ are read straight from the checkout's top-level ``grammars/`` folder.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
@@ -36,7 +36,7 @@ def grammars_dir() -> Path:
     )
 
 
-@lru_cache(maxsize=None)
+@cache
 def query(lang: Lang, name: str) -> Query:
     source = (grammars_dir() / lang.value / f"{name}.scm").read_text(encoding="utf-8")
     return Query(language(lang), source)
