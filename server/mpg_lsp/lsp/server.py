@@ -14,7 +14,12 @@ import sys
 from typing import Any
 
 from lsprotocol import types as t
-from pygls.exceptions import JsonRpcInternalError, JsonRpcInvalidParams
+from pygls.exceptions import (
+    JsonRpcInternalError,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcServerNotInitialized,
+)
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -34,24 +39,66 @@ class _Answered:
     jsonrpc = None
 
 
+class _Misdirected:
+    """A request (it has an id) for a method LSP defines as a notification."""
+
+    jsonrpc = None
+
+    def __init__(self, msg_id: Any, method: str) -> None:
+        self.id = msg_id
+        self.method = method
+
+
 class MpgProtocol(LanguageServerProtocol):
     """Hands text changes straight to our handlers without pygls' document copy, and answers
-    every request, even one whose params do not validate (pygls 2.1 drops those silently and
-    the client waits forever)."""
+    every request pygls 2.1 would leave unanswered (the client would wait forever): params
+    that do not validate, requests before `initialize` (-32002, as LSP asks) or after
+    `shutdown` (InvalidRequest), and messages with an id that are not requests."""
+
+    _initialize_seen = False
 
     def structure_message(self, data: dict[str, Any]):  # type: ignore[no-untyped-def]
         try:
-            return super().structure_message(data)
+            message = super().structure_message(data)
         except (JsonRpcInvalidParams, JsonRpcInternalError) as err:
             if isinstance(data, dict) and "id" in data and "method" in data:
                 log.warning("invalid params for %s (id %r): answered with an error", data["method"], data["id"])
                 self._send_response(data["id"], error=err.to_response_error())
                 return _Answered()
             raise
+        if "jsonrpc" in data and "id" in data and isinstance(data.get("method"), str) and not hasattr(message, "id"):
+            return _Misdirected(data["id"], data["method"])
+        return message
+
+    def _refuse(self, msg_id: Any, error: Any, why: str) -> None:
+        log.warning("request %r refused: %s", msg_id, why)
+        self._send_response(msg_id, error=error.of(why).to_response_error())
 
     def handle_message(self, message: Any) -> None:
         if isinstance(message, _Answered):
             return
+        if isinstance(message, _Misdirected):
+            self._refuse(message.id, JsonRpcInvalidRequest, f"{message.method} is a notification, not a request")
+            return
+        if isinstance(message, dict):  # no "jsonrpc" member: not JSON-RPC 2.0
+            if "id" in message and "method" in message:
+                self._refuse(message["id"], JsonRpcInvalidRequest, "not a JSON-RPC 2.0 message")
+            else:
+                log.warning("ignored a message that is not JSON-RPC 2.0")
+            return
+        method = getattr(message, "method", None)
+        is_request = method is not None and hasattr(message, "id")
+        if method == t.INITIALIZE:
+            self._initialize_seen = True
+        elif method is not None and method != t.EXIT:
+            if self._shutdown:
+                if is_request:
+                    self._refuse(message.id, JsonRpcInvalidRequest, "the server is shutting down")
+                return
+            if not self._initialize_seen:
+                if is_request:
+                    self._refuse(message.id, JsonRpcServerNotInitialized, "the server is not initialized")
+                return  # notifications before initialize are dropped, as LSP asks
         super().handle_message(message)
 
     @lsp_method(t.TEXT_DOCUMENT_DID_OPEN)
