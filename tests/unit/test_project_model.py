@@ -37,7 +37,11 @@ def view(files: dict[str, str], **settings: object):
         ('config :a, A.Repo, url: "postgres://u:p@direct.c1.flympg.net/db"', "direct", None),
         ('config :a, A.Repo, url: "postgres://u:p@db.internal:6432/db"', "pooled", None),
         ('config :a, A.Repo, hostname: "pgbouncer.c1.flympg.net", database: "db"', "pooled", None),
-        ('config :a, A.Repo, url: helper.("DATABASE_URL")', "unknown", None),
+        ('config :a, A.Repo, url: required_env.("DATABASE_URL")', "pooled", "DATABASE_URL"),
+        ('config :a, A.Repo, url: env!("DATABASE_URL", :string!)', "pooled", "DATABASE_URL"),
+        ('config :a, A.Repo, url: get_var_from_path_or_env(dir, "DATABASE_URL", "postgres://x")', "pooled", "DATABASE_URL"),
+        ('config :a, A.Repo, url: helper.("SOMETHING")', "unknown", None),
+        ("config :a, A.Repo, url: build_url()", "unknown", None),
         ("config :a, A.Repo, hostname: host, database: db", "unknown", None),
     ],
 )

@@ -132,6 +132,7 @@ class Other(Value):
 
 
 _ENV_READERS = {"System.get_env", "System.fetch_env!", "System.fetch_env"}
+_URL_VAR = re.compile(r"[A-Z][A-Z0-9_]*_(?:URL|URI)(?:_[A-Z0-9_]+)?|[A-Z][A-Z0-9_]*DATABASE[A-Z0-9_]*")
 
 
 def read_value(node: Node, anchor: Anchor, base: int, depth: int = 0) -> Value:
@@ -182,6 +183,14 @@ def read_value(node: Node, anchor: Anchor, base: int, depth: int = 0) -> Value:
                 if var:
                     fallback = read_value(args[1], anchor, base, depth + 1) if len(args) > 1 else None
                     return EnvRead(span, ex.text(node), var, fallback)
+        elif name != "config":
+            # Projects wrap System.get_env in helpers: `env!("DATABASE_URL", :string!)`,
+            # `required_env.("DATABASE_URL")`, `get_var_from_path_or_env(dir, "DATABASE_URL")`.
+            # A database-URL-shaped variable name among the arguments is what the helper reads.
+            for arg in ex.arguments(node)[:3]:
+                var = ex.string_value(arg) if arg.type == ex.STRING else None
+                if var and _URL_VAR.fullmatch(var):
+                    return EnvRead(span, ex.text(node), var, None)
     elif kind == ex.BINARY:
         op = node.child_by_field_name("operator")
         left = node.child_by_field_name("left")
