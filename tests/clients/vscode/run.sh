@@ -23,8 +23,10 @@ REPO=$(cd "$HERE/../../.." && pwd)
 VENV=${MPG_LSP_VENV:-$REPO/.venv}
 TOOLS=${MPG_LSP_TOOLS:-$REPO/.tools}/vscode
 OUT=$REPO/test-output/vscode
-# Per-scenario limit for the browser driver, in seconds.
+# Per-scenario limit for the browser driver, and for the whole script (a cold code-server build
+# included), in seconds.
 DRIVER_TIMEOUT=${MPG_LSP_VSCODE_DRIVER_TIMEOUT:-300}
+TOTAL_TIMEOUT=${MPG_LSP_VSCODE_TIMEOUT:-1800}
 
 STARTED=$SECONDS
 PASSED=0
@@ -38,7 +40,9 @@ fail() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
 
 finish() {
   local status=$?
+  set +e
   trap - EXIT INT TERM
+  [ -n "${WATCHDOG:-}" ] && kill "$WATCHDOG" 2>/dev/null
   for group in "${GROUPS_TO_KILL[@]}"; do
     kill -TERM -- "-$group" 2>/dev/null || true
   done
@@ -60,7 +64,23 @@ finish() {
   exit 0
 }
 trap finish EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'echo "FAIL the VS Code test ran past its limit of ${TOTAL_TIMEOUT} s"; FAILED=$((FAILED + 1)); exit 124' TERM
+# Past the time limit: TERM to this script (its trap cleans up) and to every process under the
+# step it is waiting on, since bash runs a trap only once the foreground command has returned.
+kill_tree() {
+  local child
+  for child in $(ps -o pid= --ppid "$1"); do kill_tree "$child"; done
+  kill -TERM "$1" 2>/dev/null
+}
+(
+  sleep "$TOTAL_TIMEOUT"
+  kill -TERM $$
+  for child in $(ps -o pid= --ppid $$); do
+    [ "$child" != "$BASHPID" ] && kill_tree "$child"
+  done
+) 2>/dev/null &
+WATCHDOG=$!
 
 # Keep every tool away from the real home folder.
 export HOME=$WORK/home XDG_CONFIG_HOME=$WORK/xdg/config XDG_DATA_HOME=$WORK/xdg/data \
@@ -83,6 +103,10 @@ command -v make >/dev/null && command -v g++ >/dev/null || missing+=(build-essen
 command -v python3 >/dev/null || missing+=(python3) # node-gyp
 command -v npm >/dev/null || missing+=(nodejs npm)  # only to fetch Node 24 itself
 if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    fail "system packages present: ${missing[*]} (install them with apt-get, or run this as root)"
+    exit 1
+  fi
   say "apt-get install ${missing[*]}"
   timeout 300 apt-get update -qq
   timeout 600 apt-get install -y -qq --no-install-recommends "${missing[@]}" >"$WORK/apt.log" 2>&1 ||
@@ -241,7 +265,7 @@ run_driver() {
   PASSED=$((PASSED + $(grep -c '^PASS' "$log" || true)))
   FAILED=$((FAILED + $(grep -c '^FAIL' "$log" || true)))
   if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-    fail "the $scenario scenario finished within ${DRIVER_TIMEOUT} s (it was stopped; later checks did not run)"
+    fail "the $scenario scenario ran past its limit of ${DRIVER_TIMEOUT} s (stopped; later checks did not run)"
   elif [ "$status" -ne 0 ] && ! grep -q '^FAIL' "$log"; then
     fail "the $scenario scenario's driver exited with status $status"
   fi
