@@ -331,3 +331,11 @@ def read_vm_status(pid: int) -> dict[str, int]:
                 if parts and parts[0].isdigit():
                     out[name] = int(parts[0])
     return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (all its threads), from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    # after the ")" that ends the command name: state is field 3, utime 14, stime 15
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
