@@ -9,6 +9,7 @@ from lsprotocol import types as t
 from mpg_lsp.lsp import diagnostics
 from mpg_lsp.lsp.positions import path_of, to_offsets
 from mpg_lsp.lsp.server import MpgServer
+from mpg_lsp.project.filesystem import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,21 @@ def _bytes(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
 
 
+def _too_big(ls: MpgServer, uri: str, size: int) -> bool:
+    """A buffer over the size limit of files on disk is no config file: parsing 20 MB of
+    binary takes tree-sitter most of a minute, and the server would answer nothing meanwhile.
+    It is dropped (read from disk, where the same limit applies) until it is opened again."""
+    if size <= MAX_FILE_BYTES:
+        return False
+    log.warning("not reading %s: %d bytes, over the %d-byte limit for config files", uri, size, MAX_FILE_BYTES)
+    doc = ls.docs.pop(uri, None)
+    if doc is not None:
+        ls.engine.ws.close(doc.path)
+        diagnostics.clear(ls, uri)
+        diagnostics.refresh(ls)
+    return True
+
+
 def register(server: MpgServer) -> None:
     @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: MpgServer, params: t.DidOpenTextDocumentParams) -> None:
@@ -37,7 +53,10 @@ def register(server: MpgServer) -> None:
         path = path_of(item.uri)
         if path is None:
             return
-        doc = ls.engine.ws.open(path, _bytes(item.text), item.version)
+        text = _bytes(item.text)
+        if _too_big(ls, item.uri, len(text)):
+            return
+        doc = ls.engine.ws.open(path, text, item.version)
         if doc is None:
             return  # not a file mpg-lsp reads
         ls.docs[item.uri] = doc
@@ -54,15 +73,20 @@ def register(server: MpgServer) -> None:
         encoding = ls.encoding
         edited = False
         for change in params.content_changes:
+            new = _bytes(change.text)
             if isinstance(change, t.TextDocumentContentChangePartial):
                 start, end = to_offsets(doc, change.range, encoding)
-                doc.edit(start, end, _bytes(change.text))
+                if _too_big(ls, uri, len(doc.text) - (end - start) + len(new)):
+                    return
+                doc.edit(start, end, new)
                 edited = True
             else:
+                if _too_big(ls, uri, len(new)):
+                    return
                 if edited:
                     doc.reparse()
                     edited = False
-                doc.replace_all(_bytes(change.text))
+                doc.replace_all(new)
         if edited:
             doc.reparse()
         doc.version = params.text_document.version
@@ -74,7 +98,10 @@ def register(server: MpgServer) -> None:
         uri = params.text_document.uri
         doc = ls.docs.get(uri)
         if doc is not None and params.text is not None:
-            doc.replace_all(_bytes(params.text), doc.version)
+            text = _bytes(params.text)
+            if _too_big(ls, uri, len(text)):
+                return
+            doc.replace_all(text, doc.version)
         diagnostics.refresh(ls, uri)
 
     @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
