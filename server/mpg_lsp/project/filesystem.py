@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from typing import Protocol
 
 log = logging.getLogger(__name__)
@@ -27,13 +28,26 @@ class DiskFileSystem:
 
     def read(self, path: str) -> bytes | None:
         try:
-            with open(path, "rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
+            # non-blocking open: a named pipe called fly.toml must not hang the server
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         except FileNotFoundError:
             return None
         except OSError as err:
             log.warning("cannot read %s: %s", path, err.strerror or err)
             return None
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                log.warning("skipping %s: not a regular file", path)
+                return None
+            with os.fdopen(fd, "rb") as handle:
+                fd = -1  # the handle closes it
+                data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as err:
+            log.warning("cannot read %s: %s", path, err.strerror or err)
+            return None
+        finally:
+            if fd >= 0:
+                os.close(fd)
         if len(data) > MAX_FILE_BYTES:
             log.warning("skipping %s: larger than %d bytes", path, MAX_FILE_BYTES)
             return None
