@@ -33,11 +33,12 @@ class Settings:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.pooled_env_vars)
 
     def rule_enabled(self, code: str) -> bool:
-        if code in self.ignore or any(code.startswith(p) for p in self.ignore if p.endswith("*")):
+        """Codes or prefixes (``MPG2``, ``MPG2*``) in ``ignore`` and ``select``."""
+        if any(code.startswith(p.rstrip("*")) for p in self.ignore):
             return False
         if self.select is None:
             return True
-        return code in self.select or any(code.startswith(p.rstrip("*")) for p in self.select)
+        return any(code.startswith(p.rstrip("*")) for p in self.select)
 
 
 @dataclass(frozen=True)

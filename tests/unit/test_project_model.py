@@ -156,3 +156,11 @@ def test_settings_defaults() -> None:
     s = Settings()
     assert s.is_direct_var("DIRECT_DATABASE_URL") and s.is_direct_var("DATABASE_URL_UNPOOLED")
     assert not s.is_direct_var("DATABASE_URL") and s.is_pooled_var("DATABASE_URL")
+
+
+def test_select_and_ignore_take_codes_and_prefixes() -> None:
+    s = Settings(ignore=frozenset({"MPG2"}))
+    assert not s.rule_enabled("MPG201") and s.rule_enabled("MPG101")
+    s = Settings(ignore=frozenset({"MPG2*"}), select=frozenset({"MPG20", "MPG101"}))
+    assert not s.rule_enabled("MPG201") and s.rule_enabled("MPG101") and not s.rule_enabled("MPG102")
+    assert Settings(select=frozenset({"MPG1"})).rule_enabled("MPG104")
