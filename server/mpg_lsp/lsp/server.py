@@ -86,6 +86,9 @@ class MpgProtocol(LanguageServerProtocol):
             else:
                 log.warning("ignored a message that is not JSON-RPC 2.0")
             return
+        if not hasattr(message, "jsonrpc"):  # `42`, `null`, a batch `[...]`: LSP has no batches
+            log.warning("ignored a message that is not a JSON object")
+            return
         method = getattr(message, "method", None)
         is_request = method is not None and hasattr(message, "id")
         if method == t.INITIALIZE:
