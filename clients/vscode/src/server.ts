@@ -1,7 +1,7 @@
 // Starting, stopping and restarting the server; one at a time, whatever asks for it.
 
 import * as vscode from "vscode";
-import type { LanguageClient } from "vscode-languageclient/node";
+import { State, type LanguageClient } from "vscode-languageclient/node";
 import { createClient, DOCUMENT_SELECTOR, notifyConfigurationChanged } from "./client";
 import { locateServer, type ServerCommand } from "./locate";
 import { logAttempts, reportNotFound, reportStartFailure } from "./messages";
@@ -95,6 +95,20 @@ export class ServerController implements vscode.Disposable {
     );
     const client = createClient(server, this.output);
     this.client = client;
+    // The languageclient restarts a crashed server a few times, then gives up: say so.
+    client.onDidChangeState(({ newState }) => {
+      if (newState === State.Stopped && this.client === client) {
+        this.showStatus("stopped", vscode.LanguageStatusSeverity.Warning, {
+          title: "Restart",
+          command: "mpgLsp.restartServer",
+        });
+      } else if (newState === State.Running) {
+        this.showStatus(server.version, vscode.LanguageStatusSeverity.Information, {
+          title: "Restart",
+          command: "mpgLsp.restartServer",
+        });
+      }
+    });
     try {
       await client.start();
       this.showStatus(server.version, vscode.LanguageStatusSeverity.Information, {
@@ -119,7 +133,7 @@ export class ServerController implements vscode.Disposable {
       return;
     }
     try {
-      await client.stop(STOP_TIMEOUT_MS);
+      await client.dispose(STOP_TIMEOUT_MS);
     } catch (error) {
       this.output.warn(`the server did not stop cleanly: ${String(error)}`);
     }

@@ -42,7 +42,7 @@ finish() {
   local status=$?
   set +e
   trap - EXIT INT TERM
-  [ -n "${WATCHDOG:-}" ] && kill "$WATCHDOG" 2>/dev/null
+  [ -n "${WATCHDOG:-}" ] && kill_tree "$WATCHDOG"
   for group in "${GROUPS_TO_KILL[@]}"; do
     kill -TERM -- "-$group" 2>/dev/null || true
   done
@@ -68,18 +68,29 @@ trap 'exit 130' INT
 trap 'echo "FAIL the VS Code test ran past its limit of ${TOTAL_TIMEOUT} s"; FAILED=$((FAILED + 1)); exit 124' TERM
 # Past the time limit: TERM to this script (its trap cleans up) and to every process under the
 # step it is waiting on, since bash runs a trap only once the foreground command has returned.
+# Children of a process, from /proc (procps may not be installed).
+children_of() {
+  local stat line fields
+  for stat in /proc/[0-9]*/stat; do
+    read -r line <"$stat" 2>/dev/null || continue
+    read -r -a fields <<<"${line##*) }" # after "pid (comm) ": state, ppid, ...
+    [ "${fields[1]}" = "$1" ] && echo "${stat//[^0-9]/}"
+  done
+  return 0
+}
 kill_tree() {
   local child
-  for child in $(ps -o pid= --ppid "$1"); do kill_tree "$child"; done
+  for child in $(children_of "$1"); do kill_tree "$child"; done
   kill -TERM "$1" 2>/dev/null
+  return 0
 }
 (
   sleep "$TOTAL_TIMEOUT"
   kill -TERM $$
-  for child in $(ps -o pid= --ppid $$); do
+  for child in $(children_of $$); do
     [ "$child" != "$BASHPID" ] && kill_tree "$child"
   done
-) 2>/dev/null &
+) >/dev/null 2>&1 &
 WATCHDOG=$!
 
 # Keep every tool away from the real home folder.
