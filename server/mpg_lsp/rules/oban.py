@@ -3,6 +3,7 @@ package and PubSub, a repo nobody defined, and deprecated names (Repeater, Postg
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from mpg_lsp.project.elixir_config import Admits, condition_admits
@@ -360,6 +361,18 @@ def _underscore(module: str) -> str:
     return "".join(out)
 
 
+def _indent_step(doc: Document) -> str:
+    """One level of the file's indentation: a tab in a tab-indented file, else the narrowest
+    indentation in spaces (two when nothing is indented)."""
+    widths = []
+    for match in re.finditer(rb"(?:^|\n|\r)([ \t]+)\S", doc.text):
+        lead = match.group(1)
+        if lead.startswith(b"\t"):
+            return "\t"
+        widths.append(len(lead))
+    return " " * min(widths) if widths else "  "
+
+
 def _prod_block_end(doc: Document) -> tuple[int, str] | None:
     """Where a statement goes at the end of runtime.exs's last `if <prod> do` block, and its
     indentation; None when there is no such block."""
@@ -391,20 +404,22 @@ def _prod_block_end(doc: Document) -> tuple[int, str] | None:
         return None
     do_line = lines.line_of(block.start_byte)
     _, end = lines.line_bounds(do_line, doc.text)
-    return end, outer + "  "
+    return end, outer + _indent_step(doc)
 
 
-def _repo_config(view: ProdView, oban: Oban, repo: str, indent: str, eol: str, at: int) -> str:
+def _repo_config(
+    view: ProdView, oban: Oban, repo: str, indent: str, eol: str, at: int, step: str
+) -> str:
     app = oban.app or _underscore(repo)
     lines = [
         f"config :{app}, {repo},",
-        f'  url: System.fetch_env!("{view.direct_var}"),',
-        f"  pool_size: {DIRECT_POOL_SIZE}",
+        f'{step}url: System.fetch_env!("{view.direct_var}"),',
+        f"{step}pool_size: {DIRECT_POOL_SIZE}",
     ]
     if view.fly:  # Fly's private network is IPv6 (MPG104)
         lines[-1] += ","
         lines.append(
-            f"  socket_options: {_ipv6_binding(view, view.runtime_path, at) or '[:inet6]'}"
+            f"{step}socket_options: {_ipv6_binding(view, view.runtime_path, at) or '[:inet6]'}"
         )
     return eol.join(indent + line for line in lines)
 
@@ -415,14 +430,16 @@ def _insert_repo_config(view: ProdView, oban: Oban, repo: str) -> tuple[Edit, ..
     if doc is None:
         return ()
     eol = doc.line_ending().decode()
+    step = _indent_step(doc)
     place = _prod_block_end(doc)
     if place is not None:
         at, indent = place
-        return (Edit(path, at, at, eol + eol + _repo_config(view, oban, repo, indent, eol, at)),)
+        config = _repo_config(view, oban, repo, indent, eol, at, step)
+        return (Edit(path, at, at, eol + eol + config),)
     text = doc.text
     at = len(text)
     lead = "" if not text.strip() else (eol if text.endswith((b"\n", b"\r")) else eol + eol)
-    block = _repo_config(view, oban, repo, "  ", eol, at)
+    block = _repo_config(view, oban, repo, step, eol, at, step)
     return (Edit(path, at, at, f"{lead}if config_env() == :prod do{eol}{block}{eol}end{eol}"),)
 
 
