@@ -91,6 +91,12 @@ class MpgProtocol(LanguageServerProtocol):
             return
         method = getattr(message, "method", None)
         is_request = method is not None and hasattr(message, "id")
+        if message.jsonrpc != "2.0":  # pygls would log the whole message, a buffer's secrets too
+            if is_request:
+                self._refuse(message.id, JsonRpcInvalidRequest, "not a JSON-RPC 2.0 message")
+            else:
+                log.warning("ignored a message that is not JSON-RPC 2.0 (%s)", method)
+            return
         if method == t.INITIALIZE:
             self._initialize_seen = True
         elif method is not None and method != t.EXIT:
