@@ -35,10 +35,20 @@ def _ts_point(text: bytes, offset: int) -> Point:
     return Point(row, col)
 
 
+def _decode(chunk: bytes) -> tuple[str, bool]:
+    """The characters of ``chunk`` as the client counts them, and whether exactly so. A lone
+    surrogate from JSON (kept with surrogatepass) is one character, and a literal U+FFFD is
+    three bytes; invalid bytes (only files on disk have them) become U+FFFD, one byte each."""
+    try:
+        return chunk.decode("utf-8", "surrogatepass"), True
+    except UnicodeDecodeError:
+        return chunk.decode("utf-8", errors="replace"), False
+
+
 def _units(chunk: bytes, encoding: Encoding) -> int:
     if encoding == "utf-8" or chunk.isascii():
         return len(chunk)
-    decoded = chunk.decode("utf-8", errors="replace")
+    decoded, _ = _decode(chunk)
     if encoding == "utf-32":
         return len(decoded)
     return len(decoded) + sum(1 for ch in decoded if ord(ch) > 0xFFFF)
@@ -139,12 +149,13 @@ class Document:
             return start + min(character, len(chunk))
         units = 0
         pos = 0
-        for ch in chunk.decode("utf-8", errors="replace"):
+        decoded, exact = _decode(chunk)
+        for ch in decoded:
             width = 2 if encoding == "utf-16" and ord(ch) > 0xFFFF else 1
             if units + width > character:
                 break
             units += width
-            pos += len(ch.encode("utf-8")) if ch != "\ufffd" else 1
+            pos += len(ch.encode("utf-8", "surrogatepass")) if exact or ch != "\ufffd" else 1
         return start + min(pos, len(chunk))
 
     def position_at(self, offset: int, encoding: Encoding = "utf-16") -> tuple[int, int]:
