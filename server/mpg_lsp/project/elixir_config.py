@@ -423,7 +423,9 @@ def read_form(node: Node, anchor: Anchor) -> tuple[Fact, ...]:
     if node.type not in (ex.COMMENT, "ERROR"):
         reader = _Reader(anchor, node.start_byte)
         reader.statement(node, Admits.YES, 0)
-        out = reader.out
+        # Only what can matter to the prod view is kept: a big config file is mostly
+        # unrelated `config` calls, and holding their values would cost memory for nothing.
+        out = [fact for fact in reader.out if is_relevant(fact)]
     text = ex.text(node)
     names = frozenset(_NAME.findall(text))
     pooler = is_mpg_evidence(text)
@@ -560,7 +562,12 @@ class ElixirFacts:
             return False
         forms[first:last] = fresh
         self.generation += 1
-        if any(is_relevant(f) for form in (*old, *fresh) for f in form.facts):
+        # The prod view holds the old facts: it must be rebuilt when they changed, or when any
+        # of them has a position (the old forms' anchors stop moving once replaced). Mentions
+        # carry no position, so an edit that leaves them equal leaves the view as it is.
+        before = [f for form in old for f in form.facts]
+        after = [f for form in fresh for f in form.facts]
+        if before != after or any(not isinstance(f, Mentions) for f in after):
             self.relevant_generation += 1
         return True
 

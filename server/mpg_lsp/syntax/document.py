@@ -8,6 +8,8 @@ offsets and LSP positions in the negotiated encoding.
 
 from __future__ import annotations
 
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
@@ -17,6 +19,30 @@ from mpg_lsp.syntax.languages import Lang, parser
 from mpg_lsp.syntax.lines import LineIndex
 
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
+
+
+class _LiveTrees:
+    """Trees cost about 25 bytes per byte of source; only the most recently used documents
+    keep theirs (the rest keep their text and facts, and are parsed again when needed)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._docs: OrderedDict[int, weakref.ref[Document]] = OrderedDict()
+
+    def keep(self, doc: Document) -> None:
+        key = id(doc)
+        if key in self._docs:
+            self._docs.move_to_end(key)
+            return
+        self._docs[key] = weakref.ref(doc)
+        while len(self._docs) > self.limit:
+            _, ref = self._docs.popitem(last=False)
+            old = ref()
+            if old is not None:
+                old.drop_tree()
+
+
+_live_trees = _LiveTrees(limit=32)
 
 
 @dataclass(frozen=True)
@@ -64,7 +90,8 @@ class Document:
         self.text = text
         self.lines = LineIndex(text)
         self._parser = parser(lang)
-        self.tree: Tree = self._parser.parse(text)
+        self._tree: Tree | None = self._parser.parse(text)
+        _live_trees.keep(self)
         self._previous: Tree | None = None
         self.parses = 0  # reparses so far: changed_ranges() only describes the last one
         # Edits since the last time a consumer took them (the fact extractors do).
@@ -77,7 +104,8 @@ class Document:
     def replace_all(self, text: bytes, version: int | None = None) -> None:
         self.text = text
         self.lines = LineIndex(text)
-        self.tree = self._parser.parse(text)
+        self._tree = self._parser.parse(text)
+        _live_trees.keep(self)
         self._previous = None
         self.version = version
         self.pending.clear()
@@ -94,14 +122,15 @@ class Document:
         old_end_point = _ts_point(old, old_end)
         self.text = new = old[:start] + new_bytes + old[old_end:]
         self.lines.update(new, start, old_end, new_end)
-        self.tree.edit(
-            start_byte=start,
-            old_end_byte=old_end,
-            new_end_byte=new_end,
-            start_point=start_point,
-            old_end_point=old_end_point,
-            new_end_point=_ts_point(new, new_end),
-        )
+        if self._tree is not None:  # a dropped tree is parsed afresh when next needed
+            self._tree.edit(
+                start_byte=start,
+                old_end_byte=old_end,
+                new_end_byte=new_end,
+                start_point=start_point,
+                old_end_point=old_end_point,
+                new_end_point=_ts_point(new, new_end),
+            )
         change = ByteEdit(start, old_end, new_end)
         self.pending.append(change)
         self.revision += 1
@@ -109,17 +138,31 @@ class Document:
 
     def reparse(self) -> None:
         """Parse the edited text, reusing every subtree the edits did not touch."""
-        self._previous = self.tree
-        self.tree = self._parser.parse(self.text, self.tree)
+        self._previous = self._tree
+        self._tree = self._parser.parse(self.text, self._tree) if self._tree else self._parser.parse(self.text)
+        _live_trees.keep(self)
         self.parses += 1
+
+    @property
+    def tree(self) -> Tree:
+        """The syntax tree; parsed again if it was dropped to save memory."""
+        if self._tree is None:
+            self._tree = self._parser.parse(self.text)
+            self._previous = None
+        _live_trees.keep(self)
+        return self._tree
+
+    def drop_tree(self) -> None:
+        self._tree = None
+        self._previous = None
 
     def changed_ranges(self) -> list[tuple[int, int]]:
         """Byte ranges whose syntax changed in the last reparse. Not computed by default: it
         walks both trees, costs more than the reparse on big files, and misses value-only
         edits anyway; the fact readers ask for it only when the tree's shape surprises them."""
-        if self._previous is None:
+        if self._previous is None or self._tree is None:
             return [(0, len(self.text))]
-        return [(r.start_byte, r.end_byte) for r in self._previous.changed_ranges(self.tree)]
+        return [(r.start_byte, r.end_byte) for r in self._previous.changed_ranges(self._tree)]
 
     def take_edits(self) -> tuple[bool, list[ByteEdit]]:
         """What changed since the last call: (whole document replaced, byte edits)."""
