@@ -65,6 +65,11 @@ class MpgProtocol(LanguageServerProtocol):
                 log.warning("invalid params for %s (id %r): answered with an error", data["method"], data["id"])
                 self._send_response(data["id"], error=err.to_response_error())
                 return _Answered()
+            if isinstance(data, dict) and "id" in data and "jsonrpc" in data:
+                # the client's answer to our request does not validate (a null where a list
+                # belongs): the request fails, instead of waiting forever for a valid answer
+                log.warning("the client's answer to request %r does not validate", data["id"])
+                return t.ResponseErrorMessage(id=data["id"], error=err.to_response_error())
             raise
         if "jsonrpc" in data and "id" in data and isinstance(data.get("method"), str) and not hasattr(message, "id"):
             return _Misdirected(data["id"], data["method"])
