@@ -9,7 +9,6 @@ error (a bad path or flag, a file that cannot be written, a crash).
 from __future__ import annotations
 
 import argparse
-import difflib
 import os
 import sys
 import traceback
@@ -326,6 +325,8 @@ def _diff_name(side: str, path: str) -> str:
 
 
 def _fix(args: argparse.Namespace, engine: CommandLineEngine, roots: list[str], style: Style) -> int:
+    import difflib  # only `fix --diff` needs it
+
     """Apply (or with --diff, show) every preferred fix, then report what remains, as
     ``ruff check --fix`` does."""
     from mpg_lsp.fixing import fix_project
@@ -407,6 +408,8 @@ def _rules(fmt: str, style: Style) -> int:
 
 
 def _explain(code: str, style: Style) -> int:
+    import difflib  # for "did you mean"
+
     wanted = code.strip()
     by_name = {rule.name: rule for rule in REGISTRY.values()}
     rule = REGISTRY.get(wanted.upper()) or by_name.get(wanted.lower())

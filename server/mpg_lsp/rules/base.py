@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 
 from mpg_lsp.project.model import ProdView
 
@@ -59,6 +58,8 @@ class Rule:
         return DOCS_URL.format(code=self.code)
 
     def docs(self) -> str:
+        from importlib import resources  # `explain` and hover need it; `check` does not
+
         try:
             return (resources.files("mpg_lsp") / "docs" / "rules" / f"{self.code}.md").read_text(
                 encoding="utf-8"

@@ -11,24 +11,26 @@ are read straight from the checkout's top-level ``grammars/`` folder.
 
 from __future__ import annotations
 
+import os
 from functools import cache
-from importlib import resources
-from pathlib import Path
 
 from tree_sitter import Query
 
 from mpg_lsp.syntax.languages import Lang, language
 
 
-def grammars_dir() -> Path:
+def grammars_dir() -> str:
+    from importlib import resources  # only when a query is compiled: it costs ~10 ms to import
+
     try:
-        packaged = Path(str(resources.files("mpg_lsp") / "grammars"))
+        packaged = str(resources.files("mpg_lsp") / "grammars")
     except (ModuleNotFoundError, TypeError):  # pragma: no cover - exotic loaders
-        packaged = Path(__file__).resolve().parent.parent / "grammars"
-    if (packaged / "elixir").is_dir():
+        packaged = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "grammars")
+    if os.path.isdir(os.path.join(packaged, "elixir")):
         return packaged
-    checkout = Path(__file__).resolve().parents[3] / "grammars"
-    if (checkout / "elixir").is_dir():
+    here = os.path.dirname(os.path.abspath(__file__))
+    checkout = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(here))), "grammars")
+    if os.path.isdir(os.path.join(checkout, "elixir")):
         return checkout
     raise FileNotFoundError(
         f"mpg-lsp's grammar queries are missing (looked in {packaged} and {checkout}); "
@@ -38,5 +40,6 @@ def grammars_dir() -> Path:
 
 @cache
 def query(lang: Lang, name: str) -> Query:
-    source = (grammars_dir() / lang.value / f"{name}.scm").read_text(encoding="utf-8")
+    with open(os.path.join(grammars_dir(), lang.value, f"{name}.scm"), encoding="utf-8") as handle:
+        source = handle.read()
     return Query(language(lang), source)
