@@ -151,7 +151,20 @@ def colour_diff(lines: Iterable[str], style: Style) -> Iterator[str]:
 # -- JSON -----------------------------------------------------------------------------------
 
 
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
+
+
+def carries_secret(fix: Fix) -> bool:
+    """Whether an edit's text holds a URL with a password (a fix that rewrites a literal
+    database URL): machine output leaves such a fix's edits out rather than print it."""
+    from mpg_lsp.rules.fly import masked
+
+    return any(masked(url) != url for edit in fix.edits for url in _URL.findall(edit.text))
+
+
 def _edits_json(fix: Fix, doc_for: DocFor, cwd: str | None) -> list[dict[str, Any]] | None:
+    if carries_secret(fix):
+        return None
     edits = []
     for edit in fix.edits:
         doc = doc_for(edit.path)
@@ -220,6 +233,8 @@ def _region(doc: Document, start: int, end: int) -> dict[str, int]:
 
 
 def _sarif_fix(fix: Fix, doc_for: DocFor, cwd: str) -> dict[str, Any] | None:
+    if carries_secret(fix):
+        return None
     changes: dict[str, list[dict[str, Any]]] = {}
     for edit in fix.edits:
         doc = doc_for(edit.path)
