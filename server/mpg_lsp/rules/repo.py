@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from mpg_lsp.project.merge import resolve
 from mpg_lsp.project.model import ProdView, Repo
-from mpg_lsp.project.values import Atom, Int, KeywordList, ListV, Other, Value, mentions
+from mpg_lsp.project.values import Atom, Int, KeywordList, ListV, Other, Span, Value, mentions
 from mpg_lsp.rules.base import Edit, Finding, Fix, rule
 from mpg_lsp.rules.edits import append_item
 from mpg_lsp.rules.fly import migrations_through_pooler_found
@@ -24,6 +24,18 @@ def pooled_because(repo: Repo) -> str:
     if repo.url_var:
         return f"its url reads {repo.url_var}"
     return "its URL names a pooler host"
+
+
+def missing_key_anchor(view: ProdView, repo: Repo) -> tuple[Document, KeywordList, Span] | None:
+    """Where a key the repo lacks is reported and inserted: the document and keyword list of
+    the prod-view call that holds its connection settings, and that call's repo argument."""
+    if repo.anchor is None or repo.anchor_options is None:
+        return None
+    path, keywords = repo.anchor_options
+    doc = view.docs.get(path)
+    if doc is None:
+        return None
+    return doc, keywords, repo.anchor.call.key_span
 
 
 def add_pair(doc: Document, options: KeywordList, key: str, value: str) -> tuple[Edit, ...]:
@@ -48,16 +60,13 @@ def prepare_missing(view: ProdView) -> Iterator[Finding]:
             continue
         if repo.url_literal is not None and "prepare" in _query_names(repo.url_literal[1].value or ""):
             continue  # MPG103 moves it out of the URL
-        if repo.anchor is None or repo.anchor_options is None:
+        where = missing_key_anchor(view, repo)
+        if where is None:
             continue
-        path, keywords = repo.anchor_options
-        doc = view.docs.get(path)
-        if doc is None:
-            continue
-        span = repo.anchor.call.key_span
+        doc, keywords, span = where
         yield Finding(
             "MPG101",
-            repo.anchor.path,
+            doc.path,
             span.start,
             span.end,
             f"{repo.name} connects through PgBouncer ({pooled_because(repo)}) with named "
@@ -210,17 +219,14 @@ def ipv6_socket_options(view: ProdView) -> Iterator[Finding]:
                 "warning", fixes,
             )
             continue
-        if repo.anchor is None or repo.anchor_options is None:
+        where = missing_key_anchor(view, repo)
+        if where is None:
             continue
-        path, keywords = repo.anchor_options
-        doc = view.docs.get(path)
-        if doc is None:
-            continue
-        binding = _ipv6_binding(view, path, keywords.span.start)
+        doc, keywords, span = where
+        binding = _ipv6_binding(view, doc.path, keywords.span.start)
         ipv6 = binding or "[:inet6]"
-        span = repo.anchor.call.key_span
         yield Finding(
-            "MPG104", repo.anchor.path, span.start, span.end,
+            "MPG104", doc.path, span.start, span.end,
             f"{repo.name} has no socket_options with `:inet6`; Fly's private network (and "
             "*.flympg.net) resolves over IPv6 only, so the connection fails with `:nxdomain`.",
             "warning",
