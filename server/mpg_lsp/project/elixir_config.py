@@ -463,9 +463,10 @@ class ElixirFacts:
         return [fact for form in self._forms for fact in form.facts]
 
     def relevant(self) -> list[Fact]:
-        """The facts that can matter to the prod view, in file order (cached)."""
+        """The facts that can matter to the prod view, in file order (cached). `read_form`
+        keeps only those, so this is every fact; no second filtering pass."""
         if self._relevant[0] != self.relevant_generation:
-            facts = [f for form in self._forms for f in form.facts if is_relevant(f)]
+            facts = [f for form in self._forms for f in form.facts]
             self._relevant = (self.relevant_generation, facts)
         return self._relevant[1]
 
