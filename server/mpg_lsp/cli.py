@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from mpg_lsp import __version__
@@ -37,6 +35,7 @@ from mpg_lsp.output import (
     text_lines,
     want_colour,
 )
+from mpg_lsp.records import replace
 from mpg_lsp.rules import REGISTRY, Finding
 from mpg_lsp.settings import Problem, Settings, apply_layer
 
@@ -131,16 +130,29 @@ class CommandLineEngine(Engine):
 # -- arguments ------------------------------------------------------------------------------
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter, told the terminal width up front: left to find it, it imports
+    ``shutil`` (and the compression modules that pulls in) on every start, help or not."""
+
+    def __init__(self, prog: str) -> None:
+        try:
+            columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+        super().__init__(prog, width=max(columns - 2, 40))
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mpg-lsp",
+        formatter_class=_HelpFormatter,
         description="Language server and checker for Phoenix/Ecto/Oban on Fly.io Managed Postgres.",
         epilog="Without a command, mpg-lsp serves LSP on stdio. Exit codes: 0 clean, 1 findings, 2 error.",
     )
     parser.add_argument("--version", action="version", version=f"mpg-lsp {__version__}")
     parser.add_argument("--stdio", action="store_true", help="serve LSP on stdio (the default)")
 
-    colour = argparse.ArgumentParser(add_help=False)
+    colour = argparse.ArgumentParser(add_help=False, formatter_class=_HelpFormatter)
     colour.add_argument(
         "--color", "--colour", choices=("auto", "always", "never"), default="auto",
         help="colour the output: auto (on a terminal, unless NO_COLOR is set or FORCE_COLOR asks), always, never",
@@ -148,7 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     colour.add_argument("--no-color", "--no-colour", dest="color", action="store_const", const="never",
                         help="same as --color never")
 
-    report = argparse.ArgumentParser(add_help=False)
+    report = argparse.ArgumentParser(add_help=False, formatter_class=_HelpFormatter)
     report.add_argument("paths", nargs="*", default=["."], metavar="PATH",
                         help="project folders, folders holding projects, or files of a project (default: .)")
     report.add_argument("--format", "--output-format", choices=FORMATS, default="text",
@@ -167,18 +179,22 @@ def _parser() -> argparse.ArgumentParser:
                         help="also apply fixes not marked safe (fixes that edit several files)")
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    serve = sub.add_parser("serve", help="serve LSP on stdio")
+
+    def command(name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return sub.add_parser(name, formatter_class=_HelpFormatter, **kwargs)
+
+    serve = command("serve", help="serve LSP on stdio")
     serve.add_argument("--stdio", action="store_true", help="accepted for editor clients")
-    check = sub.add_parser("check", parents=[report, colour], help="check projects and print what is found",
-                           description="Check projects and print what is found.")
+    check = command("check", parents=[report, colour], help="check projects and print what is found",
+                    description="Check projects and print what is found.")
     check.add_argument("--fix", action="store_true", help="apply the fixes first, as `mpg-lsp fix`")
-    sub.add_parser("fix", parents=[report, colour], help="apply the preferred fix of every finding",
-                   description="Apply the preferred fix of every finding, then report what remains.")
-    rules = sub.add_parser("rules", parents=[colour], help="list the rules")
+    command("fix", parents=[report, colour], help="apply the preferred fix of every finding",
+            description="Apply the preferred fix of every finding, then report what remains.")
+    rules = command("rules", parents=[colour], help="list the rules")
     rules.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    explain = sub.add_parser("explain", parents=[colour], help="show a rule's page")
+    explain = command("explain", parents=[colour], help="show a rule's page")
     explain.add_argument("code", metavar="CODE", help="a rule code (MPG101) or name (prepare-unnamed-missing)")
-    sub.add_parser("settings-schema", help="print the JSON schema of the editor settings")
+    command("settings-schema", help="print the JSON schema of the editor settings")
     return parser
 
 
@@ -214,6 +230,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
     except Exception:  # noqa: BLE001  (a crash must not read as "findings", exit 1, in CI)
+        import traceback
+
         traceback.print_exc()
         print(f"mpg-lsp {__version__}: internal error; please report it with the trace above", file=sys.stderr)
         return EXIT_ERROR

@@ -3,7 +3,6 @@ they belong to, each project's settings, and the findings of the rules."""
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from collections.abc import Mapping
@@ -20,7 +19,6 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-log = logging.getLogger(__name__)
 
 PROJECT_SETTINGS = ".mpg-lsp.toml"
 

@@ -9,9 +9,9 @@ was, and said so.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
 
 from mpg_lsp.engine import Engine
+from mpg_lsp.records import field, record
 from mpg_lsp.rules.edits import apply_edits, preferred_edits
 from mpg_lsp.syntax.document import Document
 
@@ -23,7 +23,7 @@ else:  # pragma: no cover
 MAX_PASSES = 6
 
 
-@dataclass
+@record
 class FixResult:
     original: dict[str, bytes] = field(default_factory=dict)  # path -> bytes before
     fixed: dict[str, bytes] = field(default_factory=dict)  # path -> bytes after

@@ -7,16 +7,14 @@ file's ``Document``, which converts byte offsets to lines and columns.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import IO, Any
-from urllib.parse import quote
 
 from mpg_lsp import __version__
+from mpg_lsp.records import record
 from mpg_lsp.rules.base import Finding, Fix, Rule
 from mpg_lsp.syntax.document import Document, Encoding
 
@@ -50,7 +48,7 @@ def want_colour(stream: IO[str], choice: str = "auto", environ: Mapping[str, str
     return bool(isatty and isatty()) and env.get("TERM") != "dumb"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Style:
     enabled: bool
 
@@ -151,7 +149,7 @@ def colour_diff(lines: Iterable[str], style: Style) -> Iterator[str]:
 # -- JSON -----------------------------------------------------------------------------------
 
 
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
+_URL = r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+"  # compiled on first use, by `re`
 
 
 def carries_secret(fix: Fix) -> bool:
@@ -159,7 +157,7 @@ def carries_secret(fix: Fix) -> bool:
     database URL): machine output leaves such a fix's edits out rather than print it."""
     from mpg_lsp.rules.fly import masked
 
-    return any(masked(url) != url for edit in fix.edits for url in _URL.findall(edit.text))
+    return any(masked(url) != url for edit in fix.edits for url in re.findall(_URL, edit.text))
 
 
 def _edits_json(fix: Fix, doc_for: DocFor, cwd: str | None) -> list[dict[str, Any]] | None:
@@ -212,6 +210,8 @@ def json_findings(
 
 def _artifact(path: str, cwd: str) -> dict[str, str]:
     """Relative to %SRCROOT% (the working folder) when inside it, else an absolute file URI."""
+    from urllib.parse import quote  # SARIF only: kept off the start-up of text output
+
     rel = os.path.relpath(path, cwd)
     if rel == ".." or rel.startswith(".." + os.sep) or os.path.isabs(rel):
         return {"uri": _file_uri(path)}
@@ -219,6 +219,8 @@ def _artifact(path: str, cwd: str) -> dict[str, str]:
 
 
 def _file_uri(path: str, folder: bool = False) -> str:
+    from urllib.parse import quote
+
     posix = os.path.abspath(path).replace(os.sep, "/")
     if not posix.startswith("/"):
         posix = "/" + posix  # C:/x -> /C:/x
@@ -370,7 +372,7 @@ def rules_json(rules: Iterable[Rule]) -> list[dict[str, Any]]:
     ]
 
 
-_INLINE = re.compile(r"`([^`]+)`|\*\*([^*]+)\*\*|\[([^\]]+)\]\(([^)\s]+)\)")
+_INLINE = r"`([^`]+)`|\*\*([^*]+)\*\*|\[([^\]]+)\]\(([^)\s]+)\)"  # compiled on first use, by `re`
 
 
 def render_markdown(text: str, style: Style) -> str:
@@ -388,7 +390,7 @@ def render_markdown(text: str, style: Style) -> str:
                 return style(m.group(2), BOLD)
             return f"{style(m.group(3), UNDERLINE)} {style('<' + m.group(4) + '>', DIM)}"
 
-        return _INLINE.sub(one, line)
+        return re.sub(_INLINE, one, line)
 
     out: list[str] = []
     fence = False
@@ -449,4 +451,6 @@ class Progress:
 
 
 def dumps(data: Any) -> str:
+    import json  # only the json and sarif formats need it; text output starts faster without
+
     return json.dumps(data, indent=2, ensure_ascii=False)

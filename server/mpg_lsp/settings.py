@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any
+
+from mpg_lsp.records import field, record, replace
 
 SEVERITIES = ("error", "warning", "information", "hint")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Settings:
     enabled: bool | None = None  # None = auto: the project gate decides
     pool_mode: str = "transaction"
@@ -41,7 +42,7 @@ class Settings:
         return any(code.startswith(p.rstrip("*")) for p in self.select)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Spec:
     name: str  # kebab-case, as in .mpg-lsp.toml
     camel: str  # as in editor settings
@@ -79,7 +80,7 @@ SPECS: tuple[Spec, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Problem:
     key: str
     message: str

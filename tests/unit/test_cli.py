@@ -367,10 +367,23 @@ def test_explain_prints_the_page_and_renders_it_on_a_terminal() -> None:
     assert unknown.returncode == 2 and "did you mean MPG10" in unknown.stderr
 
 
-def test_check_does_not_import_pygls() -> None:
-    code = "import sys; from mpg_lsp.cli import main; main(['check', sys.argv[1]]) ; print('pygls' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code, str(SAMPLE)], check=False, capture_output=True, text=True)
-    assert out.stdout.strip().endswith("False")
+# What `check` must not load: the server's stack, and standard modules whose import alone was a
+# good part of its start-up (dataclasses brings inspect, ast and dis; logging brings traceback and
+# threading). The speed
+# itself is measured by tests/bench/run.py; this keeps a regression from sneaking back silently.
+HEAVY_FOR_CHECK = ("pygls", "lsprotocol", "attrs", "cattrs", "dataclasses", "inspect", "logging", "json")
+
+
+def test_check_does_not_import_heavy_modules() -> None:
+    code = (
+        "import sys, contextlib, io\n"
+        "from mpg_lsp.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()): main(['check', sys.argv[1]])\n"
+        "print(sorted(m for m in sys.argv[2].split(',') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(SAMPLE), ",".join(HEAVY_FOR_CHECK)],
+                         check=False, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
 # -- SARIF against the official validator ---------------------------------------------------

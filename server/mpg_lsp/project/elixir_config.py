@@ -9,20 +9,18 @@ does not move, so nothing downstream is recomputed.
 
 from __future__ import annotations
 
-import logging
 import re
 from bisect import bisect_left
-from dataclasses import dataclass
 from enum import Enum
 
 from tree_sitter import Node
 
+from mpg_lsp.logs import logger
 from mpg_lsp.project.urls import is_mpg_evidence
 from mpg_lsp.project.values import Alias, Anchor, KeywordList, Span, Value, read_value, span_of
+from mpg_lsp.records import record
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import ByteEdit, Document
-
-log = logging.getLogger(__name__)
 
 
 class Admits(Enum):
@@ -50,7 +48,7 @@ class Admits(Enum):
         return {Admits.YES: Admits.NO, Admits.NO: Admits.YES}.get(self, Admits.MAYBE)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ConfigCall:
     app: str
     key: str | None  # "MyApp.Repo", ":json_library", or None for `config :app, k: v`
@@ -63,7 +61,7 @@ class ConfigCall:
     guards: tuple[tuple[str, bool], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Binding:
     """``name = value``; also ``alias Oban.Notifiers.PG``, which binds ``PG`` to the module
     (an ``Alias`` value; a capitalised name never clashes with a variable)."""
@@ -76,14 +74,14 @@ class Binding:
     verdict: Admits | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ImportConfig:
     target: str  # relative path, with the prod env substituted for config_env()/Mix.env()
     span: Span
     admits: Admits
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Mentions:
     """Env-var-like names and pooler URLs a form mentions (code or comments): MPG evidence."""
 
@@ -263,7 +261,7 @@ class _Reader:
 
     def config(self, node: Node, admits: Admits) -> None:
         if node.has_error:
-            log.debug("skipping a config call with a syntax error at byte %d", node.start_byte)
+            logger(__name__).debug("skipping a config call with a syntax error at byte %d", node.start_byte)
             return
         args = ex.arguments(node)
         if len(args) < 2:

@@ -3,12 +3,11 @@ itself, so tests and the language server can put editor buffers in front of the 
 
 from __future__ import annotations
 
-import logging
 import os
 import stat
 from typing import Protocol
 
-log = logging.getLogger(__name__)
+from mpg_lsp.logs import logger
 
 MAX_FILE_BYTES = 4 * 1024 * 1024  # config files are small; anything bigger is not one
 
@@ -33,23 +32,23 @@ class DiskFileSystem:
         except FileNotFoundError:
             return None
         except OSError as err:
-            log.warning("cannot read %s: %s", path, err.strerror or err)
+            logger(__name__).warning("cannot read %s: %s", path, err.strerror or err)
             return None
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
-                log.warning("skipping %s: not a regular file", path)
+                logger(__name__).warning("skipping %s: not a regular file", path)
                 return None
             with os.fdopen(fd, "rb") as handle:
                 fd = -1  # the handle closes it
                 data = handle.read(MAX_FILE_BYTES + 1)
         except OSError as err:
-            log.warning("cannot read %s: %s", path, err.strerror or err)
+            logger(__name__).warning("cannot read %s: %s", path, err.strerror or err)
             return None
         finally:
             if fd >= 0:
                 os.close(fd)
         if len(data) > MAX_FILE_BYTES:
-            log.warning("skipping %s: larger than %d bytes", path, MAX_FILE_BYTES)
+            logger(__name__).warning("skipping %s: larger than %d bytes", path, MAX_FILE_BYTES)
             return None
         return data
 

@@ -10,12 +10,12 @@ which flyctl merges. A file that is not valid TOML yields only what its error-fr
 
 from __future__ import annotations
 
-import logging
 import sys
-from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from mpg_lsp.logs import logger
+from mpg_lsp.records import record
 from mpg_lsp.syntax import toml as tm
 from mpg_lsp.syntax.document import Document
 
@@ -24,10 +24,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class TomlValue:
     """A scalar value with where it sits: the whole pair, the key, and the literal.
 
@@ -48,7 +47,7 @@ class TomlValue:
         return bool(self.quote)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class FlyFacts:
     app: str | None
     release_command: TomlValue | None  # only a string: anything else is not a command
@@ -140,7 +139,7 @@ def read_fly(doc: Document) -> FlyFacts:
         valid = True
     except (tomllib.TOMLDecodeError, RecursionError, ValueError):
         valid = False
-        log.info("%s is not valid TOML; reading only its well-formed parts", doc.path)
+        logger(__name__).info("%s is not valid TOML; reading only its well-formed parts", doc.path)
     root = doc.tree.root_node
     found: dict[str, list[TomlValue]] = {}
     _collect(root, [], found)

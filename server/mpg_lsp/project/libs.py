@@ -10,12 +10,12 @@ steps piped onto it. Whatever else it meets makes the child opaque rather than g
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
 from mpg_lsp.project.elixir_config import Admits, Binding, alias_targets
 from mpg_lsp.project.values import Anchor, KeywordList, Pair, Span, read_value, span_of
+from mpg_lsp.records import field, record
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
 
@@ -29,7 +29,7 @@ _DEFS = {"def", "defp"}
 _MAX_DEPTH = 8
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Step:
     """One ``Keyword`` call applied to an Oban child's options.
 
@@ -44,7 +44,7 @@ class Step:
     text: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ObanChild:
     """``{Oban, opts}`` in an application's children."""
 
@@ -58,7 +58,7 @@ class ObanChild:
     text: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class LibFacts:
     adapters: dict[str, str] = field(default_factory=dict)  # repo module -> adapter module
     pubsub: str | None = None

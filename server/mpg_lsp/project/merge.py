@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from mpg_lsp.project.elixir_config import Binding, ConfigCall
 from mpg_lsp.project.values import Alias, KeywordList, Pair, TupleV, Value, Var
+from mpg_lsp.records import field, record
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Located:
     """A config call together with the file it is in."""
 
@@ -16,7 +15,7 @@ class Located:
     call: ConfigCall
 
 
-@dataclass
+@record
 class MergedOptions:
     """A key's options across every prod-view call: last pair wins, like Config does."""
 

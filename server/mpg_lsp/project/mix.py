@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from tree_sitter import Node
 
+from mpg_lsp.records import record
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class MixDeps:
     names: frozenset[str]
     # The `[...]` list node of `defp deps`, as a byte range, for fixes that add a dependency.
@@ -67,7 +67,7 @@ def parse_version(text: str) -> Version | None:
     return tuple(int(g or 0) for g in m.groups())
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class MixLock:
     versions: dict[str, str]  # package -> locked version (hex packages)
     packages: frozenset[str]  # every package, hex or git

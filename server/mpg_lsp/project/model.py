@@ -8,10 +8,8 @@ generation of every input file, so a keystroke that does not change any fact reu
 
 from __future__ import annotations
 
-import logging
 import os
 import re
-from dataclasses import dataclass, field
 
 from mpg_lsp.project.elixir_config import (
     Admits,
@@ -30,10 +28,9 @@ from mpg_lsp.project.release import ReleaseFacts, read_release
 from mpg_lsp.project.urls import classify_host, classify_url, is_mpg_evidence
 from mpg_lsp.project.values import Alias, EnvRead, KeywordList, Str
 from mpg_lsp.project.workspace import Workspace
+from mpg_lsp.records import field, record
 from mpg_lsp.settings import Settings
 from mpg_lsp.syntax.document import Document
-
-log = logging.getLogger(__name__)
 
 POSTGRES_ADAPTERS = {"Ecto.Adapters.Postgres", "AshPostgres.Repo"}
 DEFAULT_POOLED_VAR = "DATABASE_URL"
@@ -41,7 +38,7 @@ DEFAULT_DIRECT_VAR = "DIRECT_DATABASE_URL"
 _VAR_TOKEN = re.compile(r"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
 
 
-@dataclass
+@record
 class Repo:
     name: str
     options: MergedOptions
@@ -55,13 +52,13 @@ class Repo:
     url_literal: tuple[str, Str] | None = None  # (file, string) when the url is a literal
 
 
-@dataclass
+@record
 class FlyConfig:
     path: str
     facts: FlyFacts
 
 
-@dataclass
+@record
 class ProdView:
     root: str
     settings: Settings

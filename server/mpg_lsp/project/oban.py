@@ -10,19 +10,19 @@ What cannot be read is kept unknown (``notifier`` None, ``options.opaque``) so r
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field, replace
 
 from mpg_lsp.project.elixir_config import Binding
 from mpg_lsp.project.libs import LibFacts, ObanChild, Step
 from mpg_lsp.project.merge import Located, MergedOptions, anchor_for, merge, module_name, resolve
 from mpg_lsp.project.values import Alias, KeywordList, Span, TupleV, Value
+from mpg_lsp.records import field, record, replace
 
 DEFAULT_NOTIFIER = "Oban.Notifiers.Postgres"
 PG_NOTIFIER = "Oban.Notifiers.PG"
 _OBAN_KEYS = ("queues", "plugins", "engine")
 
 
-@dataclass
+@record
 class Oban:
     name: str  # the config key, or the `name:` of an application child ("Oban" by default)
     app: str | None  # the OTP app its config lives under, when known

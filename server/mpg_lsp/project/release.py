@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from tree_sitter import Node
 
 from mpg_lsp.project.workspace import Workspace
+from mpg_lsp.records import record
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
 
@@ -30,7 +30,7 @@ _MIX_REPO = re.compile(r"(?:-r|--repo)[\s=]+([A-Z][A-Za-z0-9_.]*)")
 _COMMENT = re.compile(r"(?:^|(?<=\s))#.*$", re.MULTILINE)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rebind:
     var: str
     source: str
@@ -101,7 +101,7 @@ def split_command(command: str) -> list[str] | None:
 # -- the Release module -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Migrator:
     """A function that (directly or through local helpers) hands repos to ``Ecto.Migrator``."""
 
@@ -214,7 +214,7 @@ def _migrated_by(function: str, defs: dict[str, list[Node]]) -> tuple[tuple[str,
 # -- what a release command runs ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ReleaseFacts:
     scripts: tuple[tuple[str, str], ...] = ()  # rel/overlays/bin/<name> and its text
     env_script: str = ""  # rel/env.sh.eex (or rel/env.sh)
@@ -227,7 +227,7 @@ class ReleaseFacts:
         return next((m for m in self.migrators if (m.module, m.function) == (module, function)), None)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class MigrationPath:
     """What a migrating release command runs, as far as the project's files tell."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlsplit
 
 # (host suffix or marker, verdict). Sources: research/domain.md §a.2.
 _POOLED_PORTS = {6432, 6543, 25061}
@@ -31,6 +30,10 @@ def classify_host(host: str, port: int | None = None) -> str:
 
 
 def split_url(url: str) -> tuple[str, int | None, dict[str, str]] | None:
+    # Imported here: urllib.parse (and the ipaddress it imports) cost `check` ~3 ms of start-up,
+    # and most projects hold no literal URL.
+    from urllib.parse import parse_qsl, urlsplit
+
     try:
         parts = urlsplit(url)
         port = parts.port

@@ -11,10 +11,10 @@ extractions of the same text compare equal.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from tree_sitter import Node
 
+from mpg_lsp.records import field, record
 from mpg_lsp.syntax import elixir as ex
 
 
@@ -30,9 +30,9 @@ class Anchor:
         return f"Anchor({self.start})"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Span:
-    anchor: Anchor = field(compare=False, hash=False, repr=False)
+    anchor: Anchor = field(compare=False, repr=False)
     rel_start: int
     rel_end: int
 
@@ -49,43 +49,43 @@ def span_of(node: Node, anchor: Anchor, base: int) -> Span:
     return Span(anchor, node.start_byte - base, node.end_byte - base)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Value:
     span: Span
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Atom(Value):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Alias(Value):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Str(Value):
     value: str | None  # None when interpolated
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Int(Value):
     value: int
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Bool(Value):
     value: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Var(Value):
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class EnvRead(Value):
     """``System.get_env("X")``, ``fetch_env!``, ``fetch_env``, ``{:system, "X"}``."""
 
@@ -93,7 +93,7 @@ class EnvRead(Value):
     fallback: Value | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Pair:
     key: str
     key_span: Span
@@ -101,7 +101,7 @@ class Pair:
     span: Span
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class KeywordList(Value):
     pairs: tuple[Pair, ...]
     # Where new pairs go: the span of the list's inside, whether it is `[...]`, tuple-style.
@@ -114,17 +114,17 @@ class KeywordList(Value):
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ListV(Value):
     items: tuple[Value, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class TupleV(Value):
     items: tuple[Value, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Other(Value):
     """Anything else: a call, an operator, a conditional. Only its text is known."""
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Callable
 from typing import TypeVar
 
+from mpg_lsp.logs import logger
 from mpg_lsp.project.elixir_config import ElixirFacts
 from mpg_lsp.project.filesystem import FileSystem
 from mpg_lsp.syntax.document import Document
 from mpg_lsp.syntax.languages import lang_for_path
-
-log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -122,7 +120,7 @@ class Workspace:
         if not root.has_error:
             if doc.path in self._broken:
                 self._broken.discard(doc.path)
-                log.info("%s parses cleanly again", doc.path)
+                logger(__name__).info("%s parses cleanly again", doc.path)
             return
         if doc.path in self._broken:
             return
@@ -134,7 +132,7 @@ class Workspace:
                 break
             node = child
         line, _ = doc.position_at(node.start_byte)
-        log.info("%s: syntax error near line %d; reading only its well-formed parts", doc.path, line + 1)
+        logger(__name__).info("%s: syntax error near line %d; reading only its well-formed parts", doc.path, line + 1)
 
     def derived(self, doc: Document, kind: str, compute: Callable[[Document], T]) -> T:
         """``compute(doc)``, cached until the document changes."""

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
-from dataclasses import replace
-
+from mpg_lsp.logs import logger
 from mpg_lsp.project.model import ProdView
+from mpg_lsp.records import replace
 from mpg_lsp.rules import fly, oban, repo, suppression  # noqa: F401  (registers the rules)
 from mpg_lsp.rules.base import REGISTRY, Edit, Finding, Fix, Rule
-
-log = logging.getLogger(__name__)
 
 __all__ = ["REGISTRY", "Edit", "Finding", "Fix", "Rule", "run"]
 
@@ -27,8 +24,8 @@ def run(view: ProdView) -> list[Finding]:
             continue
         try:
             found = list(rule.check(view))
-        except Exception:  # a rule bug must not take the editor down with it
-            log.exception("rule %s failed on %s", code, view.root)
+        except Exception:  # noqa: BLE001  (a rule bug must not take the editor down with it)
+            logger(__name__).exception("rule %s failed on %s", code, view.root)
             continue
         findings.extend(found)
     findings = suppression.apply(view, findings, settings.rule_enabled("MPG001"))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from mpg_lsp.project.model import ProdView
+from mpg_lsp.records import field, record
 
 DOCS_URL = "https://github.com/mpg-lsp/mpg-lsp/blob/main/server/mpg_lsp/docs/rules/{code}.md"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Edit:
     """Replace ``path``'s bytes ``[start, end)`` with ``text``."""
 
@@ -20,7 +20,7 @@ class Edit:
     text: str
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Fix:
     title: str
     edits: tuple[Edit, ...]
@@ -28,7 +28,7 @@ class Fix:
     safe: bool = True  # `mpg-lsp fix` applies only safe, preferred fixes without --unsafe
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     code: str
     path: str
@@ -43,7 +43,7 @@ class Finding:
 Check = Callable[[ProdView], Iterable[Finding]]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     code: str
     name: str

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
 
 from mpg_lsp.project.model import ProdView
+from mpg_lsp.records import field, record, replace
 from mpg_lsp.rules.base import Edit, Finding, Fix, rule
 from mpg_lsp.syntax.document import Document
 
 _MARK = b"mpg-lsp:"
-_DIRECTIVE = re.compile(rb"#\s*mpg-lsp:\s*(ignore-file|ignore)\b[ \t]*((?:[A-Za-z0-9]+[ \t]*,?[ \t]*)*)")
+# Compiled on first use (`re` caches it): only files that mention mpg-lsp: need it.
+_DIRECTIVE = rb"#\s*mpg-lsp:\s*(ignore-file|ignore)\b[ \t]*((?:[A-Za-z0-9]+[ \t]*,?[ \t]*)*)"
 
 
-@dataclass
+@record
 class Suppression:
     path: str
     whole_file: bool
@@ -44,7 +45,7 @@ def read(doc: Document) -> list[Suppression]:
         line = doc.lines.line_of(at)
         line_start, line_end = doc.lines.line_bounds(line, text)
         hash_at = text.rfind(b"#", line_start, at)
-        match = _DIRECTIVE.match(text, hash_at) if hash_at != -1 else None
+        match = re.compile(_DIRECTIVE).match(text, hash_at) if hash_at != -1 else None
         if match is not None and match.end() <= line_end and _in_comment(doc, hash_at):
             codes = tuple(c.upper() for c in re.findall(rb"[A-Za-z0-9]+", match.group(2)) for c in [c.decode()])
             found.append(

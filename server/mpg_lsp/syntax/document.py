@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import weakref
 from collections import OrderedDict
-from dataclasses import dataclass
 from typing import Literal
 
 from tree_sitter import Point, Tree
 
+from mpg_lsp.records import record
 from mpg_lsp.syntax.languages import Lang, parser
 from mpg_lsp.syntax.lines import LineIndex
 
@@ -45,7 +45,7 @@ class _LiveTrees:
 _live_trees = _LiveTrees(limit=32)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ByteEdit:
     """``old[start:old_end]`` was replaced; the new bytes end at ``new_end``."""
 
