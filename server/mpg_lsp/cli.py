@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from mpg_lsp import __version__
@@ -38,6 +38,7 @@ from mpg_lsp.output import (
 from mpg_lsp.records import replace
 from mpg_lsp.rules import REGISTRY, Finding
 from mpg_lsp.settings import Problem, Settings, apply_layer
+from mpg_lsp.syntax.document import Document
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -135,11 +136,21 @@ class _HelpFormatter(argparse.HelpFormatter):
     ``shutil`` (and the compression modules that pulls in) on every start, help or not."""
 
     def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=max(_terminal_columns() - 2, 40))
+
+
+def _terminal_columns() -> int:
+    """What ``shutil.get_terminal_size`` answers: $COLUMNS, else the terminal's, else 80."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
         try:
-            columns = int(os.environ.get("COLUMNS", "")) or os.get_terminal_size(sys.__stdout__.fileno()).columns
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
         except (AttributeError, ValueError, OSError):
-            columns = 80
-        super().__init__(prog, width=max(columns - 2, 40))
+            columns = 0
+    return columns if columns > 0 else 80
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -270,34 +281,59 @@ def _settings_problems(engine: Engine, root: str) -> list[str]:
     return lines
 
 
-def _gather(engine: Engine, roots: list[str]) -> tuple[list[Finding], list[str]]:
-    """Every finding of ``roots``, and what is wrong with their settings files."""
+def _quoted_paths(findings: list[Finding]) -> set[str]:
+    """The files a report of ``findings`` shows positions in: where they are, and where their
+    fixes edit."""
+    paths = {f.path for f in findings}
+    paths.update(edit.path for f in findings for fix in f.fixes for edit in fix.edits)
+    return paths
+
+
+def _report(
+    fmt: str,
+    engine: Engine,
+    roots: list[str],
+    style: Style,
+    summary: Callable[[list[Finding]], str],
+    settings_problems: bool = True,
+) -> list[Finding]:
+    """Check ``roots`` one project at a time and print what is found (and, unless told
+    otherwise, what is wrong with their settings files); return the findings.
+
+    Text and GitHub lines are printed as each project is done, and the project's files let go:
+    checking a thousand projects holds one project's files at a time. JSON and SARIF are one
+    document, so the files they quote are kept until it is written.
+    """
     findings: list[Finding] = []
-    problems: list[str] = []
+    quoted: dict[str, Document | None] = {}
+    streaming = fmt in ("text", "github")
     progress = Progress(len(roots))
     try:
         for done, root in enumerate(roots):
             progress.step(done + 1, f"checking {display_path(root)}")
-            problems += _settings_problems(engine, root)
-            findings.extend(engine.findings(root))
+            problems = _settings_problems(engine, root) if settings_problems else []
+            found = engine.findings(root)
+            findings.extend(found)
+            if problems or (streaming and found):
+                progress.done()  # write on a clean line; the next step redraws it
+            for problem in problems:
+                print(problem, file=sys.stderr)
+            if streaming:
+                lines = text_lines(found, engine.ws.get, style) if fmt == "text" else github_lines(found, engine.ws.get)
+                for line in lines:
+                    print(line)
+            else:
+                quoted.update((path, engine.ws.get(path)) for path in _quoted_paths(found))
+            engine.forget(root)
     finally:
         progress.done()
-    return findings, problems
-
-
-def _emit(fmt: str, engine: Engine, findings: list[Finding], summary: str, style: Style) -> None:
     if fmt == "json":
-        print(dumps(json_findings(findings, engine.ws.get, REGISTRY)))
+        print(dumps(json_findings(findings, quoted.get, REGISTRY)))
     elif fmt == "sarif":
-        print(dumps(sarif_log(findings, engine.ws.get, REGISTRY)))
-    elif fmt == "github":
-        for line in github_lines(findings, engine.ws.get):
-            print(line)
-        print(summary)
+        print(dumps(sarif_log(findings, quoted.get, REGISTRY)))
     else:
-        for line in text_lines(findings, engine.ws.get, style):
-            print(line)
-        print(summary)
+        print(summary(findings))
+    return findings
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -309,10 +345,7 @@ def _check(args: argparse.Namespace) -> int:
     style = Style(want_colour(sys.stdout, args.color) and args.format == "text")
     if fixing:
         return _fix(args, engine, roots, style)
-    findings, problems = _gather(engine, roots)
-    for problem in problems:
-        print(problem, file=sys.stderr)
-    _emit(args.format, engine, findings, check_summary(findings, len(roots), style), style)
+    findings = _report(args.format, engine, roots, style, lambda found: check_summary(found, len(roots), style))
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
 
 
@@ -362,6 +395,7 @@ def _fix(args: argparse.Namespace, engine: CommandLineEngine, roots: list[str], 
             before += len(engine.findings(root))
             result = fix_project(engine, root, unsafe=args.unsafe)
             after_in_memory += len(engine.findings(root))  # the workspace holds the fixed texts
+            engine.forget(root)  # the report comes from a fresh read of the disk (below)
             for path in result.refused:
                 problems.append(f"mpg-lsp: {display_path(path)}: a fix would leave it unparsable; left as it was")
             for path, new in sorted(result.fixed.items()):
@@ -395,9 +429,11 @@ def _fix(args: argparse.Namespace, engine: CommandLineEngine, roots: list[str], 
         )
         return EXIT_FINDINGS if changed and not args.exit_zero else EXIT_CLEAN
     after = engine.fresh()  # from disk: what a fresh check says
-    remaining, _ = _gather(after, roots)
-    fixed = max(before - len(remaining), 0)
-    _emit(args.format, after, remaining, fix_summary(fixed, remaining, len(roots), args.unsafe, style), style)
+
+    def summary(remaining: list[Finding]) -> str:
+        return fix_summary(max(before - len(remaining), 0), remaining, len(roots), args.unsafe, style)
+
+    remaining = _report(args.format, after, roots, style, summary, settings_problems=False)  # said above
     return EXIT_FINDINGS if remaining and not args.exit_zero else EXIT_CLEAN
 
 

@@ -76,6 +76,13 @@ class Engine:
         self._settings[root] = (key, settings, problems)
         return settings, problems
 
+    def forget(self, root: str) -> None:
+        """Drop a project and what was read for it (the CLI, once the project is reported)."""
+        self.projects.pop(root, None)
+        self._settings.pop(root, None)
+        self._roots = {path: r for path, r in self._roots.items() if r != root}
+        self.ws.forget(root)
+
     def view(self, root: str) -> ProdView:
         return self.project(root).view(self.settings(root)[0])
 

@@ -164,3 +164,23 @@ def test_select_and_ignore_take_codes_and_prefixes() -> None:
     s = Settings(ignore=frozenset({"MPG2*"}), select=frozenset({"MPG20", "MPG101"}))
     assert not s.rule_enabled("MPG201") and s.rule_enabled("MPG101") and not s.rule_enabled("MPG102")
     assert Settings(select=frozenset({"MPG1"})).rule_enabled("MPG104")
+
+
+def test_forgetting_a_project_reads_it_afresh_and_leaves_open_files() -> None:
+    """The CLI forgets each project once it is reported (so a large run holds one project at a
+    time); a project checked again after that must reflect the disk, not stale facts."""
+    runtime = 'import Config\nconfig :a, A.Repo, url: System.get_env("DATABASE_URL")\n'
+    fs = MemoryFileSystem(ROOT, {"mix.exs": MIX, "config/runtime.exs": runtime, "fly.toml": 'app = "a"\n'})
+    engine = Engine(fs)
+
+    def codes() -> set[str]:
+        return {f.code for f in engine.findings(ROOT)}
+
+    assert "MPG101" in codes()
+    fs.files[f"{ROOT}/config/runtime.exs"] = runtime.replace('")\n', '"), prepare: :unnamed\n').encode()
+    assert "MPG101" in codes()  # nothing said the disk changed
+    engine.forget(ROOT)
+    assert "MPG101" not in codes()
+    engine.ws.open(f"{ROOT}/config/runtime.exs", runtime.encode(), 1)  # an editor buffer wins
+    engine.forget(ROOT)
+    assert "MPG101" in codes()

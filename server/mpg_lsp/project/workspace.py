@@ -81,6 +81,25 @@ class Workspace:
         self._listings.clear()
         self.epoch += 1
 
+    def forget(self, folder: str) -> None:
+        """Let go of what was read from disk under ``folder`` (documents, facts, listings);
+        open documents stay. The CLI calls this after each project, so checking a thousand
+        projects holds one project's files at a time."""
+        inside = folder.rstrip(os.sep) + os.sep
+
+        def gone(path: str) -> bool:
+            return path.startswith(inside) and path not in self.open_docs
+
+        for path in [p for p in self._disk if gone(p)]:
+            del self._disk[path]
+        for path in [p for p in self._elixir_facts if gone(p)]:
+            del self._elixir_facts[path]
+        for key in [k for k in self._derived if gone(k[0])]:
+            del self._derived[key]
+        for name in [f for f in self._listings if f == folder or f.startswith(inside)]:
+            del self._listings[name]
+        self._broken = {p for p in self._broken if not gone(p)}
+
     def listdir(self, folder: str) -> list[str]:
         names = self._listings.get(folder)
         if names is None:
