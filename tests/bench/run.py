@@ -226,6 +226,18 @@ def find_ast_grep(explicit: Optional[str], install: bool) -> Optional[str]:
     return str(TOOLS / "bin" / "ast-grep")
 
 
+def install_kind(mpg: list[str]) -> str:
+    """"editable install" or "regular install": an editable one (pip install -e, as the test
+    command makes) puts an import hook in every start of that interpreter, which adds the same
+    few milliseconds to both sides of the CLI comparison."""
+    code = ("import importlib.metadata as m, json; url = m.distribution('mpg-lsp').read_text('direct_url.json'); "
+            "print(json.loads(url or '{}').get('dir_info', {}).get('editable', False))")
+    r = subprocess.run([python_of(mpg), "-c", code], capture_output=True, text=True)
+    if r.returncode != 0:
+        return "install kind unknown"
+    return "editable install" if r.stdout.strip() == "True" else "regular install"
+
+
 def python_of(cmd: list[str]) -> str:
     """The interpreter a console script runs under (its shebang), else ours."""
     if Path(cmd[0]).name.startswith("python"):
@@ -291,7 +303,8 @@ def machine_info(mpg: Optional[list[str]], sg: Optional[str]) -> list[tuple[str,
         ("pygls", v("pygls")),
         ("py-tree-sitter", v("tree-sitter")),
         ("tree-sitter-elixir", v("tree-sitter-elixir")),
-        ("mpg-lsp", (cmd_version([*mpg, "--version"]) + f" (checkout {git_state()})") if mpg else "not installed"),
+        ("mpg-lsp", (cmd_version([*mpg, "--version"]) + f" (checkout {git_state()}; {install_kind(mpg)})")
+         if mpg else "not installed"),
         ("ast-grep", cmd_version([sg, "--version"]) if sg else "not installed"),
         ("bytecode cache for children", "on, in .tools/bench/pycache"
          + (" (PYTHONDONTWRITEBYTECODE unset for them)" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "")),
