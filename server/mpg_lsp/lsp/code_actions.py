@@ -8,6 +8,7 @@ only to the text it was computed on.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 
 from lsprotocol import types as t
 
@@ -20,7 +21,7 @@ from mpg_lsp.rules.edits import preferred_edits
 FIX_ALL = "source.fixAll.mpg-lsp"
 
 
-def _wanted(only: list[str] | None, kind: str) -> bool:
+def _wanted(only: Sequence[str] | None, kind: str) -> bool:
     if not only:
         return kind == t.CodeActionKind.QuickFix
     return any(kind == k or kind.startswith(f"{k}.") for k in only)

@@ -11,6 +11,7 @@ import copy
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from lsprotocol import types as t
@@ -116,14 +117,14 @@ class MpgProtocol(LanguageServerProtocol):
         super().handle_message(message)
 
     @lsp_method(t.TEXT_DOCUMENT_DID_OPEN)
-    def lsp_text_document__did_open(self, params: t.DidOpenTextDocumentParams):  # type: ignore[override]
+    def lsp_text_document__did_open(self, params: t.DidOpenTextDocumentParams) -> Iterator[Any]:
         if CHECK_SYNC:
             self.workspace.put_text_document(params.text_document)
         if (handler := self.fm.features.get(t.TEXT_DOCUMENT_DID_OPEN)) is not None:
             yield handler, (params,), None
 
     @lsp_method(t.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: t.DidChangeTextDocumentParams):  # type: ignore[override]
+    def lsp_text_document__did_change(self, params: t.DidChangeTextDocumentParams) -> Iterator[Any]:
         if CHECK_SYNC and params.text_document.uri in self.workspace.text_documents:
             try:  # pygls' copy is only a witness: its failure must not stop our handler
                 for change in params.content_changes:
@@ -135,7 +136,7 @@ class MpgProtocol(LanguageServerProtocol):
             yield handler, (params,), None
 
     @lsp_method(t.TEXT_DOCUMENT_DID_CLOSE)
-    def lsp_text_document__did_close(self, params: t.DidCloseTextDocumentParams):  # type: ignore[override]
+    def lsp_text_document__did_close(self, params: t.DidCloseTextDocumentParams) -> Iterator[Any]:
         if CHECK_SYNC:
             self.workspace.remove_text_document(params.text_document.uri)
         if (handler := self.fm.features.get(t.TEXT_DOCUMENT_DID_CLOSE)) is not None:
@@ -201,14 +202,17 @@ def build() -> MpgServer:
         @server.feature("mpgLsp/syncState")
         def sync_state(ls: MpgServer, params: Any) -> dict[str, Any]:
             """Test-only: how often our text and pygls' copy disagreed, and our text."""
-            uri = params.uri if hasattr(params, "uri") else (params or {}).get("uri")
+            uri = str(params.uri if hasattr(params, "uri") else (params or {}).get("uri"))
             doc = ls.docs.get(uri)
-            fresh = doc._parser.parse(doc.text) if doc is not None else None
+            if doc is None:
+                return {"mismatches": ls.sync_mismatches, "text": None,
+                        "treeMatchesFreshParse": False, "freshHasErrors": False}
+            fresh = doc._parser.parse(doc.text)
             return {
                 "mismatches": ls.sync_mismatches,
-                "text": doc.text.decode("utf-8", "surrogatepass") if doc else None,
-                "treeMatchesFreshParse": fresh is not None and str(doc.tree.root_node) == str(fresh.root_node),
-                "freshHasErrors": fresh is not None and fresh.root_node.has_error,
+                "text": doc.text.decode("utf-8", "surrogatepass"),
+                "treeMatchesFreshParse": str(doc.tree.root_node) == str(fresh.root_node),
+                "freshHasErrors": fresh.root_node.has_error,
             }
 
     return server
