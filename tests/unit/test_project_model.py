@@ -184,3 +184,46 @@ def test_forgetting_a_project_reads_it_afresh_and_leaves_open_files() -> None:
     engine.ws.open(f"{ROOT}/config/runtime.exs", runtime.encode(), 1)  # an editor buffer wins
     engine.forget(ROOT)
     assert "MPG101" in codes()
+
+
+@pytest.mark.parametrize(
+    "opts",
+    [
+        "enabled: true, limit: 3",
+        "enabled: true, pool_size: 3",
+        "[enabled: true, limit: 3]",
+        "[enabled: true, url: x]",
+        "[\n  # a comment\n  enabled: true,\n  ssl: true\n]",
+        "[]",
+        "[{:url, x}]",
+        "[{:limit, 3}]",
+        '"url": x, limit: 3',
+        '"limit": x',
+        "Keyword.merge(base, limit: 3)",
+        "opts",
+        "[1, 2]",
+    ],
+)
+@pytest.mark.parametrize("key", ["MyAppWeb.Feature", "MyApp.Repo", ":limits", "MyAppWeb.Endpoint"])
+def test_unread_config_values_are_exactly_the_irrelevant_ones(key: str, opts: str) -> None:
+    """Opening a big config file reads a `config` call's values only when the call can matter;
+    the decision, made from option names alone, must never drop what `is_relevant` of the full
+    read keeps, and must skip plain keyword lists exactly when it would drop them."""
+    from mpg_lsp.project.elixir_config import ConfigCall, _config_may_matter, is_relevant
+    from mpg_lsp.project.values import Anchor, read_value, span_of
+
+    source = f"config :my_app, {key}, {opts}\n".encode()
+    doc = Document("/p/config/config.exs", Lang.ELIXIR, source)
+    call = doc.tree.root_node.named_children[0]
+    args = [c for c in call.named_children if c.type == "arguments"][0].named_children
+    opts_node = args[-1]
+    anchor = Anchor(0)
+    full = ConfigCall(
+        "my_app", key, span_of(args[1], anchor, 0), read_value(opts_node, anchor, 0),
+        span_of(call, anchor, 0), Admits.YES, (),
+    )
+    may_matter = _config_may_matter(key, opts_node)
+    assert may_matter or not is_relevant(full)  # never skips a call the prod view needs
+    plain = opts_node.type == "keywords" or (opts.startswith("[") and ("{" not in opts and opts != "[1, 2]"))
+    if plain:
+        assert may_matter == is_relevant(full)  # and skips every plain keyword list it can

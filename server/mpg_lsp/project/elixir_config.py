@@ -17,7 +17,16 @@ from tree_sitter import Node
 
 from mpg_lsp.logs import logger
 from mpg_lsp.project.urls import is_mpg_evidence
-from mpg_lsp.project.values import Alias, Anchor, KeywordList, Span, Value, read_value, span_of
+from mpg_lsp.project.values import (
+    Alias,
+    Anchor,
+    KeywordList,
+    Span,
+    Value,
+    keyword_keys,
+    read_value,
+    span_of,
+)
 from mpg_lsp.records import record
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import ByteEdit, Document
@@ -112,11 +121,25 @@ def is_relevant(fact: Fact) -> bool:
     if not isinstance(fact, ConfigCall):
         return True
     key = fact.key
-    if key is None or "Repo" in key or "Oban" in key or key.endswith("Endpoint"):
+    if key is None or _key_matters(key):
         return True
     if not isinstance(fact.opts, KeywordList):
         return True  # opaque options might be anything
     return any(pair.key in RELEVANT_KEYS for pair in fact.opts.pairs)
+
+
+def _key_matters(key: str) -> bool:
+    return "Repo" in key or "Oban" in key or key.endswith("Endpoint")
+
+
+def _config_may_matter(key: str, opts: Node) -> bool:
+    """``is_relevant`` of the ConfigCall a ``config :app, key, opts`` would make, decided from
+    the option names alone: a big config file is mostly unrelated ``config`` calls, and reading
+    their values only to drop them was most of the time it took to open one."""
+    if _key_matters(key):
+        return True
+    keys = keyword_keys(opts)
+    return keys is None or any(k in RELEVANT_KEYS for k in keys)
 
 _ENV_CALLS = {"config_env", "Mix.env", "Config.config_env"}
 _ENV = "prod"
@@ -285,6 +308,8 @@ class _Reader:
             key = ":" + atom
         else:
             return  # a key computed at run time (a loop variable): nothing certain to say
+        if not _config_may_matter(key, args[2]):
+            return
         self.out.append(
             ConfigCall(
                 app, key, self.span(key_node), self.value(args[2]), self.span(node), admits,

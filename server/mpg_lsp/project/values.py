@@ -229,6 +229,27 @@ def _pairs(node: Node, anchor: Anchor, base: int, depth: int) -> tuple[Pair, ...
     return tuple(pairs)
 
 
+def keyword_keys(node: Node) -> list[str] | None:
+    """The keys ``read_value`` would find in ``node`` read as a keyword list, without reading
+    any value; None when it would not read a plain keyword list (a tuple-style list, a call...)."""
+    if node.type == ex.LIST:
+        items = _items(node)
+        if not items:
+            return []
+        if len(items) != 1 or items[0].type != ex.KEYWORDS:
+            return None
+        node = items[0]
+    if node.type != ex.KEYWORDS:
+        return None
+    keys = []
+    for child in node.named_children:
+        if child.type == ex.PAIR:
+            key = child.child_by_field_name("key")
+            if key is not None and child.child_by_field_name("value") is not None:
+                keys.append(ex.keyword_name(key))
+    return keys
+
+
 def _read_list(node: Node, span: Span, anchor: Anchor, base: int, depth: int) -> Value:
     items = _items(node)
     if len(items) == 1 and items[0].type == ex.KEYWORDS:
