@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from tree_sitter import Node
 
 from mpg_lsp.syntax.languages import Lang
+from mpg_lsp.syntax.nodes import text as text  # noqa: PLC0414  (re-exported: callers read ex.text)
 from mpg_lsp.syntax.queries import query
 
 SOURCE = "source"
@@ -48,11 +49,6 @@ MAP_CONTENT = "map_content"
 
 def check_grammar() -> None:
     query(Lang.ELIXIR, "nodes")
-
-
-def text(node: Node) -> str:
-    raw = node.text
-    return raw.decode("utf-8", errors="replace") if raw is not None else ""
 
 
 def keyword_name(key: Node) -> str:

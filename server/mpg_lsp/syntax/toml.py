@@ -6,6 +6,7 @@ from __future__ import annotations
 from tree_sitter import Node
 
 from mpg_lsp.syntax.languages import Lang
+from mpg_lsp.syntax.nodes import text as text  # noqa: PLC0414  (re-exported for callers)
 from mpg_lsp.syntax.queries import query
 
 DOCUMENT = "document"
@@ -23,11 +24,6 @@ KEY_KINDS = (BARE_KEY, QUOTED_KEY, DOTTED_KEY)
 
 def check_grammar() -> None:
     query(Lang.TOML, "nodes")
-
-
-def text(node: Node) -> str:
-    raw = node.text
-    return raw.decode("utf-8", errors="replace") if raw is not None else ""
 
 
 def key_text(node: Node) -> str:
