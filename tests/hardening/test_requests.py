@@ -145,6 +145,9 @@ def test_odd_requests_all_answered_and_garbage_survived(root: Path) -> None:
     finally:
         assert server.close() == 0
     assert server.crashes() == []
+    # A method we do not offer is the client's business, not a server error in the log.
+    unknown = [line for line in server.stderr.splitlines() if "mpgLsp/nope" in line]
+    assert unknown and not any(" ERROR " in line for line in unknown), unknown
 
 
 def test_requests_after_shutdown_are_refused_and_exit_is_clean(root: Path) -> None:

@@ -19,6 +19,7 @@ from pygls.exceptions import (
     JsonRpcInternalError,
     JsonRpcInvalidParams,
     JsonRpcInvalidRequest,
+    JsonRpcMethodNotFound,
     JsonRpcServerNotInitialized,
 )
 from pygls.lsp.server import LanguageServer
@@ -178,6 +179,8 @@ class MpgServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         # pygls would pop a message box for every handler error; a log line is enough.
+        if isinstance(error, JsonRpcMethodNotFound):
+            return  # a client asking for a feature we do not offer: answered, and pygls notes it
         log.error("internal error (%s): %r", getattr(source, "__name__", source), error)
 
 
