@@ -3,9 +3,10 @@
 ``mpg-lsp check`` is meant to start about as fast as importing tree-sitter. The standard
 ``dataclasses`` module pulls in ``inspect`` (and with it ``ast``, ``dis``, ``tokenize``) and
 compiles five or six generated functions for every class; over the ~50 classes of the value
-model and the rules that was most of the command's start-up. A record compiles only its
-``__init__`` (the method that runs for every value read, so it stays as fast as a dataclass's)
-and shares one ``__eq__``, ``__hash__`` and ``__repr__`` written once here.
+model and the rules that was most of the command's start-up. A record compiles nothing: its
+``__init__``, ``__eq__``, ``__hash__`` and ``__repr__`` are closures over the class's fields,
+written once here. The ``__init__`` takes a few tenths of a microsecond more per object than a
+dataclass's; calls that give every field by position (the common case) take the shortest path.
 
 The surface is the subset of dataclasses the project uses, with the same meaning:
 
@@ -144,7 +145,8 @@ def _build(cls: type[T], frozen: bool) -> type[T]:
     namespace = {k: v for k, v in cls.__dict__.items() if k not in annotations}
     namespace.pop("__dict__", None)
     namespace.pop("__weakref__", None)
-    namespace["__slots__"] = tuple(f.name for f in own if not any(f.name == i.name for i in inherited))
+    inherited_names = {f.name for f in inherited}
+    namespace["__slots__"] = tuple(f.name for f in own if f.name not in inherited_names)
     namespace[_FIELDS] = all_fields
     namespace["__match_args__"] = tuple(f.name for f in all_fields)
     namespace["__init__"] = _make_init(cls.__qualname__, all_fields, frozen)
