@@ -11,6 +11,7 @@ extractions of the same text compare equal.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from tree_sitter import Node
 
@@ -209,24 +210,31 @@ def _items(node: Node) -> list[Node]:
     return [c for c in node.named_children if c.type != ex.COMMENT]
 
 
+def _pair_nodes(keywords: Node) -> Iterator[tuple[Node, Node, Node]]:
+    """``(pair, key, value)`` for each complete pair of a ``keywords`` node."""
+    for child in keywords.named_children:
+        if child.type == ex.PAIR:
+            key = child.child_by_field_name("key")
+            value = child.child_by_field_name("value")
+            if key is not None and value is not None:
+                yield child, key, value
+
+
+def _sole_keywords(items: list[Node]) -> Node | None:
+    """The keywords node of a list written ``[a: 1, b: 2]``, else None."""
+    return items[0] if len(items) == 1 and items[0].type == ex.KEYWORDS else None
+
+
 def _pairs(node: Node, anchor: Anchor, base: int, depth: int) -> tuple[Pair, ...]:
-    pairs = []
-    for child in node.named_children:
-        if child.type != ex.PAIR:
-            continue
-        key = child.child_by_field_name("key")
-        value = child.child_by_field_name("value")
-        if key is None or value is None:
-            continue
-        pairs.append(
-            Pair(
-                ex.keyword_name(key),
-                span_of(key, anchor, base),
-                read_value(value, anchor, base, depth + 1),
-                span_of(child, anchor, base),
-            )
+    return tuple(
+        Pair(
+            ex.keyword_name(key),
+            span_of(key, anchor, base),
+            read_value(value, anchor, base, depth + 1),
+            span_of(pair, anchor, base),
         )
-    return tuple(pairs)
+        for pair, key, value in _pair_nodes(node)
+    )
 
 
 def keyword_keys(node: Node) -> list[str] | None:
@@ -236,24 +244,20 @@ def keyword_keys(node: Node) -> list[str] | None:
         items = _items(node)
         if not items:
             return []
-        if len(items) != 1 or items[0].type != ex.KEYWORDS:
+        keywords = _sole_keywords(items)
+        if keywords is None:
             return None
-        node = items[0]
+        node = keywords
     if node.type != ex.KEYWORDS:
         return None
-    keys = []
-    for child in node.named_children:
-        if child.type == ex.PAIR:
-            key = child.child_by_field_name("key")
-            if key is not None and child.child_by_field_name("value") is not None:
-                keys.append(ex.keyword_name(key))
-    return keys
+    return [ex.keyword_name(key) for _, key, _ in _pair_nodes(node)]
 
 
 def _read_list(node: Node, span: Span, anchor: Anchor, base: int, depth: int) -> Value:
     items = _items(node)
-    if len(items) == 1 and items[0].type == ex.KEYWORDS:
-        return KeywordList(span, ex.text(node), _pairs(items[0], anchor, base, depth))
+    keywords = _sole_keywords(items)
+    if keywords is not None:
+        return KeywordList(span, ex.text(node), _pairs(keywords, anchor, base, depth))
     values = tuple(read_value(c, anchor, base, depth + 1) for c in items)
     if values and all(
         isinstance(v, TupleV) and len(v.items) == 2 and isinstance(v.items[0], Atom) for v in values
