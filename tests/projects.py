@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -80,11 +81,14 @@ def toml_error(path: Path) -> str | None:
 
 
 class MemoryFileSystem:
-    """A project held in a dict ({relative path: text}), for model tests without a disk."""
+    """A project held in a dict ({relative path: text, or bytes kept as they are}), for model
+    tests without a disk."""
 
-    def __init__(self, root: str, files: dict[str, str]) -> None:
+    def __init__(self, root: str, files: Mapping[str, str | bytes]) -> None:
         self.root = root.rstrip("/")
-        self.files = {f"{self.root}/{k}": v.encode("utf-8") for k, v in files.items()}
+        self.files = {
+            f"{self.root}/{k}": v.encode("utf-8") if isinstance(v, str) else v for k, v in files.items()
+        }
 
     def read(self, path: str) -> bytes | None:
         return self.files.get(path)

@@ -33,7 +33,7 @@ from mpg_lsp.lsp import diagnostics, hover
 from mpg_lsp.rules.edits import apply_edits
 from mpg_lsp.syntax.document import Document
 from mpg_lsp.syntax.languages import Lang
-from projects import SAMPLE
+from projects import SAMPLE, MemoryFileSystem
 
 EXAMPLES = int(os.environ.get("MPG_LSP_FUZZ_EXAMPLES", "100"))
 ROOT = "/fuzz/storefront"
@@ -63,27 +63,6 @@ TOML = [b"[env]", b"[deploy]", b"[[vm]]", b"[http_service]", b"release_command",
         b"ECTO_IPV6", b"true", b"1", b"enabled", b"select", b"pool-mode", b"MPG301", b"severity",
         b"postgres://u:secret@pgbouncer.x.flympg.net/db", b"mix ecto.migrate", b"eval Storefront.Release.migrate",
         b"export ", b"$", b"${", b"\\u00e9", b"\\"]
-
-
-class BytesFS:
-    """A project in memory, bytes as they are (MemoryFileSystem encodes text)."""
-
-    def __init__(self, files: dict[str, bytes]) -> None:
-        self.files = {f"{ROOT}/{k}": v for k, v in files.items()}
-
-    def read(self, path: str) -> bytes | None:
-        return self.files.get(path)
-
-    def is_file(self, path: str) -> bool:
-        return path in self.files
-
-    def is_dir(self, path: str) -> bool:
-        prefix = path.rstrip("/") + "/"
-        return any(p.startswith(prefix) for p in self.files)
-
-    def listdir(self, path: str) -> list[str]:
-        prefix = path.rstrip("/") + "/"
-        return sorted({p[len(prefix):].split("/")[0] for p in self.files if p.startswith(prefix)})
 
 
 class ErrorLog(logging.Handler):
@@ -160,7 +139,7 @@ def _check_view(engine: Engine, root: str) -> int:
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(projects)
 def test_engine_survives_arbitrary_files(errors: ErrorLog, files: dict[str, bytes]) -> None:
-    engine = Engine(BytesFS({**BASE, **files}))  # type: ignore[arg-type]
+    engine = Engine(MemoryFileSystem(ROOT, {**BASE, **files}))
     before = len(errors.records)
     _check_view(engine, ROOT)
     engine.settings(ROOT)
@@ -196,7 +175,7 @@ EDIT_PIECES = st.sampled_from(HOSTILE + ELIXIR[:40] + TOML[:20] + [b""])
        st.lists(st.tuples(st.floats(0, 1), st.integers(0, 12), st.lists(EDIT_PIECES, max_size=3).map(b"".join)),
                 min_size=1, max_size=20))
 def test_edit_sequences_keep_the_document_consistent(errors: ErrorLog, rel: str, edits) -> None:
-    engine = Engine(BytesFS(BASE))  # type: ignore[arg-type]
+    engine = Engine(MemoryFileSystem(ROOT, BASE))
     path = f"{ROOT}/{rel}"
     doc = engine.ws.open(path, BASE[rel], 1)
     assert doc is not None
