@@ -373,11 +373,7 @@ class _Reader:
         options = args[-1] if len(args) > 1 and args[-1].type == ex.KEYWORDS else None
         if options is None:
             return
-        for pair in options.named_children:
-            key = pair.child_by_field_name("key")
-            value = pair.child_by_field_name("value")
-            if key is None or value is None:
-                continue
+        for _, key, value in ex.keyword_pairs(options):
             branch = ex.keyword_name(key)
             if branch == "do":
                 self.statement(value, then_admits, depth + 1)

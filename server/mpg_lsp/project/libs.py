@@ -135,15 +135,8 @@ def read_lib(doc: Document) -> LibFacts:
                 and items[0].type == ex.ALIAS
                 and ex.text(items[0]) == "Phoenix.PubSub"
             ):
-                for pair in items[1].named_children if items[1].type == ex.KEYWORDS else []:
-                    key = pair.child_by_field_name("key")
-                    value = pair.child_by_field_name("value")
-                    if (
-                        key is not None
-                        and value is not None
-                        and ex.keyword_name(key) == "name"
-                        and value.type == ex.ALIAS
-                    ):
+                for _, key, value in ex.keyword_pairs(items[1]) if items[1].type == ex.KEYWORDS else []:
+                    if ex.keyword_name(key) == "name" and value.type == ex.ALIAS:
                         pubsub = ex.text(value)
     obans: tuple[ObanChild, ...] = ()
     bindings: dict[str, tuple[Binding, ...]] = {}
@@ -353,10 +346,8 @@ class _ChildReader:
                 if block is not None:
                     body = ex.block_body(block)
                 elif len(args) > 1 and args[-1].type == ex.KEYWORDS:
-                    for pair in args[-1].named_children:
-                        key = pair.child_by_field_name("key")
-                        value = pair.child_by_field_name("value")
-                        if key is not None and value is not None and ex.keyword_name(key) == "do":
+                    for _, key, value in ex.keyword_pairs(args[-1]):
+                        if ex.keyword_name(key) == "do":
                             body = [value]
                 if body:
                     self._defs[fname] = body[-1]

@@ -85,10 +85,8 @@ def read_lock(doc: Document) -> MixLock:
     lock = root.named_children[0] if root.named_child_count else None
     content = next((c for c in lock.named_children if c.type == ex.MAP_CONTENT), None) if lock else None
     keywords = next((c for c in content.named_children if c.type == ex.KEYWORDS), None) if content else None
-    for pair in keywords.named_children if keywords is not None else []:
-        key = pair.child_by_field_name("key")
-        value = pair.child_by_field_name("value")
-        if key is None or value is None or value.type != ex.TUPLE or pair.has_error:
+    for pair, key, value in ex.keyword_pairs(keywords) if keywords is not None else []:
+        if value.type != ex.TUPLE or pair.has_error:
             continue
         name = ex.keyword_name(key)
         items = [c for c in value.named_children if c.type != ex.COMMENT]

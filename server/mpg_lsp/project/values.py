@@ -11,7 +11,6 @@ extractions of the same text compare equal.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from tree_sitter import Node
 
@@ -210,16 +209,6 @@ def _items(node: Node) -> list[Node]:
     return [c for c in node.named_children if c.type != ex.COMMENT]
 
 
-def _pair_nodes(keywords: Node) -> Iterator[tuple[Node, Node, Node]]:
-    """``(pair, key, value)`` for each complete pair of a ``keywords`` node."""
-    for child in keywords.named_children:
-        if child.type == ex.PAIR:
-            key = child.child_by_field_name("key")
-            value = child.child_by_field_name("value")
-            if key is not None and value is not None:
-                yield child, key, value
-
-
 def _sole_keywords(items: list[Node]) -> Node | None:
     """The keywords node of a list written ``[a: 1, b: 2]``, else None."""
     return items[0] if len(items) == 1 and items[0].type == ex.KEYWORDS else None
@@ -233,7 +222,7 @@ def _pairs(node: Node, anchor: Anchor, base: int, depth: int) -> tuple[Pair, ...
             read_value(value, anchor, base, depth + 1),
             span_of(pair, anchor, base),
         )
-        for pair, key, value in _pair_nodes(node)
+        for pair, key, value in ex.keyword_pairs(node)
     )
 
 
@@ -250,7 +239,7 @@ def keyword_keys(node: Node) -> list[str] | None:
         node = keywords
     if node.type != ex.KEYWORDS:
         return None
-    return [ex.keyword_name(key) for _, key, _ in _pair_nodes(node)]
+    return [ex.keyword_name(key) for _, key, _ in ex.keyword_pairs(node)]
 
 
 def _read_list(node: Node, span: Span, anchor: Anchor, base: int, depth: int) -> Value:

@@ -143,6 +143,16 @@ def walk_calls(root: Node, names: set[str]) -> Iterator[Node]:
             yield node
 
 
+def keyword_pairs(keywords: Node) -> Iterator[tuple[Node, Node, Node]]:
+    """``(pair, key, value)`` for each complete pair of a ``keywords`` node (``a: 1, b: 2``)."""
+    for child in keywords.named_children:
+        if child.type == PAIR:
+            key = child.child_by_field_name("key")
+            value = child.child_by_field_name("value")
+            if key is not None and value is not None:
+                yield child, key, value
+
+
 def pairs_named(call: Node, key: str) -> Iterator[Node]:
     """The ``key:`` pairs of a call's trailing keyword argument."""
     args = arguments(call)
