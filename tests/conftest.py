@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from projects import SAMPLE, copy_project
 
 os.environ.setdefault("MPG_LSP_LOG", "WARNING")

@@ -78,8 +78,6 @@ def toml_error(path: Path) -> str | None:
     return None
 
 
-
-
 class MemoryFileSystem:
     """A project held in a dict ({relative path: text, or bytes kept as they are}), for model
     tests without a disk."""
@@ -87,7 +85,8 @@ class MemoryFileSystem:
     def __init__(self, root: str, files: Mapping[str, str | bytes]) -> None:
         self.root = root.rstrip("/")
         self.files = {
-            f"{self.root}/{k}": v.encode("utf-8") if isinstance(v, str) else v for k, v in files.items()
+            f"{self.root}/{k}": v.encode("utf-8") if isinstance(v, str) else v
+            for k, v in files.items()
         }
 
     def read(self, path: str) -> bytes | None:
@@ -102,4 +101,4 @@ class MemoryFileSystem:
 
     def listdir(self, path: str) -> list[str]:
         prefix = path.rstrip("/") + "/"
-        return sorted({p[len(prefix):].split("/")[0] for p in self.files if p.startswith(prefix)})
+        return sorted({p[len(prefix) :].split("/")[0] for p in self.files if p.startswith(prefix)})

@@ -69,7 +69,9 @@ def rule_codes(values: Sequence[str], flag: str) -> frozenset[str] | None:
                 continue
             matched = {code for code in REGISTRY if code.startswith(prefix)}
             if not matched:
-                raise UsageError(f"{flag} {item.strip()}: no rule code starts with it (`mpg-lsp rules` lists them)")
+                raise UsageError(
+                    f"{flag} {item.strip()}: no rule code starts with it (`mpg-lsp rules` lists them)"
+                )
             codes |= matched
     return frozenset(codes) or None
 
@@ -85,11 +87,17 @@ def config_overrides(values: Sequence[str]) -> dict[str, Any]:
             raise UsageError(f"--config {value!r} is not TOML `key = value`: {err}") from None
     problems = apply_layer(Settings(), table, "--config")[1]
     if problems:
-        raise UsageError("; ".join(f"--config: {p.message.removesuffix('; using the default')}" for p in problems))
+        raise UsageError(
+            "; ".join(
+                f"--config: {p.message.removesuffix('; using the default')}" for p in problems
+            )
+        )
     return table
 
 
-def narrow(settings: Settings, select: frozenset[str] | None, ignore: frozenset[str] | None) -> Settings:
+def narrow(
+    settings: Settings, select: frozenset[str] | None, ignore: frozenset[str] | None
+) -> Settings:
     """The project's settings with the command line's selection on top: ``--select`` and
     ``--ignore`` can only take rules away from what .mpg-lsp.toml (over the defaults) runs."""
     if select is None and not ignore:
@@ -97,7 +105,9 @@ def narrow(settings: Settings, select: frozenset[str] | None, ignore: frozenset[
     allowed = frozenset(
         code
         for code in REGISTRY
-        if settings.rule_enabled(code) and (select is None or code in select) and code not in (ignore or ())
+        if settings.rule_enabled(code)
+        and (select is None or code in select)
+        and code not in (ignore or ())
     )
     return replace(settings, select=allowed)
 
@@ -165,29 +175,70 @@ def _parser() -> argparse.ArgumentParser:
 
     colour = argparse.ArgumentParser(add_help=False, formatter_class=_HelpFormatter)
     colour.add_argument(
-        "--color", "--colour", choices=("auto", "always", "never"), default="auto",
+        "--color",
+        "--colour",
+        choices=("auto", "always", "never"),
+        default="auto",
         help="colour the output: auto (on a terminal, unless NO_COLOR is set or FORCE_COLOR asks), always, never",
     )
-    colour.add_argument("--no-color", "--no-colour", dest="color", action="store_const", const="never",
-                        help="same as --color never")
+    colour.add_argument(
+        "--no-color",
+        "--no-colour",
+        dest="color",
+        action="store_const",
+        const="never",
+        help="same as --color never",
+    )
 
     report = argparse.ArgumentParser(add_help=False, formatter_class=_HelpFormatter)
-    report.add_argument("paths", nargs="*", default=["."], metavar="PATH",
-                        help="project folders, folders holding projects, or files of a project (default: .)")
-    report.add_argument("--format", "--output-format", choices=FORMATS, default="text",
-                        help="text (default), json, sarif (SARIF 2.1.0) or github (workflow annotations)")
-    report.add_argument("--select", action="append", default=[], metavar="CODES",
-                        help="only these rule codes or prefixes, comma-separated (MPG1,MPG301); "
-                             "narrows what .mpg-lsp.toml runs")
-    report.add_argument("--ignore", action="append", default=[], metavar="CODES",
-                        help="never these rule codes or prefixes, comma-separated")
-    report.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
-                        help="a setting in .mpg-lsp.toml syntax that wins over the file: "
-                             "--config 'pool-mode = \"session\"'")
-    report.add_argument("--exit-zero", action="store_true", help="exit 0 even when something is found")
-    report.add_argument("--diff", action="store_true", help="print the fixes as a diff; write nothing")
-    report.add_argument("--unsafe", action="store_true",
-                        help="also apply fixes not marked safe (fixes that edit several files)")
+    report.add_argument(
+        "paths",
+        nargs="*",
+        default=["."],
+        metavar="PATH",
+        help="project folders, folders holding projects, or files of a project (default: .)",
+    )
+    report.add_argument(
+        "--format",
+        "--output-format",
+        choices=FORMATS,
+        default="text",
+        help="text (default), json, sarif (SARIF 2.1.0) or github (workflow annotations)",
+    )
+    report.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="CODES",
+        help="only these rule codes or prefixes, comma-separated (MPG1,MPG301); "
+        "narrows what .mpg-lsp.toml runs",
+    )
+    report.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="CODES",
+        help="never these rule codes or prefixes, comma-separated",
+    )
+    report.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a setting in .mpg-lsp.toml syntax that wins over the file: "
+        "--config 'pool-mode = \"session\"'",
+    )
+    report.add_argument(
+        "--exit-zero", action="store_true", help="exit 0 even when something is found"
+    )
+    report.add_argument(
+        "--diff", action="store_true", help="print the fixes as a diff; write nothing"
+    )
+    report.add_argument(
+        "--unsafe",
+        action="store_true",
+        help="also apply fixes not marked safe (fixes that edit several files)",
+    )
 
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -196,15 +247,25 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = command("serve", help="serve LSP on stdio")
     serve.add_argument("--stdio", action="store_true", help="accepted for editor clients")
-    check = command("check", parents=[report, colour], help="check projects and print what is found",
-                    description="Check projects and print what is found.")
+    check = command(
+        "check",
+        parents=[report, colour],
+        help="check projects and print what is found",
+        description="Check projects and print what is found.",
+    )
     check.add_argument("--fix", action="store_true", help="apply the fixes first, as `mpg-lsp fix`")
-    command("fix", parents=[report, colour], help="apply the preferred fix of every finding",
-            description="Apply the preferred fix of every finding, then report what remains.")
+    command(
+        "fix",
+        parents=[report, colour],
+        help="apply the preferred fix of every finding",
+        description="Apply the preferred fix of every finding, then report what remains.",
+    )
     rules = command("rules", parents=[colour], help="list the rules")
     rules.add_argument("--format", choices=("text", "markdown", "json"), default="text")
     explain = command("explain", parents=[colour], help="show a rule's page")
-    explain.add_argument("code", metavar="CODE", help="a rule code (MPG101) or name (prepare-unnamed-missing)")
+    explain.add_argument(
+        "code", metavar="CODE", help="a rule code (MPG101) or name (prepare-unnamed-missing)"
+    )
     command("settings-schema", help="print the JSON schema of the editor settings")
     return parser
 
@@ -244,7 +305,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         import traceback
 
         traceback.print_exc()
-        print(f"mpg-lsp {__version__}: internal error; please report it with the trace above", file=sys.stderr)
+        print(
+            f"mpg-lsp {__version__}: internal error; please report it with the trace above",
+            file=sys.stderr,
+        )
         return EXIT_ERROR
     return EXIT_ERROR  # pragma: no cover
 
@@ -265,7 +329,10 @@ def _roots(engine: Engine, paths: list[str]) -> list[str]:
             if os.path.isdir(path):
                 empty_folders.append(path)
             else:
-                print(f"mpg-lsp: {path} is in no Elixir project (no mix.exs above it); skipped", file=sys.stderr)
+                print(
+                    f"mpg-lsp: {path} is in no Elixir project (no mix.exs above it); skipped",
+                    file=sys.stderr,
+                )
         roots.extend(r for r in found if r not in roots)
     if empty_folders and not roots:
         raise UsageError(f"no Elixir project (mix.exs) found in {', '.join(empty_folders)}")
@@ -276,7 +343,9 @@ def _settings_problems(engine: Engine, root: str) -> list[str]:
     """What is wrong with the project's .mpg-lsp.toml, as lines for stderr."""
     lines = []
     for problem in engine.settings(root)[1]:
-        where = os.path.join(root, problem.source) if problem.source.startswith(".") else problem.source
+        where = (
+            os.path.join(root, problem.source) if problem.source.startswith(".") else problem.source
+        )
         lines.append(f"mpg-lsp: {display_path(where)}: {problem.message}")
     return lines
 
@@ -319,7 +388,11 @@ def _report(
             for problem in problems:
                 print(problem, file=sys.stderr)
             if streaming:
-                lines = text_lines(found, engine.ws.get, style) if fmt == "text" else github_lines(found, engine.ws.get)
+                lines = (
+                    text_lines(found, engine.ws.get, style)
+                    if fmt == "text"
+                    else github_lines(found, engine.ws.get)
+                )
                 for line in lines:
                     print(line)
             else:
@@ -345,7 +418,9 @@ def _check(args: argparse.Namespace) -> int:
     style = Style(want_colour(sys.stdout, args.color) and args.format == "text")
     if fixing:
         return _fix(args, engine, roots, style)
-    findings = _report(args.format, engine, roots, style, lambda found: check_summary(found, len(roots), style))
+    findings = _report(
+        args.format, engine, roots, style, lambda found: check_summary(found, len(roots), style)
+    )
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
 
 
@@ -375,7 +450,9 @@ def _diff_name(side: str, path: str) -> str:
     return shown if os.path.isabs(shown) else f"{side}/{shown}"
 
 
-def _fix(args: argparse.Namespace, engine: CommandLineEngine, roots: list[str], style: Style) -> int:
+def _fix(
+    args: argparse.Namespace, engine: CommandLineEngine, roots: list[str], style: Style
+) -> int:
     import difflib  # only `fix --diff` needs it
 
     """Apply (or with --diff, show) every preferred fix, then report what remains, as
@@ -397,7 +474,9 @@ def _fix(args: argparse.Namespace, engine: CommandLineEngine, roots: list[str], 
             after_in_memory += len(engine.findings(root))  # the workspace holds the fixed texts
             engine.forget(root)  # the report comes from a fresh read of the disk (below)
             for path in result.refused:
-                problems.append(f"mpg-lsp: {display_path(path)}: a fix would leave it unparsable; left as it was")
+                problems.append(
+                    f"mpg-lsp: {display_path(path)}: a fix would leave it unparsable; left as it was"
+                )
             for path, new in sorted(result.fixed.items()):
                 changed += 1
                 if args.diff:
@@ -415,7 +494,10 @@ def _fix(args: argparse.Namespace, engine: CommandLineEngine, roots: list[str], 
                     write_atomically(path, new)
                 except OSError as err:
                     progress.done()
-                    print(f"mpg-lsp: cannot write {display_path(path)}: {err.strerror or err}", file=sys.stderr)
+                    print(
+                        f"mpg-lsp: cannot write {display_path(path)}: {err.strerror or err}",
+                        file=sys.stderr,
+                    )
                     return EXIT_ERROR
     finally:
         progress.done()
@@ -431,9 +513,13 @@ def _fix(args: argparse.Namespace, engine: CommandLineEngine, roots: list[str], 
     after = engine.fresh()  # from disk: what a fresh check says
 
     def summary(remaining: list[Finding]) -> str:
-        return fix_summary(max(before - len(remaining), 0), remaining, len(roots), args.unsafe, style)
+        return fix_summary(
+            max(before - len(remaining), 0), remaining, len(roots), args.unsafe, style
+        )
 
-    remaining = _report(args.format, after, roots, style, summary, settings_problems=False)  # said above
+    remaining = _report(
+        args.format, after, roots, style, summary, settings_problems=False
+    )  # said above
     return EXIT_FINDINGS if remaining and not args.exit_zero else EXIT_CLEAN
 
 
@@ -445,7 +531,9 @@ def rules_table() -> str:
     lines = ["| Code | Name | Default severity | Fix | What it catches |", "|---|---|---|---|---|"]
     for rule in sorted(REGISTRY.values(), key=lambda r: r.code):
         fix = "yes" if rule.fixable else "no"
-        lines.append(f"| [{rule.code}]({rule.url}) | {rule.name} | {rule.severity} | {fix} | {rule.summary} |")
+        lines.append(
+            f"| [{rule.code}]({rule.url}) | {rule.name} | {rule.severity} | {fix} | {rule.summary} |"
+        )
     return "\n".join(lines)
 
 

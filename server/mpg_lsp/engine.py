@@ -59,7 +59,11 @@ class Engine:
     def settings(self, root: str) -> tuple[Settings, list[Problem]]:
         """The project's settings: .mpg-lsp.toml over the editor's over the defaults."""
         doc_path = os.path.join(root, PROJECT_SETTINGS)
-        raw = self.fs.read(doc_path) if doc_path not in self.ws.open_docs else self.ws.open_docs[doc_path].text
+        raw = (
+            self.fs.read(doc_path)
+            if doc_path not in self.ws.open_docs
+            else self.ws.open_docs[doc_path].text
+        )
         key = (raw, id(self.editor_settings))
         cached = self._settings.get(root)
         if cached is not None and cached[0] == key:
@@ -70,7 +74,9 @@ class Engine:
             try:
                 table = tomllib.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-                problems.append(Problem("", f"cannot read {PROJECT_SETTINGS}: {err}", PROJECT_SETTINGS))
+                problems.append(
+                    Problem("", f"cannot read {PROJECT_SETTINGS}: {err}", PROJECT_SETTINGS)
+                )
         settings, more = resolve(self.editor_settings, table)
         problems += more
         self._settings[root] = (key, settings, problems)
@@ -108,7 +114,9 @@ def discover_projects(path: str, fs: FileSystem | None = None) -> list[str]:
             root = find_root(current, fs) or current
             if root not in roots:
                 roots.append(root)
-            dirs[:] = [] if root == current and not fs.is_dir(os.path.join(current, "apps")) else dirs
+            dirs[:] = (
+                [] if root == current and not fs.is_dir(os.path.join(current, "apps")) else dirs
+            )
             if root == current:
                 dirs[:] = []
     return roots

@@ -19,7 +19,9 @@ from mpg_lsp.rules.base import Finding, Fix, Rule
 from mpg_lsp.syntax.document import Document, Encoding
 
 TOOL_URL = "https://github.com/mpg-lsp/mpg-lsp"
-SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
 SARIF_LEVEL = {"error": "error", "warning": "warning", "information": "note", "hint": "note"}
 GITHUB_LEVEL = {"error": "error", "warning": "warning", "information": "notice", "hint": "notice"}
 SRCROOT = "%SRCROOT%"
@@ -34,7 +36,9 @@ RED, GREEN, YELLOW, BLUE, MAGENTA, CYAN = "31", "32", "33", "34", "35", "36"
 SEVERITY_COLOUR = {"error": RED, "warning": YELLOW, "information": BLUE, "hint": MAGENTA}
 
 
-def want_colour(stream: IO[str], choice: str = "auto", environ: Mapping[str, str] | None = None) -> bool:
+def want_colour(
+    stream: IO[str], choice: str = "auto", environ: Mapping[str, str] | None = None
+) -> bool:
     """``--color always|never`` wins; then NO_COLOR (no-color.org), then FORCE_COLOR
     (force-color.org; "0" and "false" do not force, as in Node); then: is it a terminal?"""
     env = os.environ if environ is None else environ
@@ -91,7 +95,9 @@ def plural(n: int, word: str) -> str:
 # -- text -----------------------------------------------------------------------------------
 
 
-def text_lines(findings: Iterable[Finding], doc_for: DocFor, style: Style, cwd: str | None = None) -> Iterator[str]:
+def text_lines(
+    findings: Iterable[Finding], doc_for: DocFor, style: Style, cwd: str | None = None
+) -> Iterator[str]:
     """``path:line:col: CODE [*] message``, as ruff's concise output; ``[*]``: `mpg-lsp fix` fixes it."""
     sep = style(":", CYAN)
     for f in findings:
@@ -122,7 +128,9 @@ def check_summary(findings: list[Finding], projects: int, style: Style) -> str:
     return f"{style('Found ' + plural(len(findings), 'problem'), BOLD)}{paren} in {where}."
 
 
-def fix_summary(fixed: int, remaining: list[Finding], projects: int, unsafe: bool, style: Style) -> str:
+def fix_summary(
+    fixed: int, remaining: list[Finding], projects: int, unsafe: bool, style: Style
+) -> str:
     """As ruff: ``Found 5 problems (3 fixed, 2 remaining) in 1 project.``"""
     if not fixed:
         return check_summary(remaining, projects, style)
@@ -143,7 +151,7 @@ def colour_diff(lines: Iterable[str], style: Style) -> Iterator[str]:
             yield line
         else:
             body = line.rstrip("\r\n")
-            yield style(body, colour) + line[len(body):]
+            yield style(body, colour) + line[len(body) :]
 
 
 # -- JSON -----------------------------------------------------------------------------------
@@ -168,12 +176,14 @@ def _edits_json(fix: Fix, doc_for: DocFor, cwd: str | None) -> list[dict[str, An
         doc = doc_for(edit.path)
         if doc is None:
             return None
-        edits.append({
-            "path": display_path(edit.path, cwd),
-            "start": _at(doc, edit.start),
-            "end": _at(doc, edit.end),
-            "text": edit.text,
-        })
+        edits.append(
+            {
+                "path": display_path(edit.path, cwd),
+                "start": _at(doc, edit.start),
+                "end": _at(doc, edit.end),
+                "text": edit.text,
+            }
+        )
     return edits
 
 
@@ -189,19 +199,28 @@ def json_findings(
         for fix in f.fixes:
             edits = _edits_json(fix, doc_for, cwd)
             if edits is not None:
-                fixes.append({"title": fix.title, "preferred": fix.preferred, "safe": fix.safe, "edits": edits})
-        items.append({
-            "code": f.code,
-            "name": rule.name if rule else None,
-            "severity": f.severity,
-            "message": f.message,
-            "path": display_path(f.path, cwd),
-            "start": _at(doc, f.start) if doc else None,
-            "end": _at(doc, f.end) if doc else None,
-            "url": rule.url if rule else None,
-            "fixable": safe_fix(f) is not None,
-            "fixes": fixes,
-        })
+                fixes.append(
+                    {
+                        "title": fix.title,
+                        "preferred": fix.preferred,
+                        "safe": fix.safe,
+                        "edits": edits,
+                    }
+                )
+        items.append(
+            {
+                "code": f.code,
+                "name": rule.name if rule else None,
+                "severity": f.severity,
+                "message": f.message,
+                "path": display_path(f.path, cwd),
+                "start": _at(doc, f.start) if doc else None,
+                "end": _at(doc, f.end) if doc else None,
+                "url": rule.url if rule else None,
+                "fixable": safe_fix(f) is not None,
+                "fixes": fixes,
+            }
+        )
     return items
 
 
@@ -231,7 +250,12 @@ def _file_uri(path: str, folder: bool = False) -> str:
 
 def _region(doc: Document, start: int, end: int) -> dict[str, int]:
     s, e = _at(doc, start, "utf-16"), _at(doc, end, "utf-16")
-    return {"startLine": s["line"], "startColumn": s["column"], "endLine": e["line"], "endColumn": e["column"]}
+    return {
+        "startLine": s["line"],
+        "startColumn": s["column"],
+        "endLine": e["line"],
+        "endColumn": e["column"],
+    }
 
 
 def _sarif_fix(fix: Fix, doc_for: DocFor, cwd: str) -> dict[str, Any] | None:
@@ -243,7 +267,10 @@ def _sarif_fix(fix: Fix, doc_for: DocFor, cwd: str) -> dict[str, Any] | None:
         if doc is None:
             return None
         changes.setdefault(edit.path, []).append(
-            {"deletedRegion": _region(doc, edit.start, edit.end), "insertedContent": {"text": edit.text}}
+            {
+                "deletedRegion": _region(doc, edit.start, edit.end),
+                "insertedContent": {"text": edit.text},
+            }
         )
     return {
         "description": {"text": fix.title},
@@ -290,7 +317,14 @@ def sarif_log(
             "message": {"text": f.message},
             "locations": [{"physicalLocation": location}],
         }
-        fixes = [x for x in (_sarif_fix(fix, doc_for, cwd) for fix in sorted(f.fixes, key=lambda x: not x.preferred)) if x]
+        fixes = [
+            x
+            for x in (
+                _sarif_fix(fix, doc_for, cwd)
+                for fix in sorted(f.fixes, key=lambda x: not x.preferred)
+            )
+            if x
+        ]
         if fixes:
             result["fixes"] = fixes
         results.append(result)
@@ -327,7 +361,9 @@ def _gh_property(text: str) -> str:
     return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def github_lines(findings: Iterable[Finding], doc_for: DocFor, cwd: str | None = None) -> Iterator[str]:
+def github_lines(
+    findings: Iterable[Finding], doc_for: DocFor, cwd: str | None = None
+) -> Iterator[str]:
     """``::error file=…,line=…,col=…,endLine=…,endColumn=…,title=MPG101::message``: GitHub
     Actions turns these into annotations on the pull request's files."""
     for f in findings:
@@ -335,7 +371,12 @@ def github_lines(findings: Iterable[Finding], doc_for: DocFor, cwd: str | None =
         props = [f"file={_gh_property(display_path(f.path, cwd))}"]
         if doc is not None:
             s, e = _at(doc, f.start), _at(doc, f.end)
-            props += [f"line={s['line']}", f"col={s['column']}", f"endLine={e['line']}", f"endColumn={e['column']}"]
+            props += [
+                f"line={s['line']}",
+                f"col={s['column']}",
+                f"endLine={e['line']}",
+                f"endColumn={e['column']}",
+            ]
         props.append(f"title={_gh_property(f.code)}")
         yield f"::{GITHUB_LEVEL.get(f.severity, 'warning')} {','.join(props)}::{_gh_data(f.message)}"
 
@@ -349,12 +390,24 @@ def rules_text(rules: Iterable[Rule], style: Style) -> Iterator[str]:
     widths = [max(len(row[i]) for row in [head, *rows]) for i in range(4)]
 
     def line(row: tuple[str, ...], colours: tuple[tuple[str, ...], ...]) -> str:
-        cells = [style(cell.ljust(widths[i]) if i < 4 else cell, *colours[i]) for i, cell in enumerate(row)]
+        cells = [
+            style(cell.ljust(widths[i]) if i < 4 else cell, *colours[i])
+            for i, cell in enumerate(row)
+        ]
         return "  ".join(cells).rstrip()
 
     yield line(head, ((BOLD,),) * 5)
     for row in rows:
-        yield line(row, ((BOLD, SEVERITY_COLOUR.get(row[2], RED)), (), (SEVERITY_COLOUR.get(row[2], RED),), (), ()))
+        yield line(
+            row,
+            (
+                (BOLD, SEVERITY_COLOUR.get(row[2], RED)),
+                (),
+                (SEVERITY_COLOUR.get(row[2], RED),),
+                (),
+                (),
+            ),
+        )
 
 
 def rules_json(rules: Iterable[Rule]) -> list[dict[str, Any]]:

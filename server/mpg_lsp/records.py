@@ -173,7 +173,9 @@ def _check_order(cls: type, declared: tuple[Field, ...]) -> None:
         if not f.required:
             seen_default = True
         elif seen_default:
-            raise TypeError(f"{cls.__qualname__}: field {f.name!r} without a default follows one with a default")
+            raise TypeError(
+                f"{cls.__qualname__}: field {f.name!r} without a default follows one with a default"
+            )
 
 
 def _make_init(qualname: str, declared: tuple[Field, ...], frozen: bool) -> Callable[..., None]:
@@ -188,8 +190,10 @@ def _make_init(qualname: str, declared: tuple[Field, ...], frozen: bool) -> Call
     required = sum(1 for f in declared if f.required)  # defaults trail, so these come first
     # Plain defaults, when no field needs a factory: positional calls that leave them out
     # take them from here without the trip through _bind.
-    tail = None if any(f.default_factory is not MISSING for f in declared) else tuple(
-        f.default for f in declared[required:]
+    tail = (
+        None
+        if any(f.default_factory is not MISSING for f in declared)
+        else tuple(f.default for f in declared[required:])
     )
     assign = object.__setattr__ if frozen else setattr
 
@@ -207,11 +211,17 @@ def _make_init(qualname: str, declared: tuple[Field, ...], frozen: bool) -> Call
 
 
 def _bind(
-    qualname: str, declared: tuple[Field, ...], required: int, values: tuple[Any, ...], by_name: dict[str, Any]
+    qualname: str,
+    declared: tuple[Field, ...],
+    required: int,
+    values: tuple[Any, ...],
+    by_name: dict[str, Any],
 ) -> tuple[Any, ...]:
     """The value of every field, from positional and named arguments and the defaults."""
     if len(values) > len(declared):
-        raise TypeError(f"{qualname}() takes {len(declared)} arguments but {len(values)} were given")
+        raise TypeError(
+            f"{qualname}() takes {len(declared)} arguments but {len(values)} were given"
+        )
     bound = list(values)
     for i, f in enumerate(declared[len(values) :], start=len(values)):
         if f.name in by_name:
@@ -260,7 +270,9 @@ def _repr(self: Any) -> str:
 
 
 def _frozen_setattr(self: Any, name: str, value: object) -> None:
-    raise FrozenRecordError(f"cannot assign to field {name!r} of a frozen {type(self).__qualname__}")
+    raise FrozenRecordError(
+        f"cannot assign to field {name!r} of a frozen {type(self).__qualname__}"
+    )
 
 
 def _frozen_delattr(self: Any, name: str) -> None:

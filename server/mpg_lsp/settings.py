@@ -51,32 +51,64 @@ class Spec:
 
 
 SPECS: tuple[Spec, ...] = (
-    Spec("enabled", "enabled",
-         "Run the checks: \"auto\" when the project looks like Fly MPG (a Fly config and a Postgres "
-         "repo, or MPG evidence), true always, false never.",
-         {"type": ["string", "boolean"], "enum": ["auto", True, False], "default": "auto"}),
-    Spec("pool-mode", "poolMode",
-         "The PgBouncer pool mode of your MPG cluster. \"session\" turns off the rules that only "
-         "matter in transaction mode.",
-         {"type": "string", "enum": ["transaction", "session"], "default": "transaction"}),
-    Spec("select", "select", "Only these rule codes (or prefixes such as \"MPG2\"). Empty: all.",
-         {"type": "array", "items": {"type": "string"}, "default": []}),
-    Spec("ignore", "ignore", "Rule codes (or prefixes) never reported.",
-         {"type": "array", "items": {"type": "string"}, "default": []}),
-    Spec("severity", "severity",
-         "Severity per rule code: error, warning, information or hint.",
-         {"type": "object", "additionalProperties": {"type": "string", "enum": list(SEVERITIES)},
-          "default": {}}),
-    Spec("direct-env-vars", "directEnvVars",
-         "Environment variable names (globs) that hold a direct, unpooled database URL.",
-         {"type": "array", "items": {"type": "string"},
-          "default": ["DIRECT_DATABASE_URL", "DATABASE_DIRECT_URL", "*_UNPOOLED*"]}),
-    Spec("pooled-env-vars", "pooledEnvVars",
-         "Environment variable names (globs) that hold the pooled (PgBouncer) database URL.",
-         {"type": "array", "items": {"type": "string"}, "default": ["DATABASE_URL"]}),
-    Spec("direct-pool-max", "directPoolMax",
-         "Largest pool_size worth keeping on a repo that bypasses PgBouncer.",
-         {"type": "integer", "minimum": 1, "default": 5}),
+    Spec(
+        "enabled",
+        "enabled",
+        'Run the checks: "auto" when the project looks like Fly MPG (a Fly config and a Postgres '
+        "repo, or MPG evidence), true always, false never.",
+        {"type": ["string", "boolean"], "enum": ["auto", True, False], "default": "auto"},
+    ),
+    Spec(
+        "pool-mode",
+        "poolMode",
+        'The PgBouncer pool mode of your MPG cluster. "session" turns off the rules that only '
+        "matter in transaction mode.",
+        {"type": "string", "enum": ["transaction", "session"], "default": "transaction"},
+    ),
+    Spec(
+        "select",
+        "select",
+        'Only these rule codes (or prefixes such as "MPG2"). Empty: all.',
+        {"type": "array", "items": {"type": "string"}, "default": []},
+    ),
+    Spec(
+        "ignore",
+        "ignore",
+        "Rule codes (or prefixes) never reported.",
+        {"type": "array", "items": {"type": "string"}, "default": []},
+    ),
+    Spec(
+        "severity",
+        "severity",
+        "Severity per rule code: error, warning, information or hint.",
+        {
+            "type": "object",
+            "additionalProperties": {"type": "string", "enum": list(SEVERITIES)},
+            "default": {},
+        },
+    ),
+    Spec(
+        "direct-env-vars",
+        "directEnvVars",
+        "Environment variable names (globs) that hold a direct, unpooled database URL.",
+        {
+            "type": "array",
+            "items": {"type": "string"},
+            "default": ["DIRECT_DATABASE_URL", "DATABASE_DIRECT_URL", "*_UNPOOLED*"],
+        },
+    ),
+    Spec(
+        "pooled-env-vars",
+        "pooledEnvVars",
+        "Environment variable names (globs) that hold the pooled (PgBouncer) database URL.",
+        {"type": "array", "items": {"type": "string"}, "default": ["DATABASE_URL"]},
+    ),
+    Spec(
+        "direct-pool-max",
+        "directPoolMax",
+        "Largest pool_size worth keeping on a repo that bypasses PgBouncer.",
+        {"type": "integer", "minimum": 1, "default": 5},
+    ),
 )
 
 
@@ -176,7 +208,5 @@ def json_schema() -> dict[str, Any]:
     """The editor-facing schema (camelCase keys), which the VS Code extension mirrors."""
     return {
         "type": "object",
-        "properties": {
-            s.camel: {**s.schema, "description": s.description} for s in SPECS
-        },
+        "properties": {s.camel: {**s.schema, "description": s.description} for s in SPECS},
     }

@@ -134,7 +134,7 @@ def _feature_block(rng: random.Random, i: int, indent: str) -> list[str]:
         f"{indent}  enabled: true,",
         f"{indent}  limit: {limit},",
         f"{indent}  name: {name},",
-        f'{indent}  retry: [max_attempts: {rng.randrange(1, 20)}, backoff: :exponential, jitter: 0.{rng.randrange(1, 9)}]',
+        f"{indent}  retry: [max_attempts: {rng.randrange(1, 20)}, backoff: :exponential, jitter: 0.{rng.randrange(1, 9)}]",
     ]
 
 
@@ -207,7 +207,9 @@ def _camel(app: str) -> str:
     return "".join(part.capitalize() for part in app.split("_"))
 
 
-def storefront_variant(sample: Path, dest: Path, index: int, rng: random.Random) -> tuple[int, bool]:
+def storefront_variant(
+    sample: Path, dest: Path, index: int, rng: random.Random
+) -> tuple[int, bool]:
     """Copy examples/storefront as app `shop_NNNN` with small random changes.
 
     Returns (how many files the project holds, whether its Repo already has prepare).
@@ -227,16 +229,22 @@ def storefront_variant(sample: Path, dest: Path, index: int, rng: random.Random)
         text = text.replace("StorefrontWeb", f"{mod}Web").replace("Storefront", mod)
         text = text.replace("storefront", app)
         if rel.name == "runtime.exs":
-            text = re.sub(r"pool_size: String\.to_integer\(System\.get_env\(\"POOL_SIZE\"\) \|\| \"10\"\)",
-                          f'pool_size: String.to_integer(System.get_env("POOL_SIZE") || "{rng.randrange(2, 40)}")',
-                          text)
+            text = re.sub(
+                r"pool_size: String\.to_integer\(System\.get_env\(\"POOL_SIZE\"\) \|\| \"10\"\)",
+                f'pool_size: String.to_integer(System.get_env("POOL_SIZE") || "{rng.randrange(2, 40)}")',
+                text,
+            )
             if rng.random() < 0.3:  # some projects are already fixed
                 fixed = True
-                text = text.replace("socket_options: maybe_ipv6",
-                                    "socket_options: maybe_ipv6,\n    prepare: :unnamed")
+                text = text.replace(
+                    "socket_options: maybe_ipv6",
+                    "socket_options: maybe_ipv6,\n    prepare: :unnamed",
+                )
         if rel.name == "fly.toml":
-            text = text.replace("primary_region = 'ams'",
-                                f"primary_region = '{rng.choice(['ams', 'iad', 'fra', 'syd', 'ord'])}'")
+            text = text.replace(
+                "primary_region = 'ams'",
+                f"primary_region = '{rng.choice(['ams', 'iad', 'fra', 'syd', 'ord'])}'",
+            )
         out.write_text(text)
         shutil.copymode(src, out)
         count += 1

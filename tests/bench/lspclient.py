@@ -14,9 +14,10 @@ import os
 import select
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 Message = dict[str, Any]
 
@@ -44,7 +45,7 @@ class LspProcess:
     argv: list[str]
     cwd: Path
     stderr_path: Path
-    env: Optional[dict[str, str]] = None
+    env: dict[str, str] | None = None
     proc: subprocess.Popen = field(init=False)
     started_at: float = field(init=False)
     _buf: bytearray = field(init=False, default_factory=bytearray)
@@ -103,7 +104,7 @@ class LspProcess:
 
     # -- reading -------------------------------------------------------------
 
-    def _parse_one(self) -> Optional[Message]:
+    def _parse_one(self) -> Message | None:
         buf = self._buf
         end = buf.find(b"\r\n\r\n")
         if end < 0:
@@ -129,13 +130,11 @@ class LspProcess:
         chunk = os.read(self._out_fd, 1 << 20)
         if not chunk:
             code = self.proc.poll()
-            raise LspError(
-                f"server closed stdout (exit code {code}); see {self.stderr_path}"
-            )
+            raise LspError(f"server closed stdout (exit code {code}); see {self.stderr_path}")
         self._buf += chunk
         return True
 
-    def _read_message(self, deadline: float) -> Optional[Received]:
+    def _read_message(self, deadline: float) -> Received | None:
         while True:
             msg = self._parse_one()
             if msg is not None:
@@ -306,7 +305,7 @@ def sync_kind(capabilities: Message) -> int:
     return int(sync.get("change", 0) or 0)
 
 
-def is_publish_for(uri: str, version: Optional[int] = None) -> Callable[[Message], bool]:
+def is_publish_for(uri: str, version: int | None = None) -> Callable[[Message], bool]:
     def pred(m: Message) -> bool:
         if m.get("method") != "textDocument/publishDiagnostics":
             return False

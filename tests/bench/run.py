@@ -34,9 +34,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -64,7 +65,7 @@ import tree_sitter_elixir  # noqa: E402
 sys.path.insert(0, str(HERE))
 import spy  # noqa: E402
 from edits import Document, Edit, pick_edit  # noqa: E402
-from generate import big_config_project, storefront_variant, write_project  # noqa: E402
+from generate import big_config_project, storefront_variant  # noqa: E402
 from lspclient import (  # noqa: E402
     LspError,
     LspProcess,
@@ -120,7 +121,7 @@ class Target:
     measured: str
     limit: str
     ratio: str
-    ok: Optional[bool]  # None: could not be measured
+    ok: bool | None  # None: could not be measured
 
 
 @dataclass
@@ -131,7 +132,11 @@ class Report:
     raw: dict[str, Any] = field(default_factory=dict)
     profiles: dict[int, list[str]] = field(default_factory=dict)
 
-    def table(self, title: str, head: list[str], rows: list[list[str]], notes: list[str] = []) -> None:
+    def table(
+        self, title: str, head: list[str], rows: list[list[str]], notes: list[str] = None
+    ) -> None:
+        if notes is None:
+            notes = []
         self.tables.append((title, head, rows, list(notes)))
         print_text_table(title, head, rows, notes)
 
@@ -186,7 +191,7 @@ def markdown(report: Report, args: argparse.Namespace) -> str:
 # -- tools --------------------------------------------------------------------------
 
 
-def find_mpg_lsp(explicit: Optional[str]) -> Optional[list[str]]:
+def find_mpg_lsp(explicit: str | None) -> list[str] | None:
     if explicit:
         # make relative paths absolute: the servers run with the project as cwd
         return [str(Path(a).absolute()) if Path(a).exists() else a for a in explicit.split()]
@@ -212,7 +217,7 @@ def find_py_spy() -> str:
     return str(TOOLS / "bin" / "py-spy")
 
 
-def find_ast_grep(explicit: Optional[str], install: bool) -> Optional[str]:
+def find_ast_grep(explicit: str | None, install: bool) -> str | None:
     if explicit:
         return explicit
     for cand in (TOOLS / "bin" / "ast-grep", Path(shutil.which("ast-grep") or "/nonexistent")):
@@ -227,11 +232,13 @@ def find_ast_grep(explicit: Optional[str], install: bool) -> Optional[str]:
 
 
 def install_kind(mpg: list[str]) -> str:
-    """"editable install" or "regular install": an editable one (pip install -e, as the test
+    """ "editable install" or "regular install": an editable one (pip install -e, as the test
     command makes) puts an import hook in every start of that interpreter, which adds the same
     few milliseconds to both sides of the CLI comparison."""
-    code = ("import importlib.metadata as m, json; url = m.distribution('mpg-lsp').read_text('direct_url.json'); "
-            "print(json.loads(url or '{}').get('dir_info', {}).get('editable', False))")
+    code = (
+        "import importlib.metadata as m, json; url = m.distribution('mpg-lsp').read_text('direct_url.json'); "
+        "print(json.loads(url or '{}').get('dir_info', {}).get('editable', False))"
+    )
     r = subprocess.run([python_of(mpg), "-c", code], capture_output=True, text=True)
     if r.returncode != 0:
         return "install kind unknown"
@@ -263,16 +270,18 @@ def cmd_version(argv: list[str]) -> str:
 
 def git_state() -> str:
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                             text=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "server"], cwd=REPO, capture_output=True,
-                               text=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "server"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
         return rev + (", server/ has uncommitted changes" if dirty else "")
     except OSError:
         return "?"
 
 
-def machine_info(mpg: Optional[list[str]], sg: Optional[str]) -> list[tuple[str, str]]:
+def machine_info(mpg: list[str] | None, sg: str | None) -> list[tuple[str, str]]:
     cpu = "?"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -303,11 +312,22 @@ def machine_info(mpg: Optional[list[str]], sg: Optional[str]) -> list[tuple[str,
         ("pygls", v("pygls")),
         ("py-tree-sitter", v("tree-sitter")),
         ("tree-sitter-elixir", v("tree-sitter-elixir")),
-        ("mpg-lsp", (cmd_version([*mpg, "--version"]) + f" (checkout {git_state()}; {install_kind(mpg)})")
-         if mpg else "not installed"),
+        (
+            "mpg-lsp",
+            (cmd_version([*mpg, "--version"]) + f" (checkout {git_state()}; {install_kind(mpg)})")
+            if mpg
+            else "not installed",
+        ),
         ("ast-grep", cmd_version([sg, "--version"]) if sg else "not installed"),
-        ("bytecode cache for children", "on, in .tools/bench/pycache"
-         + (" (PYTHONDONTWRITEBYTECODE unset for them)" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "")),
+        (
+            "bytecode cache for children",
+            "on, in .tools/bench/pycache"
+            + (
+                " (PYTHONDONTWRITEBYTECODE unset for them)"
+                if os.environ.get("PYTHONDONTWRITEBYTECODE")
+                else ""
+            ),
+        ),
         ("load avg at start", " ".join(f"{x:.2f}" for x in os.getloadavg())),
     ]
     return info
@@ -375,8 +395,8 @@ class LspPeer:
         self.timeouts = 0
         self.dead = False
         self.sync = 0
-        self.versioned: Optional[bool] = None
-        self.lsp: Optional[LspProcess] = None
+        self.versioned: bool | None = None
+        self.lsp: LspProcess | None = None
         self.cpu_start = 0.0
 
     def start(self, text: str) -> tuple[float, float]:
@@ -390,7 +410,14 @@ class LspPeer:
         msg = self.lsp.encode(
             self.lsp.notify_msg(
                 "textDocument/didOpen",
-                {"textDocument": {"uri": self.uri, "languageId": "elixir", "version": 1, "text": text}},
+                {
+                    "textDocument": {
+                        "uri": self.uri,
+                        "languageId": "elixir",
+                        "version": 1,
+                        "text": text,
+                    }
+                },
             )
         )
         t0 = time.perf_counter()
@@ -409,10 +436,12 @@ class LspPeer:
             if str(d.get("code")) == self.code and d["range"]["start"]["line"] == self.expect_line:
                 return True
         lines = sorted({(str(d.get("code")), d["range"]["start"]["line"]) for d in diags})
-        self.misses.append(f"{what}: wanted {self.code} on line {self.expect_line + 1}, got {lines[:5]}")
+        self.misses.append(
+            f"{what}: wanted {self.code} on line {self.expect_line + 1}, got {lines[:5]}"
+        )
         return False
 
-    def apply(self, e: Edit, full_text: str, index: int) -> Optional[float]:
+    def apply(self, e: Edit, full_text: str, index: int) -> float | None:
         if self.dead:
             return None
         assert self.lsp is not None
@@ -476,8 +505,13 @@ def run_measured(argv: list[str], cwd: Path, out: Path) -> tuple[float, float, i
 # -- sections -----------------------------------------------------------------------
 
 
-def section_edits(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Optional[str]) -> None:
-    print(f"\n[edit] {args.warmup} warm-up + {args.edits} measured edits per size: {args.sizes}", flush=True)
+def section_edits(
+    args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | None
+) -> None:
+    print(
+        f"\n[edit] {args.warmup} warm-up + {args.edits} measured edits per size: {args.sizes}",
+        flush=True,
+    )
     rows: list[list[str]] = []
     open_rows: list[list[str]] = []
     results: dict[int, dict[str, list[float]]] = {}
@@ -491,12 +525,29 @@ def section_edits(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Op
         lsp_peers: list[LspPeer] = []
         if mpg:
             lsp_peers.append(
-                LspPeer("mpg-lsp", [*mpg, "--stdio"], proj, big.path, "MPG101", big.repo_line, tmp, args.timeout)
+                LspPeer(
+                    "mpg-lsp",
+                    [*mpg, "--stdio"],
+                    proj,
+                    big.path,
+                    "MPG101",
+                    big.repo_line,
+                    tmp,
+                    args.timeout,
+                )
             )
         if sg:
             lsp_peers.append(
-                LspPeer("ast-grep", [sg, "lsp", "-c", str(sgconf)], proj, big.path, "repo-prepare-missing",
-                        big.repo_line, tmp, args.timeout)
+                LspPeer(
+                    "ast-grep",
+                    [sg, "lsp", "-c", str(sgconf)],
+                    proj,
+                    big.path,
+                    "repo-prepare-missing",
+                    big.repo_line,
+                    tmp,
+                    args.timeout,
+                )
             )
         opened: list[LspPeer] = []
         for p in lsp_peers:
@@ -510,9 +561,16 @@ def section_edits(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Op
                     p.lsp.proc.kill()
                 continue
             opened.append(p)
-            open_rows.append([f"{n:,}", p.name, fmt_ms(init_s), fmt_ms(open_s),
-                              {1: "full", 2: "incremental"}.get(p.sync, str(p.sync)),
-                              "yes" if p.versioned else "no"])
+            open_rows.append(
+                [
+                    f"{n:,}",
+                    p.name,
+                    fmt_ms(init_s),
+                    fmt_ms(open_s),
+                    {1: "full", 2: "incremental"}.get(p.sync, str(p.sync)),
+                    "yes" if p.versioned else "no",
+                ]
+            )
         times: dict[str, list[float]] = {"mpg-lsp": [], "ast-grep": [], "raw": []}
         rng = random.Random(args.seed * 7 + n)
         order_rng = random.Random(args.seed * 13 + n)
@@ -528,17 +586,19 @@ def section_edits(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Op
                     for p in opened:
                         p.cpu_start = cpu_seconds(p.lsp.pid)
                     if args.py_spy and mpg_peer and mpg_peer.lsp:
-                        recording = spy.start(args.py_spy, mpg_peer.lsp.pid, tmp / f"py-spy-{n}.txt")
+                        recording = spy.start(
+                            args.py_spy, mpg_peer.lsp.pid, tmp / f"py-spy-{n}.txt"
+                        )
                 e = pick_edit(doc, rng, lo, hi)
                 line_start = doc.line_start(e.line)
                 doc.apply(e)
                 full = doc.text()
                 new_bytes = full.encode()
-                steps: list[tuple[str, Callable[[], Optional[float]]]] = [
-                    ("raw", lambda: raw.apply(e, line_start, new_bytes))
+                steps: list[tuple[str, Callable[[], float | None]]] = [
+                    ("raw", lambda r=raw, e=e, s=line_start, b=new_bytes: r.apply(e, s, b))
                 ]
                 for p in opened:
-                    steps.append((p.name, lambda p=p: p.apply(e, full, i)))
+                    steps.append((p.name, lambda p=p, e=e, f=full, i=i: p.apply(e, f, i)))
                 order_rng.shuffle(steps)
                 for name, step in steps:
                     dt = step()
@@ -564,7 +624,9 @@ def section_edits(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Op
                 for line in summary:
                     print(f"    {line}")
         if not raw.matches_fresh_parse(doc.text()):
-            notes.append(f"at {n} lines the incremental raw tree differs from a fresh parse (harness bug)")
+            notes.append(
+                f"at {n} lines the incremental raw tree differs from a fresh parse (harness bug)"
+            )
         for p in opened:
             vm = p.stop()
             if vm:
@@ -579,40 +641,67 @@ def section_edits(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Op
             "repo_line": big.repo_line + 1,
         }
         m, a, r = times["mpg-lsp"], times["ast-grep"], times["raw"]
-        bad = {name: len(ms) for name, ms in peer_misses.items()}
-        rows.append([
-            f"{n:,}",
-            fmt_ms(median(m)), fmt_ms(p95(m)),
-            fmt_ms(median(a)), fmt_ms(p95(a)),
-            fmt_ms(median(r)), fmt_ms(p95(r)),
-            (f"{median(a) / median(m):.1f}x" if m and a else "n/a"),
-            (f"{median(m) / median(r):.1f}x" if m and r else "n/a"),
-            fmt_ms(cpu.get("mpg-lsp", math.nan)),
-            fmt_ms(cpu.get("ast-grep", math.nan)),
-            "; ".join(f"{p.name} {p.checked - len(p.misses)}/{p.checked}" for p in lsp_peers),
-        ])
+        {name: len(ms) for name, ms in peer_misses.items()}
+        rows.append(
+            [
+                f"{n:,}",
+                fmt_ms(median(m)),
+                fmt_ms(p95(m)),
+                fmt_ms(median(a)),
+                fmt_ms(p95(a)),
+                fmt_ms(median(r)),
+                fmt_ms(p95(r)),
+                (f"{median(a) / median(m):.1f}x" if m and a else "n/a"),
+                (f"{median(m) / median(r):.1f}x" if m and r else "n/a"),
+                fmt_ms(cpu.get("mpg-lsp", math.nan)),
+                fmt_ms(cpu.get("ast-grep", math.nan)),
+                "; ".join(f"{p.name} {p.checked - len(p.misses)}/{p.checked}" for p in lsp_peers),
+            ]
+        )
         print(f"  {n:,} lines done in {wall:.1f} s", flush=True)
         for name, ms in peer_misses.items():
             for msg in ms[:3]:
                 print(f"  {name} MISS {msg}", flush=True)
     rep.table(
         "Per keystroke: didChange -> publishDiagnostics (single-character edits, random places)",
-        ["lines", "mpg-lsp median", "mpg-lsp p95", "ast-grep median", "ast-grep p95",
-         "raw reparse median", "raw reparse p95", "ast-grep / mpg-lsp", "mpg-lsp / raw",
-         "mpg-lsp CPU/edit", "ast-grep CPU/edit", "publishes right"],
+        [
+            "lines",
+            "mpg-lsp median",
+            "mpg-lsp p95",
+            "ast-grep median",
+            "ast-grep p95",
+            "raw reparse median",
+            "raw reparse p95",
+            "ast-grep / mpg-lsp",
+            "mpg-lsp / raw",
+            "mpg-lsp CPU/edit",
+            "ast-grep CPU/edit",
+            "publishes right",
+        ],
         rows,
-        ["raw reparse = tree.edit + parser.parse(new, old_tree) in-process; the LSP times include stdio "
-         "both ways; ast-grep gets what it advertises (full text per change).",
-         "CPU/edit = the server process's user+system CPU time (all threads) over the measured edits / edits: "
-         "a mean, less sensitive than wall time to other load on the machine.",
-         "publishes right = publishes (didOpen, warm-up and measured edits) whose diagnostics hold the "
-         "rule's code (MPG101; ast-grep: repo-prepare-missing) on the Repo call's line."] + notes,
+        [
+            "raw reparse = tree.edit + parser.parse(new, old_tree) in-process; the LSP times include stdio "
+            "both ways; ast-grep gets what it advertises (full text per change).",
+            "CPU/edit = the server process's user+system CPU time (all threads) over the measured edits / edits: "
+            "a mean, less sensitive than wall time to other load on the machine.",
+            "publishes right = publishes (didOpen, warm-up and measured edits) whose diagnostics hold the "
+            "rule's code (MPG101; ast-grep: repo-prepare-missing) on the Repo call's line.",
+        ]
+        + notes,
     )
     rep.table(
         "Opening the big file",
-        ["lines", "server", "spawn -> initialize", "didOpen -> diagnostics", "sync", "versioned publish"],
+        [
+            "lines",
+            "server",
+            "spawn -> initialize",
+            "didOpen -> diagnostics",
+            "sync",
+            "versioned publish",
+        ],
         open_rows,
     )
+
     # targets
     def t(n: int, k: str) -> list[float]:
         return results.get(n, {}).get(k, [])
@@ -621,27 +710,48 @@ def section_edits(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Op
         m, a = median(t(10000, "mpg-lsp")), median(t(10000, "ast-grep"))
         ok = None if math.isnan(m) or math.isnan(a) else m * 4 <= a
         c = rep.raw["edits"][10000].get("cpu_per_edit_s", {})
-        cpu_note = (f"; by CPU/edit {c['ast-grep'] / c['mpg-lsp']:.1f}x"
-                    if c.get("mpg-lsp") and c.get("ast-grep") else "")
-        rep.targets.append(Target("keystroke @10k lines: >= 4x faster than ast-grep LSP", fmt_ms(m),
-                                  f"<= {fmt_ms(a / 4)} (ast-grep {fmt_ms(a)} / 4)",
-                                  "n/a" if ok is None else f"{a / m:.1f}x faster{cpu_note}", ok))
+        cpu_note = (
+            f"; by CPU/edit {c['ast-grep'] / c['mpg-lsp']:.1f}x"
+            if c.get("mpg-lsp") and c.get("ast-grep")
+            else ""
+        )
+        rep.targets.append(
+            Target(
+                "keystroke @10k lines: >= 4x faster than ast-grep LSP",
+                fmt_ms(m),
+                f"<= {fmt_ms(a / 4)} (ast-grep {fmt_ms(a)} / 4)",
+                "n/a" if ok is None else f"{a / m:.1f}x faster{cpu_note}",
+                ok,
+            )
+        )
     if 20000 in results:
         m, r = median(t(20000, "mpg-lsp")), median(t(20000, "raw"))
         lim = 3 * r + 0.001
         ok = None if math.isnan(m) else m <= lim
-        rep.targets.append(Target("keystroke @20k lines: <= 3x raw reparse + 1 ms", fmt_ms(m),
-                                  f"<= {fmt_ms(lim)} (3 x {fmt_ms(r)} + 1 ms)",
-                                  "n/a" if ok is None else f"{m / lim:.2f} of limit", ok))
+        rep.targets.append(
+            Target(
+                "keystroke @20k lines: <= 3x raw reparse + 1 ms",
+                fmt_ms(m),
+                f"<= {fmt_ms(lim)} (3 x {fmt_ms(r)} + 1 ms)",
+                "n/a" if ok is None else f"{m / lim:.2f} of limit",
+                ok,
+            )
+        )
     if mpg:
         wrong = sum(len(v["misses"].get("mpg-lsp", [])) for v in rep.raw["edits"].values())
         total = sum(v["checked"].get("mpg-lsp", 0) for v in rep.raw["edits"].values())
-        rep.targets.append(Target("MPG101 published on the Repo line after every edit",
-                                  f"{wrong} wrong or missing", "0", f"{total} publishes checked",
-                                  wrong == 0 and total > 0))
+        rep.targets.append(
+            Target(
+                "MPG101 published on the Repo line after every edit",
+                f"{wrong} wrong or missing",
+                "0",
+                f"{total} publishes checked",
+                wrong == 0 and total > 0,
+            )
+        )
 
 
-def section_cold(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Optional[str]) -> None:
+def section_cold(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | None) -> None:
     print(f"\n[cold] {args.rounds} interleaved rounds", flush=True)
     sample = REPO / "examples" / "storefront"
     py = python_of(mpg) if mpg else sys.executable
@@ -671,8 +781,19 @@ def section_cold(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opt
             init.append(s)
             path = sample / "config" / "runtime.exs"
             uri = path_uri(path)
-            msg = lsp.encode(lsp.notify_msg("textDocument/didOpen", {
-                "textDocument": {"uri": uri, "languageId": "elixir", "version": 1, "text": path.read_text()}}))
+            msg = lsp.encode(
+                lsp.notify_msg(
+                    "textDocument/didOpen",
+                    {
+                        "textDocument": {
+                            "uri": uri,
+                            "languageId": "elixir",
+                            "version": 1,
+                            "text": path.read_text(),
+                        }
+                    },
+                )
+            )
             t0 = time.perf_counter()
             lsp.write_raw(msg)
             rec = lsp.wait_for(is_publish_for(uri, 1), 30.0)
@@ -686,7 +807,12 @@ def section_cold(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opt
 
     def run_sg() -> None:
         assert sg and sgconf
-        lsp = LspProcess([sg, "lsp", "-c", str(sgconf)], sgconf.parent, tmp / "ast-grep-cold.stderr", env=CHILD_ENV)
+        lsp = LspProcess(
+            [sg, "lsp", "-c", str(sgconf)],
+            sgconf.parent,
+            tmp / "ast-grep-cold.stderr",
+            env=CHILD_ENV,
+        )
         try:
             s, _ = lsp.initialize(sgconf.parent)
             sg_init.append(s)
@@ -703,34 +829,73 @@ def section_cold(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opt
         for s in steps:
             s()
     rows = [
-        ["python -c 'import pygls.lsp.server'", fmt_ms(median(bare)), fmt_ms(min(bare) if bare else math.nan), ""],
-        ["mpg-lsp spawn -> initialize reply", fmt_ms(median(init)), fmt_ms(min(init) if init else math.nan),
-         f"{median(init) / median(bare):.2f}x bare import" if init else "n/a"],
-        ["mpg-lsp didOpen runtime.exs -> first diagnostics", fmt_ms(median(first_diag)),
-         fmt_ms(min(first_diag) if first_diag else math.nan), ", ".join(sorted(first_codes))],
-        ["ast-grep spawn -> initialize reply (peer)", fmt_ms(median(sg_init)),
-         fmt_ms(min(sg_init) if sg_init else math.nan), ""],
+        [
+            "python -c 'import pygls.lsp.server'",
+            fmt_ms(median(bare)),
+            fmt_ms(min(bare) if bare else math.nan),
+            "",
+        ],
+        [
+            "mpg-lsp spawn -> initialize reply",
+            fmt_ms(median(init)),
+            fmt_ms(min(init) if init else math.nan),
+            f"{median(init) / median(bare):.2f}x bare import" if init else "n/a",
+        ],
+        [
+            "mpg-lsp didOpen runtime.exs -> first diagnostics",
+            fmt_ms(median(first_diag)),
+            fmt_ms(min(first_diag) if first_diag else math.nan),
+            ", ".join(sorted(first_codes)),
+        ],
+        [
+            "ast-grep spawn -> initialize reply (peer)",
+            fmt_ms(median(sg_init)),
+            fmt_ms(min(sg_init) if sg_init else math.nan),
+            "",
+        ],
     ]
     if init and bare:
         notes.append(f"initialize / bare import by min times: {min(init) / min(bare):.2f}x")
-    rep.table("Cold start (examples/storefront)", ["what", "median", "min", "note"], rows,
-              [f"interpreter: {py}"] + notes)
-    rep.raw["cold"] = {"bare_s": bare, "init_s": init, "first_diag_s": first_diag, "ast_grep_init_s": sg_init}
+    rep.table(
+        "Cold start (examples/storefront)",
+        ["what", "median", "min", "note"],
+        rows,
+        [f"interpreter: {py}"] + notes,
+    )
+    rep.raw["cold"] = {
+        "bare_s": bare,
+        "init_s": init,
+        "first_diag_s": first_diag,
+        "ast_grep_init_s": sg_init,
+    }
     if mpg:
         b, i, f = median(bare), median(init), median(first_diag)
-        rep.targets.append(Target("cold: initialize reply <= 1.3x bare pygls import", fmt_ms(i),
-                                  f"<= {fmt_ms(1.3 * b)} (1.3 x {fmt_ms(b)})",
-                                  "n/a" if math.isnan(i) else f"{i / b:.2f}x",
-                                  None if math.isnan(i) else i <= 1.3 * b))
-        rep.targets.append(Target("cold: first diagnostics <= 150 ms after didOpen", fmt_ms(f), "<= 150 ms",
-                                  "n/a" if math.isnan(f) else f"{f / 0.150:.2f} of limit",
-                                  None if math.isnan(f) else f <= 0.150))
+        rep.targets.append(
+            Target(
+                "cold: initialize reply <= 1.3x bare pygls import",
+                fmt_ms(i),
+                f"<= {fmt_ms(1.3 * b)} (1.3 x {fmt_ms(b)})",
+                "n/a" if math.isnan(i) else f"{i / b:.2f}x",
+                None if math.isnan(i) else i <= 1.3 * b,
+            )
+        )
+        rep.targets.append(
+            Target(
+                "cold: first diagnostics <= 150 ms after didOpen",
+                fmt_ms(f),
+                "<= 150 ms",
+                "n/a" if math.isnan(f) else f"{f / 0.150:.2f} of limit",
+                None if math.isnan(f) else f <= 0.150,
+            )
+        )
 
 
-def section_cli(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Optional[str]) -> None:
+def section_cli(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | None) -> None:
     if not mpg:
         print("\n[cli] skipped: mpg-lsp is not installed", flush=True)
-        rep.targets.append(Target("CLI: check storefront <= 3x bare tree-sitter import", "n/a", "", "", None))
+        rep.targets.append(
+            Target("CLI: check storefront <= 3x bare tree-sitter import", "n/a", "", "", None)
+        )
         return
     print(f"\n[cli] {args.rounds} interleaved rounds, corpus {args.projects}", flush=True)
     sample = REPO / "examples" / "storefront"
@@ -742,13 +907,17 @@ def section_cli(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opti
 
     def run_bare() -> None:
         t0 = time.perf_counter()
-        subprocess.run([py, "-c", "import tree_sitter, tree_sitter_elixir"], check=True, env=CHILD_ENV)
+        subprocess.run(
+            [py, "-c", "import tree_sitter, tree_sitter_elixir"], check=True, env=CHILD_ENV
+        )
         bare.append(time.perf_counter() - t0)
 
     def run_check() -> None:
         nonlocal last_out
         t0 = time.perf_counter()
-        r = subprocess.run([*mpg, "check", str(sample)], capture_output=True, text=True, cwd=REPO, env=CHILD_ENV)
+        r = subprocess.run(
+            [*mpg, "check", str(sample)], capture_output=True, text=True, cwd=REPO, env=CHILD_ENV
+        )
         check.append(time.perf_counter() - t0)
         last_out = r.stdout + r.stderr
 
@@ -763,9 +932,18 @@ def section_cli(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opti
             s()
     found = sorted(set(re.findall(r"MPG\d{3}", last_out)))
     rows = [
-        ["python -c 'import tree_sitter, tree_sitter_elixir'", fmt_ms(median(bare)), fmt_ms(min(bare)), ""],
-        ["mpg-lsp check examples/storefront", fmt_ms(median(check)), fmt_ms(min(check)),
-         f"{median(check) / median(bare):.2f}x bare import; reports {', '.join(found) or 'nothing'}"],
+        [
+            "python -c 'import tree_sitter, tree_sitter_elixir'",
+            fmt_ms(median(bare)),
+            fmt_ms(min(bare)),
+            "",
+        ],
+        [
+            "mpg-lsp check examples/storefront",
+            fmt_ms(median(check)),
+            fmt_ms(min(check)),
+            f"{median(check) / median(bare):.2f}x bare import; reports {', '.join(found) or 'nothing'}",
+        ],
     ]
     # corpus
     corpus = tmp / "cli-corpus"
@@ -801,9 +979,19 @@ def section_cli(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opti
         tm = median(runs[n])
         files = sum(files_per[:n])
         per[n] = tm / n
-        crow.append([f"{n:,}", f"{files:,}", fmt_s(tm), fmt_s(min(runs[n])), fmt_s(median(cpus[n])),
-                     f"{files / tm:,.0f}", f"{tm / n * MS:.2f} ms",
-                     f"{rss.get(n, 0) / 1024:.0f} MiB", f"{counts.get(n, 0)} / {sum(unfixed[:n])}"])
+        crow.append(
+            [
+                f"{n:,}",
+                f"{files:,}",
+                fmt_s(tm),
+                fmt_s(min(runs[n])),
+                fmt_s(median(cpus[n])),
+                f"{files / tm:,.0f}",
+                f"{tm / n * MS:.2f} ms",
+                f"{rss.get(n, 0) / 1024:.0f} MiB",
+                f"{counts.get(n, 0)} / {sum(unfixed[:n])}",
+            ]
+        )
     ns = sorted(args.projects)
     # Growth is judged on CPU time (user+system of the checker, from wait4): on a shared
     # machine wall time swings with other load, and a difference of two times amplifies the
@@ -812,32 +1000,72 @@ def section_cli(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opti
     # than the lowest of a few 8 s runs can, which made linear growth read as 1.3-1.5.
     marg = [(median(cpus[b]) - median(cpus[a])) / (b - a) for a, b in zip(ns, ns[1:])]
     growth = marg[-1] / marg[0] if len(marg) >= 2 and marg[0] > 0 else math.nan
-    rep.table("CLI: mpg-lsp check", ["what", "median", "min", "note"], rows,
-              [f"check / bare import by min times: {min(check) / min(bare):.2f}x"])
+    rep.table(
+        "CLI: mpg-lsp check",
+        ["what", "median", "min", "note"],
+        rows,
+        [f"check / bare import by min times: {min(check) / min(bare):.2f}x"],
+    )
     rep.table(
         "CLI: generated projects (variants of examples/storefront), one `mpg-lsp check P1 P2 ...`",
-        ["projects", "files", "median time", "min time", "median CPU time", "files/s", "per project", "peak RSS",
-         "MPG101 found / expected"],
+        [
+            "projects",
+            "files",
+            "median time",
+            "min time",
+            "median CPU time",
+            "files/s",
+            "per project",
+            "peak RSS",
+            "MPG101 found / expected",
+        ],
         crow,
-        [f"marginal CPU cost per project (from the median CPU times): " + ", ".join(f"{a}->{b}: {m * MS:.2f} ms" for (a, b), m in
-                                                    zip(zip(ns, ns[1:]), marg))
-         + (f"; growth ratio {growth:.2f} (1.0 = linear)" if not math.isnan(growth) else "")],
+        [
+            "marginal CPU cost per project (from the median CPU times): "
+            + ", ".join(f"{a}->{b}: {m * MS:.2f} ms" for (a, b), m in zip(zip(ns, ns[1:]), marg))
+            + (f"; growth ratio {growth:.2f} (1.0 = linear)" if not math.isnan(growth) else "")
+        ],
     )
-    rep.raw["cli"] = {"bare_s": bare, "check_s": check, "corpus_s": runs, "corpus_cpu_s": cpus,
-                      "corpus_maxrss_kib": rss, "files_per_project": files_per[:5]}
+    rep.raw["cli"] = {
+        "bare_s": bare,
+        "check_s": check,
+        "corpus_s": runs,
+        "corpus_cpu_s": cpus,
+        "corpus_maxrss_kib": rss,
+        "files_per_project": files_per[:5],
+    }
     b, c = median(bare), median(check)
-    rep.targets.append(Target("CLI: check storefront <= 3x bare tree-sitter import", fmt_ms(c),
-                              f"<= {fmt_ms(3 * b)} (3 x {fmt_ms(b)})", f"{c / b:.2f}x", c <= 3 * b))
+    rep.targets.append(
+        Target(
+            "CLI: check storefront <= 3x bare tree-sitter import",
+            fmt_ms(c),
+            f"<= {fmt_ms(3 * b)} (3 x {fmt_ms(b)})",
+            f"{c / b:.2f}x",
+            c <= 3 * b,
+        )
+    )
     big = max(args.projects)
-    rep.targets.append(Target(f"CLI: {big:,} projects, throughput (printed)",
-                              f"{sum(files_per[:big]) / median(runs[big]):,.0f} files/s",
-                              "-", f"{median(runs[big]):.2f} s", None))
-    rep.targets.append(Target("CLI: time linear in projects (marginal CPU per project, last step / first step)",
-                              "n/a" if math.isnan(growth) else f"{growth:.2f}", "<= 1.30", "",
-                              None if math.isnan(growth) else growth <= 1.30))
+    rep.targets.append(
+        Target(
+            f"CLI: {big:,} projects, throughput (printed)",
+            f"{sum(files_per[:big]) / median(runs[big]):,.0f} files/s",
+            "-",
+            f"{median(runs[big]):.2f} s",
+            None,
+        )
+    )
+    rep.targets.append(
+        Target(
+            "CLI: time linear in projects (marginal CPU per project, last step / first step)",
+            "n/a" if math.isnan(growth) else f"{growth:.2f}",
+            "<= 1.30",
+            "",
+            None if math.isnan(growth) else growth <= 1.30,
+        )
+    )
 
 
-def section_mem(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Optional[str]) -> None:
+def section_mem(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | None) -> None:
     print(f"\n[mem] opening {args.mem_files} files of 1,000 lines", flush=True)
     root = tmp / "mem"
     files: list[tuple[Path, str, int]] = []
@@ -864,15 +1092,28 @@ def section_mem(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opti
             base = read_vm_status(lsp.pid)
             for path, text, repo_line in files:
                 uri = path_uri(path)
-                msg = lsp.encode(lsp.notify_msg("textDocument/didOpen", {
-                    "textDocument": {"uri": uri, "languageId": "elixir", "version": 1, "text": text}}))
+                msg = lsp.encode(
+                    lsp.notify_msg(
+                        "textDocument/didOpen",
+                        {
+                            "textDocument": {
+                                "uri": uri,
+                                "languageId": "elixir",
+                                "version": 1,
+                                "text": text,
+                            }
+                        },
+                    )
+                )
                 t0 = time.perf_counter()
                 lsp.write_raw(msg)
                 rec = lsp.wait_for(is_publish_for(uri, 1), args.timeout)
                 per_open.append(rec.at - t0)
                 opened += 1
-                if any(str(d.get("code")) == code and d["range"]["start"]["line"] == repo_line
-                       for d in rec.msg["params"]["diagnostics"]):
+                if any(
+                    str(d.get("code")) == code and d["range"]["start"]["line"] == repo_line
+                    for d in rec.msg["params"]["diagnostics"]
+                ):
                     right += 1
             vm = read_vm_status(lsp.pid)
         except LspError as exc:
@@ -881,45 +1122,84 @@ def section_mem(args, rep: Report, tmp: Path, mpg: Optional[list[str]], sg: Opti
         finally:
             lsp.shutdown()
         hwm[name] = vm.get("VmHWM", 0)
-        rows.append([name, f"{opened}/{len(files)}", f"{right}", fmt_ms(median(per_open)),
-                     f"{base.get('VmRSS', 0) / 1024:.0f} MiB", f"{vm.get('VmRSS', 0) / 1024:.0f} MiB",
-                     f"{vm.get('VmHWM', 0) / 1024:.0f} MiB ({vm.get('VmHWM', 0) * 1024 / MB:.0f} MB)"])
-    rep.table(f"Memory: {args.mem_files} config files of 1,000 lines opened (didOpen, wait for diagnostics)",
-              ["server", "opened", "diagnostic right", "didOpen -> diagnostics median", "RSS after initialize",
-               "RSS at end", "peak RSS (VmHWM)"], rows)
+        rows.append(
+            [
+                name,
+                f"{opened}/{len(files)}",
+                f"{right}",
+                fmt_ms(median(per_open)),
+                f"{base.get('VmRSS', 0) / 1024:.0f} MiB",
+                f"{vm.get('VmRSS', 0) / 1024:.0f} MiB",
+                f"{vm.get('VmHWM', 0) / 1024:.0f} MiB ({vm.get('VmHWM', 0) * 1024 / MB:.0f} MB)",
+            ]
+        )
+    rep.table(
+        f"Memory: {args.mem_files} config files of 1,000 lines opened (didOpen, wait for diagnostics)",
+        [
+            "server",
+            "opened",
+            "diagnostic right",
+            "didOpen -> diagnostics median",
+            "RSS after initialize",
+            "RSS at end",
+            "peak RSS (VmHWM)",
+        ],
+        rows,
+    )
     if mpg:
         kb = hwm.get("mpg-lsp", 0)
-        rep.targets.append(Target(f"memory: peak RSS after {args.mem_files} x 1,000-line files < 150 MB",
-                                  f"{kb * 1024 / MB:.0f} MB" if kb else "n/a", "< 150 MB",
-                                  f"{kb * 1024 / (150 * MB):.2f} of limit" if kb else "n/a",
-                                  (kb * 1024 < 150 * MB) if kb else None))
+        rep.targets.append(
+            Target(
+                f"memory: peak RSS after {args.mem_files} x 1,000-line files < 150 MB",
+                f"{kb * 1024 / MB:.0f} MB" if kb else "n/a",
+                "< 150 MB",
+                f"{kb * 1024 / (150 * MB):.2f} of limit" if kb else "n/a",
+                (kb * 1024 < 150 * MB) if kb else None,
+            )
+        )
 
 
 # -- main ---------------------------------------------------------------------------
 
 
-def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="fewer edits and repeats")
     ap.add_argument("--edits", type=int, help="measured edits per size (default 200, quick 40)")
     ap.add_argument("--warmup", type=int, help="warm-up edits per size (default 20, quick 5)")
     ap.add_argument("--sizes", default="1000,10000,20000", help="generated file sizes in lines")
     ap.add_argument("--rounds", type=int, help="cold-start and CLI repeats (default 10, quick 3)")
-    ap.add_argument("--projects", default=None, help="CLI corpus sizes (default 250,500,1000; quick 50,100,200)")
+    ap.add_argument(
+        "--projects", default=None, help="CLI corpus sizes (default 250,500,1000; quick 50,100,200)"
+    )
     ap.add_argument("--cli-repeats", type=int, help="runs per CLI corpus size (default 5, quick 1)")
     ap.add_argument("--mem-files", type=int, default=200, help="files opened for the memory figure")
     ap.add_argument("--only", default="edit,cold,cli,mem", help="sections to run")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for one publish")
     ap.add_argument("--mpg-lsp", help="command that runs mpg-lsp (default .venv/bin/mpg-lsp)")
-    ap.add_argument("--ast-grep", help="ast-grep binary (default .tools/bench/bin/ast-grep, installed if absent)")
-    ap.add_argument("--no-install", action="store_true", help="do not pip-install ast-grep-cli when missing")
+    ap.add_argument(
+        "--ast-grep",
+        help="ast-grep binary (default .tools/bench/bin/ast-grep, installed if absent)",
+    )
+    ap.add_argument(
+        "--no-install", action="store_true", help="do not pip-install ast-grep-cli when missing"
+    )
     ap.add_argument("--no-mpg-lsp", action="store_true", help="run the peers only (harness check)")
-    ap.add_argument("--keep", action="store_true", help="keep the temp dir with the generated inputs and logs")
+    ap.add_argument(
+        "--keep", action="store_true", help="keep the temp dir with the generated inputs and logs"
+    )
     ap.add_argument("--out", default=str(REPO / "test-output" / "bench" / "results.md"))
     ap.add_argument("--strict", action="store_true", help="exit 1 when a target fails")
-    ap.add_argument("--py-spy", nargs="?", const="auto", default=None,
-                    help="sample mpg-lsp with py-spy during the measured edits (figures then run slower)")
+    ap.add_argument(
+        "--py-spy",
+        nargs="?",
+        const="auto",
+        default=None,
+        help="sample mpg-lsp with py-spy during the measured edits (figures then run slower)",
+    )
     args = ap.parse_args(argv)
     q = args.quick
     args.edits = args.edits if args.edits is not None else (40 if q else 200)
@@ -927,12 +1207,14 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     args.rounds = args.rounds if args.rounds is not None else (3 if q else 10)
     args.cli_repeats = args.cli_repeats if args.cli_repeats is not None else (1 if q else 5)
     args.sizes = [int(x) for x in args.sizes.split(",") if x]
-    args.projects = [int(x) for x in (args.projects or ("50,100,200" if q else "250,500,1000")).split(",")]
+    args.projects = [
+        int(x) for x in (args.projects or ("50,100,200" if q else "250,500,1000")).split(",")
+    ]
     args.only = set(args.only.split(","))
     return args
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     mpg = None if args.no_mpg_lsp else find_mpg_lsp(args.mpg_lsp)
     if args.py_spy == "auto":
@@ -961,8 +1243,16 @@ def main(argv: Optional[list[str]] = None) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
     rep.machine.append(("load avg at end", " ".join(f"{x:.2f}" for x in os.getloadavg())))
     print(f"\nload avg at end: {rep.machine[-1][1]}")
-    rows = [[t.name, t.measured, t.limit, t.ratio, "n/a" if t.ok is None else ("PASS" if t.ok else "FAIL")]
-            for t in rep.targets]
+    rows = [
+        [
+            t.name,
+            t.measured,
+            t.limit,
+            t.ratio,
+            "n/a" if t.ok is None else ("PASS" if t.ok else "FAIL"),
+        ]
+        for t in rep.targets
+    ]
     print_text_table("Targets", ["target", "measured", "limit", "ratio", "result"], rows, [])
     md = markdown(rep, args)
     print("\n----- markdown -----\n")
@@ -970,10 +1260,18 @@ def main(argv: Optional[list[str]] = None) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(md)
-    out.with_suffix(".json").write_text(json.dumps(
-        {"machine": rep.machine, "targets": [t.__dict__ for t in rep.targets], "raw": rep.raw,
-         "profiles": rep.profiles},
-        indent=1, default=str))
+    out.with_suffix(".json").write_text(
+        json.dumps(
+            {
+                "machine": rep.machine,
+                "targets": [t.__dict__ for t in rep.targets],
+                "raw": rep.raw,
+                "profiles": rep.profiles,
+            },
+            indent=1,
+            default=str,
+        )
+    )
     print(f"(written to {out} and {out.with_suffix('.json')})")
     failed = any(t.ok is False for t in rep.targets)
     return 1 if (failed and args.strict) else 0

@@ -13,7 +13,6 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 RATE = 1000  # samples per second
 PLUMBING = re.compile(r"\((asyncio/|threading\.py|concurrent/)|^<module> |^run \(|start_io")
@@ -30,8 +29,19 @@ class Recording:
 
 def start(py_spy: str, pid: int, out: Path) -> Recording:
     proc = subprocess.Popen(
-        [py_spy, "record", "--pid", str(pid), "--rate", str(RATE), "--format", "raw",
-         "--output", str(out), "--nonblocking"],
+        [
+            py_spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            str(RATE),
+            "--format",
+            "raw",
+            "--output",
+            str(out),
+            "--nonblocking",
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -39,7 +49,7 @@ def start(py_spy: str, pid: int, out: Path) -> Recording:
     return Recording(proc, out, time.perf_counter())
 
 
-def stop(rec: Recording) -> Optional[str]:
+def stop(rec: Recording) -> str | None:
     """Stop sampling; return an error text if py-spy failed."""
     if rec.proc.poll() is None:
         rec.proc.send_signal(signal.SIGINT)
@@ -88,7 +98,9 @@ def summarize(path: Path, edits: int, top: int = 18) -> list[str]:
             inclusive[f] += n
         own[frames[-1]] += n
     per_edit = 1000.0 / RATE / max(edits, 1)  # ms per sample per edit
-    out = [f"{total} samples at {RATE} Hz over {edits} edits = {total * per_edit:.2f} ms busy per edit"]
+    out = [
+        f"{total} samples at {RATE} Hz over {edits} edits = {total * per_edit:.2f} ms busy per edit"
+    ]
     out.append("inclusive (ms/edit, % of busy), event-loop plumbing left out:")
     shown = [(f, n) for f, n in inclusive.most_common() if not PLUMBING.search(f)][:top]
     for f, n in shown:

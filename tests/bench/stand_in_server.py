@@ -17,7 +17,9 @@ from pygls.lsp.server import LanguageServer
 
 REPO_RE = re.compile(r"^[ \t]*config :\w+, [\w.]*Repo\b(?!.*\bprepare:).*$", re.M)
 
-server = LanguageServer("bench-stand-in", "0", text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+server = LanguageServer(
+    "bench-stand-in", "0", text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+)
 
 
 def publish(ls: LanguageServer, uri: str, version: int) -> None:

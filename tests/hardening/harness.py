@@ -33,8 +33,14 @@ def without_root_privileges() -> list[str]:
     setpriv = shutil.which("setpriv")
     if os.geteuid() != 0 or setpriv is None:
         return []
-    probe = subprocess.run([setpriv, "--bounding-set=-dac_override,-dac_read_search", "true"], capture_output=True, check=False)
-    return [setpriv, "--bounding-set=-dac_override,-dac_read_search"] if probe.returncode == 0 else []
+    probe = subprocess.run(
+        [setpriv, "--bounding-set=-dac_override,-dac_read_search", "true"],
+        capture_output=True,
+        check=False,
+    )
+    return (
+        [setpriv, "--bounding-set=-dac_override,-dac_read_search"] if probe.returncode == 0 else []
+    )
 
 
 class NoAnswer(AssertionError):
@@ -45,12 +51,21 @@ class Server:
     """`python -m mpg_lsp` on stdio. Messages are read on a thread into a queue and stderr is
     drained into ``self.stderr`` (a full stderr pipe would stall a chatty DEBUG server)."""
 
-    def __init__(self, log: str = "WARNING", env: dict[str, str] | None = None,
-                 prefix: list[str] | None = None, cwd: str | None = None) -> None:
+    def __init__(
+        self,
+        log: str = "WARNING",
+        env: dict[str, str] | None = None,
+        prefix: list[str] | None = None,
+        cwd: str | None = None,
+    ) -> None:
         full_env = {**os.environ, "MPG_LSP_LOG": log, **(env or {})}
         self.proc = subprocess.Popen(
-            [*(prefix or []), sys.executable, "-m", "mpg_lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env=full_env, cwd=cwd,
+            [*(prefix or []), sys.executable, "-m", "mpg_lsp"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=full_env,
+            cwd=cwd,
         )
         self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.notifications: list[dict[str, Any]] = []
@@ -112,7 +127,9 @@ class Server:
         except queue.Empty:
             return False
         if message is None:
-            raise AssertionError(f"the server closed its output (exit {self.proc.poll()}):\n{self.stderr[-3000:]}")
+            raise AssertionError(
+                f"the server closed its output (exit {self.proc.poll()}):\n{self.stderr[-3000:]}"
+            )
         if "method" in message and "id" in message:  # a request from the server
             self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
         elif "method" in message:
@@ -146,18 +163,26 @@ class Server:
     def answered(self, msg_id: Any) -> dict[str, Any] | None:
         """Whether ``msg_id`` was answered by the time a request sent after it is: the server
         reads messages in order, so a later answer without the earlier one means it was dropped."""
-        self.request("textDocument/hover", {"textDocument": {"uri": "untitled:sentinel"},
-                                            "position": {"line": 0, "character": 0}})
+        self.request(
+            "textDocument/hover",
+            {"textDocument": {"uri": "untitled:sentinel"}, "position": {"line": 0, "character": 0}},
+        )
         self.drain(0.02)
         return self.answers.pop(json.dumps(msg_id), None)
 
     # -- LSP conveniences ------------------------------------------------------------------
 
-    def initialize(self, root: Path | None, capabilities: dict[str, Any] | None = None) -> dict[str, Any]:
-        reply = self.request("initialize", {
-            "processId": None, "rootUri": root.as_uri() if root else None,
-            "capabilities": capabilities or {},
-        })
+    def initialize(
+        self, root: Path | None, capabilities: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        reply = self.request(
+            "initialize",
+            {
+                "processId": None,
+                "rootUri": root.as_uri() if root else None,
+                "capabilities": capabilities or {},
+            },
+        )
         self.notify("initialized", {})
         return reply
 
@@ -166,15 +191,24 @@ class Server:
         if text is None:
             text = path.read_bytes().decode("utf-8", "replace")
         lang = language or ("toml" if path.suffix == ".toml" else "elixir")
-        self.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": lang, "version": 1, "text": text}})
+        self.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": uri, "languageId": lang, "version": 1, "text": text}},
+        )
         return uri
 
     def hover(self, uri: str, line: int, character: int) -> dict[str, Any]:
-        return self.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
+        return self.request(
+            "textDocument/hover",
+            {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}},
+        )
 
     def published(self, uri: str, since: int = 0) -> list[dict[str, Any]]:
-        return [n["params"] for n in self.notifications[since:]
-                if n["method"] == "textDocument/publishDiagnostics" and n["params"]["uri"] == uri]
+        return [
+            n["params"]
+            for n in self.notifications[since:]
+            if n["method"] == "textDocument/publishDiagnostics" and n["params"]["uri"] == uri
+        ]
 
     def crashes(self) -> list[str]:
         """Our frames in logged tracebacks (pygls logs a handler's exception with its traceback;
@@ -209,19 +243,34 @@ class Canary:
         """Hover on `pool_size:` answers with its documentation, and an edit to the file is
         followed by its diagnostics (MPG101), with the edit's version."""
         server = self.server
-        line = self.text.splitlines().index(next(l for l in self.text.splitlines() if "pool_size:" in l))
+        line = self.text.splitlines().index(
+            next(ln for ln in self.text.splitlines() if "pool_size:" in ln)
+        )
         column = self.text.splitlines()[line].index("pool_size")
         reply = server.hover(self.uri, line, column + 2)
-        assert reply.get("result") and "pool_size" in reply["result"]["contents"]["value"], (after, reply)
+        assert reply.get("result") and "pool_size" in reply["result"]["contents"]["value"], (
+            after,
+            reply,
+        )
         self.version += 1
         since = len(server.notifications)
-        server.notify("textDocument/didChange", {"textDocument": {"uri": self.uri, "version": self.version},
-                                                  "contentChanges": [{"text": self.text}]})
+        server.notify(
+            "textDocument/didChange",
+            {
+                "textDocument": {"uri": self.uri, "version": self.version},
+                "contentChanges": [{"text": self.text}],
+            },
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            mine = [p for p in server.published(self.uri, since) if p.get("version") == self.version]
+            mine = [
+                p for p in server.published(self.uri, since) if p.get("version") == self.version
+            ]
             if mine:
-                assert any(d["code"] == "MPG101" for d in mine[-1]["diagnostics"]), (after, mine[-1])
+                assert any(d["code"] == "MPG101" for d in mine[-1]["diagnostics"]), (
+                    after,
+                    mine[-1],
+                )
                 break
             server.drain(0.1)
         else:

@@ -51,7 +51,11 @@ def test_checker_on_a_hostile_disk(tmp_path: Path, fmt: str) -> None:
     prefix = without_root_privileges()
     out = subprocess.run(
         [*prefix, sys.executable, "-m", "mpg_lsp", "check", "--format", fmt, str(root)],
-        capture_output=True, text=True, check=False, timeout=120, env={**os.environ, "MPG_LSP_LOG": "WARNING"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env={**os.environ, "MPG_LSP_LOG": "WARNING"},
     )
     assert out.returncode in (0, 1), out.stderr
     assert "Traceback" not in out.stderr
@@ -62,7 +66,10 @@ def test_checker_on_a_hostile_disk(tmp_path: Path, fmt: str) -> None:
     assert f"{root / 'fly.production.toml'}: not a regular file" in out.stderr
     diff = subprocess.run(
         [*prefix, sys.executable, "-m", "mpg_lsp", "fix", "--diff", str(root)],
-        capture_output=True, text=True, check=False, timeout=120,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     assert diff.returncode in (0, 1) and "Traceback" not in diff.stderr, diff.stderr
 
@@ -90,8 +97,9 @@ class NonRootPermissions:
         monkeypatch.setattr(filesystem.os, "listdir", guarded_listdir)
 
 
-def test_engine_reads_around_unreadable_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_engine_reads_around_unreadable_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     root = copy_project(SAMPLE, tmp_path / "storefront")
     FIGURES["hostile inputs"] += hostile_disk(root)
     NonRootPermissions(monkeypatch)
@@ -101,7 +109,9 @@ def test_engine_reads_around_unreadable_files(tmp_path: Path, monkeypatch: pytes
     findings = engine.findings(project)
     assert all(f.path != str(root / "fly.toml") for f in findings)  # it could not be read
     messages = [r.getMessage() for r in caplog.records]
-    assert any(m.startswith(f"cannot read {root / 'fly.toml'}: Permission denied") for m in messages), messages
+    assert any(
+        m.startswith(f"cannot read {root / 'fly.toml'}: Permission denied") for m in messages
+    ), messages
     assert any("not a regular file" in m for m in messages)
     assert any(f"skipping {root / 'deploy' / 'big.toml'}: larger than" in m for m in messages)
 

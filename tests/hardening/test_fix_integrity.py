@@ -53,7 +53,12 @@ def _comments(text: str, suffix: str) -> str:
             in_heredoc = not in_heredoc
             out.append(line)
             continue
-        if not in_heredoc and "#" not in line and re.search(r"[\w\"')\]},]$", line) and not line.rstrip().endswith("\\"):
+        if (
+            not in_heredoc
+            and "#" not in line
+            and re.search(r"[\w\"')\]},]$", line)
+            and not line.rstrip().endswith("\\")
+        ):
             line += "  # note, é 🚀"
         out.append(line)
     return "\n".join(out)
@@ -64,7 +69,9 @@ def _emoji(text: str, suffix: str) -> str:
     if suffix == ".toml":
         return 'emoji_note = "🚀 café 日本"\n' + text
     if "import Config\n" in text:
-        return text.replace("import Config\n", 'import Config\nemoji_note = "🚀 café 日本 \\u{1F680}"\n', 1)
+        return text.replace(
+            "import Config\n", 'import Config\nemoji_note = "🚀 café 日本 \\u{1F680}"\n', 1
+        )
     return text
 
 
@@ -126,12 +133,18 @@ def fix_outcomes(root: Path, label: str) -> list[Outcome]:
     engine = Engine()
     (project,) = discover_projects(str(root), engine.fs)
     findings = engine.findings(project)
-    originals = {str(p): p.read_bytes() for p in root.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES}
+    originals = {
+        str(p): p.read_bytes() for p in root.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES
+    }
     outcomes = []
     for finding in findings:  # every quick fix, alone, on the original text
         for fix in finding.fixes:
             for path, new in _apply(fix.edits, originals).items():
-                outcomes.append(Outcome(f"{label} {finding.code} {fix.title!r}", Path(path), originals[path], new))
+                outcomes.append(
+                    Outcome(
+                        f"{label} {finding.code} {fix.title!r}", Path(path), originals[path], new
+                    )
+                )
     # fix-all, pass after pass, unsafe fixes too; no safety net here (the editor has none)
     texts = dict(originals)
     for _ in range(6):
@@ -182,14 +195,22 @@ def layout_problems(before: bytes, after: bytes) -> list[str]:
     old = re.split(r"\r\n|\r|\n", before.decode("utf-8", "replace"))
     new = re.split(r"\r\n|\r|\n", after.decode("utf-8", "replace"))
     chars, unit = _indent_unit(old)
-    added = [line for tag, _, _, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
-             if tag in ("replace", "insert") for line in new[j1:j2]]
+    added = [
+        line
+        for tag, _, _, j1, j2 in difflib.SequenceMatcher(
+            None, old, new, autojunk=False
+        ).get_opcodes()
+        if tag in ("replace", "insert")
+        for line in new[j1:j2]
+    ]
     for line in added:
         lead = _LEADING.match(line).group()  # type: ignore[union-attr]
         if not lead or not line.strip():
             continue
         if chars and not set(lead) <= chars:
-            problems.append(f"indentation {lead!r} in a file indented with {sorted(chars)}: {line!r}")
+            problems.append(
+                f"indentation {lead!r} in a file indented with {sorted(chars)}: {line!r}"
+            )
         elif chars == {" "} and unit > 1 and len(lead) % unit:
             problems.append(f"indentation of {len(lead)} in a file indented by {unit}: {line!r}")
     return problems
@@ -238,11 +259,15 @@ def test_every_fix_on_every_layout_keeps_files_valid(tmp_path: Path) -> None:
             if _toml_ok(o.before) and not _toml_ok(o.after):
                 failures.append(f"{o.label} {o.path.name}: tomllib rejects the fixed file")
         else:
-            pairs.append((o, oracle_file(o.before, o.path.suffix), oracle_file(o.after, o.path.suffix)))
+            pairs.append(
+                (o, oracle_file(o.before, o.path.suffix), oracle_file(o.after, o.path.suffix))
+            )
     errors = elixir_errors(list(files.values()))
     for o, before, after in pairs:
         if str(after) in errors and str(before) not in errors:
-            failures.append(f"{o.label} {o.path.name}: Elixir rejects the fixed file: {errors[str(after)]}")
+            failures.append(
+                f"{o.label} {o.path.name}: Elixir rejects the fixed file: {errors[str(after)]}"
+            )
 
     FIGURES["fixes checked"] += len(outcomes)
     FIGURES["corruptions"] += len(failures)

@@ -38,31 +38,168 @@ from projects import SAMPLE, MemoryFileSystem
 EXAMPLES = int(os.environ.get("MPG_LSP_FUZZ_EXAMPLES", "100"))
 ROOT = "/fuzz/storefront"
 BASE = {p.relative_to(SAMPLE).as_posix(): p.read_bytes() for p in SAMPLE.rglob("*") if p.is_file()}
-TARGETS = ["config/runtime.exs", "config/config.exs", "config/prod.exs", "fly.toml", "mix.exs", "mix.lock",
-           "lib/storefront/application.ex", "lib/storefront/release.ex", "rel/env.sh.eex",
-           "rel/overlays/bin/migrate", ".mpg-lsp.toml", "deploy/fly.staging.toml", "config/releases.exs"]
+TARGETS = [
+    "config/runtime.exs",
+    "config/config.exs",
+    "config/prod.exs",
+    "fly.toml",
+    "mix.exs",
+    "mix.lock",
+    "lib/storefront/application.ex",
+    "lib/storefront/release.ex",
+    "rel/env.sh.eex",
+    "rel/overlays/bin/migrate",
+    ".mpg-lsp.toml",
+    "deploy/fly.staging.toml",
+    "config/releases.exs",
+]
 
 LONE_SURROGATE = "\ud83d".encode("utf-8", "surrogatepass")
-HOSTILE = [b"\x00", b"\xff", b"\xc3", LONE_SURROGATE, "é".encode(), "🚀".encode(), "\u2028".encode(), b"\r", b"\r\n",
-           b"\n", b"\t", b"\\", "\ufeff".encode()]
-ELIXIR = [b"config", b" ", b":storefront", b", ", b"Storefront.Repo", b"Oban", b"url:", b"prepare:", b":unnamed",
-          b":named", b"pool_size:", b"10", b"System.get_env(", b"System.fetch_env!(", b'"DATABASE_URL"',
-          b'"DIRECT_DATABASE_URL"', b"(", b")", b"[", b"]", b"{", b"}", b"%{", b" do\n", b"\nend\n", b"if ",
-          b"unless ", b"case ", b" -> ", b"config_env()", b" == ", b":prod", b"Mix.env()", b"import_config ",
-          b'"#{config_env()}.exs"', b"notifier:", b"Oban.Notifiers.Postgres", b"Oban.Notifiers.PG", b"repo:",
-          b"plugins:", b"Oban.Plugins.Repeater", b"queues:", b"peer:", b"engine:", b"socket_options:",
-          b"[:inet6]", b"migration_lock:", b":pg_advisory_lock", b"ssl:", b"true", b"after_connect:",
-          b'"ecto://u:p@pgbouncer.db.flympg.net/x"', b'"postgres://u:pw@direct.db.flympg.net:5432/x?sslmode=require"',
-          b"# mpg-lsp: ignore MPG101", b"# mpg-lsp: ignore", b"MPG2", b'"""', b"~w(", b"a", b")a", b"||", b"&&",
-          b"not ", b"!", b" = ", b"x", b"fn ", b"Keyword.put(", b"children = [", b"Supervisor.start_link(",
-          b"def ", b"defp ", b"defmodule ", b"use Application", b"alias ", b"Ecto.Migrator.run(", b":up",
-          b"{:oban, \"~> 2.17\"}", b"{:postgrex, \">= 0.0.0\"}", b"deps: ", b"@app", b"&", b"#{", b"'"]
-TOML = [b"[env]", b"[deploy]", b"[[vm]]", b"[http_service]", b"release_command", b" = ", b"'", b'"', b"DATABASE_URL",
-        b"DIRECT_DATABASE_URL", b"/app/bin/migrate", b"sh -c '", b"/bin/sh -lc ", b"DATABASE_URL=$DIRECT_DATABASE_URL ",
-        b"bin/migrate", b"app", b"{", b"}", b"[", b"]", b",", b".", b"#", b"'''", b'"""', b"RELEASE_COOKIE",
-        b"ECTO_IPV6", b"true", b"1", b"enabled", b"select", b"pool-mode", b"MPG301", b"severity",
-        b"postgres://u:secret@pgbouncer.x.flympg.net/db", b"mix ecto.migrate", b"eval Storefront.Release.migrate",
-        b"export ", b"$", b"${", b"\\u00e9", b"\\"]
+HOSTILE = [
+    b"\x00",
+    b"\xff",
+    b"\xc3",
+    LONE_SURROGATE,
+    "é".encode(),
+    "🚀".encode(),
+    "\u2028".encode(),
+    b"\r",
+    b"\r\n",
+    b"\n",
+    b"\t",
+    b"\\",
+    "\ufeff".encode(),
+]
+ELIXIR = [
+    b"config",
+    b" ",
+    b":storefront",
+    b", ",
+    b"Storefront.Repo",
+    b"Oban",
+    b"url:",
+    b"prepare:",
+    b":unnamed",
+    b":named",
+    b"pool_size:",
+    b"10",
+    b"System.get_env(",
+    b"System.fetch_env!(",
+    b'"DATABASE_URL"',
+    b'"DIRECT_DATABASE_URL"',
+    b"(",
+    b")",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b"%{",
+    b" do\n",
+    b"\nend\n",
+    b"if ",
+    b"unless ",
+    b"case ",
+    b" -> ",
+    b"config_env()",
+    b" == ",
+    b":prod",
+    b"Mix.env()",
+    b"import_config ",
+    b'"#{config_env()}.exs"',
+    b"notifier:",
+    b"Oban.Notifiers.Postgres",
+    b"Oban.Notifiers.PG",
+    b"repo:",
+    b"plugins:",
+    b"Oban.Plugins.Repeater",
+    b"queues:",
+    b"peer:",
+    b"engine:",
+    b"socket_options:",
+    b"[:inet6]",
+    b"migration_lock:",
+    b":pg_advisory_lock",
+    b"ssl:",
+    b"true",
+    b"after_connect:",
+    b'"ecto://u:p@pgbouncer.db.flympg.net/x"',
+    b'"postgres://u:pw@direct.db.flympg.net:5432/x?sslmode=require"',
+    b"# mpg-lsp: ignore MPG101",
+    b"# mpg-lsp: ignore",
+    b"MPG2",
+    b'"""',
+    b"~w(",
+    b"a",
+    b")a",
+    b"||",
+    b"&&",
+    b"not ",
+    b"!",
+    b" = ",
+    b"x",
+    b"fn ",
+    b"Keyword.put(",
+    b"children = [",
+    b"Supervisor.start_link(",
+    b"def ",
+    b"defp ",
+    b"defmodule ",
+    b"use Application",
+    b"alias ",
+    b"Ecto.Migrator.run(",
+    b":up",
+    b'{:oban, "~> 2.17"}',
+    b'{:postgrex, ">= 0.0.0"}',
+    b"deps: ",
+    b"@app",
+    b"&",
+    b"#{",
+    b"'",
+]
+TOML = [
+    b"[env]",
+    b"[deploy]",
+    b"[[vm]]",
+    b"[http_service]",
+    b"release_command",
+    b" = ",
+    b"'",
+    b'"',
+    b"DATABASE_URL",
+    b"DIRECT_DATABASE_URL",
+    b"/app/bin/migrate",
+    b"sh -c '",
+    b"/bin/sh -lc ",
+    b"DATABASE_URL=$DIRECT_DATABASE_URL ",
+    b"bin/migrate",
+    b"app",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b",",
+    b".",
+    b"#",
+    b"'''",
+    b'"""',
+    b"RELEASE_COOKIE",
+    b"ECTO_IPV6",
+    b"true",
+    b"1",
+    b"enabled",
+    b"select",
+    b"pool-mode",
+    b"MPG301",
+    b"severity",
+    b"postgres://u:secret@pgbouncer.x.flympg.net/db",
+    b"mix ecto.migrate",
+    b"eval Storefront.Release.migrate",
+    b"export ",
+    b"$",
+    b"${",
+    b"\\u00e9",
+    b"\\",
+]
 
 
 class ErrorLog(logging.Handler):
@@ -89,7 +226,7 @@ def _mutate(original: bytes, edits: list[tuple[float, int, bytes]]) -> bytes:
     data = original
     for where, length, insert in edits:
         at = int(where * len(data))
-        data = data[:at] + insert + data[at + length:]
+        data = data[:at] + insert + data[at + length :]
     return data
 
 
@@ -97,8 +234,15 @@ pieces = st.sampled_from(ELIXIR + TOML + HOSTILE)
 contents = st.one_of(
     st.binary(max_size=1500),
     st.lists(pieces, max_size=120).map(b"".join),
-    st.tuples(st.sampled_from(sorted(BASE)), st.lists(st.tuples(st.floats(0, 1), st.integers(0, 40), st.lists(pieces, max_size=4).map(b"".join)), max_size=8))
-    .map(lambda t: _mutate(BASE[t[0]], t[1])),
+    st.tuples(
+        st.sampled_from(sorted(BASE)),
+        st.lists(
+            st.tuples(
+                st.floats(0, 1), st.integers(0, 40), st.lists(pieces, max_size=4).map(b"".join)
+            ),
+            max_size=8,
+        ),
+    ).map(lambda t: _mutate(BASE[t[0]], t[1])),
 )
 projects = st.dictionaries(st.sampled_from(TARGETS), contents, min_size=1, max_size=4)
 
@@ -167,13 +311,24 @@ def _client_text(data: bytes) -> bool:
         return True
     except UnicodeDecodeError:
         return False
+
+
 EDIT_PIECES = st.sampled_from(HOSTILE + ELIXIR[:40] + TOML[:20] + [b""])
 
 
-@settings(max_examples=max(10, EXAMPLES * 2 // 5), deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.sampled_from(["config/runtime.exs", "fly.toml", "config/config.exs"]),
-       st.lists(st.tuples(st.floats(0, 1), st.integers(0, 12), st.lists(EDIT_PIECES, max_size=3).map(b"".join)),
-                min_size=1, max_size=20))
+@settings(
+    max_examples=max(10, EXAMPLES * 2 // 5), deadline=None, suppress_health_check=list(HealthCheck)
+)
+@given(
+    st.sampled_from(["config/runtime.exs", "fly.toml", "config/config.exs"]),
+    st.lists(
+        st.tuples(
+            st.floats(0, 1), st.integers(0, 12), st.lists(EDIT_PIECES, max_size=3).map(b"".join)
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+)
 def test_edit_sequences_keep_the_document_consistent(errors: ErrorLog, rel: str, edits) -> None:
     engine = Engine(MemoryFileSystem(ROOT, BASE))
     path = f"{ROOT}/{rel}"

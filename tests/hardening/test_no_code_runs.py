@@ -53,23 +53,32 @@ def booby_trap(root: Path, markers: Path) -> list[Path]:
     mix.write_text(
         f'File.write!("{marker("mix-top-level")}", "x")\n'
         + mix.read_text().replace(
-            "  defp deps do\n", f'  defp deps do\n    System.cmd("touch", ["{marker("mix-deps")}"])\n'
+            "  defp deps do\n",
+            f'  defp deps do\n    System.cmd("touch", ["{marker("mix-deps")}"])\n',
         )
     )
     app = root / "lib" / "storefront" / "application.ex"
-    app.write_text(app.read_text().replace(
-        "  def start(_type, _args) do\n",
-        f'  def start(_type, _args) do\n    File.write!("{marker("application")}", "x")\n',
-    ))
-    (root / "rel" / "env.sh.eex").write_text(f"#!/bin/sh\ntouch {marker('env-sh')}\nexport RELEASE_DISTRIBUTION=name\n")
+    app.write_text(
+        app.read_text().replace(
+            "  def start(_type, _args) do\n",
+            f'  def start(_type, _args) do\n    File.write!("{marker("application")}", "x")\n',
+        )
+    )
+    (root / "rel" / "env.sh.eex").write_text(
+        f"#!/bin/sh\ntouch {marker('env-sh')}\nexport RELEASE_DISTRIBUTION=name\n"
+    )
     migrate = root / "rel" / "overlays" / "bin" / "migrate"
     migrate.write_text(f"#!/bin/sh\ntouch {marker('overlay-migrate')}\n" + migrate.read_text())
     fly = root / "fly.toml"
-    fly.write_text(fly.read_text().replace(
-        "release_command = '/app/bin/migrate'",
-        f"release_command = 'sh -c \"touch {marker('release-command')}; /app/bin/migrate\"'",
-    ))
-    (root / ".mpg-lsp.toml").write_text(f'# touch {marker("settings")}\npool-mode = "transaction"\n')
+    fly.write_text(
+        fly.read_text().replace(
+            "release_command = '/app/bin/migrate'",
+            f"release_command = 'sh -c \"touch {marker('release-command')}; /app/bin/migrate\"'",
+        )
+    )
+    (root / ".mpg-lsp.toml").write_text(
+        f'# touch {marker("settings")}\npool-mode = "transaction"\n'
+    )
     planted = "".join(p.read_text() for p in root.rglob("*") if p.is_file() and p.suffix != ".lock")
     assert all(str(m) in planted for m in made)  # every trap is in place
     return made
@@ -103,14 +112,22 @@ def _syscall_violations(log: Path, allow_writes_under: Path | None = None) -> li
             execs += 1
             if execs > 1:
                 bad.append(call)
-        elif call.startswith(("fork(", "vfork(", "socket(", "connect(", "bind(", "sendmsg(")) or call.startswith("socketpair(") and "AF_UNIX" not in call:
+        elif (
+            call.startswith(("fork(", "vfork(", "socket(", "connect(", "bind(", "sendmsg("))
+            or call.startswith("socketpair(")
+            and "AF_UNIX" not in call
+        ):
             bad.append(call)
         elif call.startswith("sendto(") and not re.search(r", NULL, 0\)", call):
             bad.append(call)  # only asyncio's self-pipe writes, to no address
-        elif call.startswith(("openat(", "open(", "creat(")) and re.search(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|creat\(", call):
+        elif call.startswith(("openat(", "open(", "creat(")) and re.search(
+            r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|creat\(", call
+        ):
             path = re.search(r'"([^"]*)"', call)
             name = path.group(1) if path else ""
-            if name in ("/dev/null", "/dev/tty") or (allow_writes_under and name.startswith(str(allow_writes_under))):
+            if name in ("/dev/null", "/dev/tty") or (
+                allow_writes_under and name.startswith(str(allow_writes_under))
+            ):
                 continue
             bad.append(call)
     return bad
@@ -125,9 +142,12 @@ def test_the_syscall_judge_judges(tmp_path: Path) -> None:
         '1 openat(AT_FDCWD, "/tmp/x/fly.toml", O_RDONLY|O_NONBLOCK|O_CLOEXEC) = 3\n'
     )
     assert _syscall_violations(log) == []
-    for bad in ('1 execve("/bin/sh", ["sh"], 0x0) = 0', "1 socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 3",
-                '1 connect(3, {sa_family=AF_INET, sin_port=htons(443)}, 16) = 0',
-                '1 openat(AT_FDCWD, "/tmp/pwned", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0666) = 3'):
+    for bad in (
+        '1 execve("/bin/sh", ["sh"], 0x0) = 0',
+        "1 socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 3",
+        "1 connect(3, {sa_family=AF_INET, sin_port=htons(443)}, 16) = 0",
+        '1 openat(AT_FDCWD, "/tmp/pwned", O_WRONLY|O_CREAT|O_TRUNC|O_CLOEXEC, 0666) = 3',
+    ):
         log.write_text(log.read_text() + bad + "\n")
         assert _syscall_violations(log)[-1] == bad.split(" ", 1)[1]
 
@@ -141,18 +161,34 @@ ENV = {**os.environ, "MPG_LSP_LOG": "DEBUG", "PYTHONDONTWRITEBYTECODE": "1"}
 
 def test_checker_runs_nothing_and_touches_no_network(trap, tmp_path: Path) -> None:
     root, markers, made = trap
-    for args in (["check", str(root)], ["check", "--format", "json", str(root)], ["fix", "--diff", "--unsafe", str(root)]):
+    for args in (
+        ["check", str(root)],
+        ["check", "--format", "json", str(root)],
+        ["fix", "--diff", "--unsafe", str(root)],
+    ):
         log = tmp_path / f"strace-{args[0]}-{len(args)}.log"
-        out = subprocess.run([*_traced(log), sys.executable, "-m", "mpg_lsp", *args],
-                             capture_output=True, text=True, check=False, timeout=120, env=ENV)
+        out = subprocess.run(
+            [*_traced(log), sys.executable, "-m", "mpg_lsp", *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+            env=ENV,
+        )
         assert out.returncode in (0, 1), out.stderr
         assert "Traceback" not in out.stderr
         if STRACE:
             assert _syscall_violations(log) == [], args
     # `fix` writes, through the edits it applies, inside the project only
     log = tmp_path / "strace-fix.log"
-    out = subprocess.run([*_traced(log), sys.executable, "-m", "mpg_lsp", "fix", str(root)],
-                         capture_output=True, text=True, check=False, timeout=120, env=ENV)
+    out = subprocess.run(
+        [*_traced(log), sys.executable, "-m", "mpg_lsp", "fix", str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        env=ENV,
+    )
     assert out.returncode in (0, 1), out.stderr
     if STRACE:
         assert _syscall_violations(log, allow_writes_under=root) == []
@@ -163,8 +199,15 @@ def test_server_runs_nothing_and_touches_no_network(trap, tmp_path: Path) -> Non
     root, markers, made = trap
     log = tmp_path / "strace-server.log"
     server = Server(log="DEBUG", prefix=_traced(log), env={"PYTHONDONTWRITEBYTECODE": "1"})
-    server.initialize(root, {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True},
-                                           "workspaceEdit": {"documentChanges": True}}})
+    server.initialize(
+        root,
+        {
+            "workspace": {
+                "didChangeWatchedFiles": {"dynamicRegistration": True},
+                "workspaceEdit": {"documentChanges": True},
+            }
+        },
+    )
     files = [p for p in root.rglob("*") if p.is_file() and p.suffix in (".exs", ".ex", ".toml")]
     whole = {"start": {"line": 0, "character": 0}, "end": {"line": 10**6, "character": 0}}
     for path in files:
@@ -178,9 +221,15 @@ def test_server_runs_nothing_and_touches_no_network(trap, tmp_path: Path) -> Non
             context: dict = {"diagnostics": []}
             if only:
                 context["only"] = only
-            assert "result" in server.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": whole, "context": context})
+            assert "result" in server.request(
+                "textDocument/codeAction",
+                {"textDocument": {"uri": uri}, "range": whole, "context": context},
+            )
         server.notify("textDocument/didSave", {"textDocument": {"uri": uri}})
-    server.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": p.as_uri(), "type": 2} for p in files]})
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        {"changes": [{"uri": p.as_uri(), "type": 2} for p in files]},
+    )
     server.drain(0.5)
     assert server.close() == 0
     assert server.crashes() == []
@@ -193,7 +242,9 @@ class Tripwire(Exception):
     pass
 
 
-def test_checker_in_process_with_tripwires(trap, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_checker_in_process_with_tripwires(
+    trap, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """No strace needed: sockets, subprocesses and exec raise if anything reaches for them."""
     root, markers, made = trap
     from mpg_lsp import cli
@@ -201,11 +252,25 @@ def test_checker_in_process_with_tripwires(trap, monkeypatch: pytest.MonkeyPatch
     def tripwire(*args: object, **kwargs: object) -> None:
         raise Tripwire(f"called with {args!r}")
 
-    for target, name in [(socket, "socket"), (socket, "create_connection"), (socket, "getaddrinfo"),
-                         (subprocess, "Popen"), (os, "system"), (os, "fork"), (os, "execv"), (os, "execve"),
-                         (os, "execvp"), (os, "posix_spawn"), (os, "popen")]:
+    for target, name in [
+        (socket, "socket"),
+        (socket, "create_connection"),
+        (socket, "getaddrinfo"),
+        (subprocess, "Popen"),
+        (os, "system"),
+        (os, "fork"),
+        (os, "execv"),
+        (os, "execve"),
+        (os, "execvp"),
+        (os, "posix_spawn"),
+        (os, "popen"),
+    ]:
         monkeypatch.setattr(target, name, tripwire)
-    for args in (["check", str(root)], ["check", "--format", "json", str(root)], ["fix", "--diff", "--unsafe", str(root)]):
+    for args in (
+        ["check", str(root)],
+        ["check", "--format", "json", str(root)],
+        ["fix", "--diff", "--unsafe", str(root)],
+    ):
         assert cli.main(args) in (0, 1)
     out = capsys.readouterr()
     assert "Tripwire" not in out.out + out.err

@@ -19,8 +19,19 @@ import pytest
 from harness import FIGURES, Server
 from projects import SAMPLE, copy_project
 
-SECRETS = ["S3cretPassw0rd-RT", "Binding-Pw-42", "Fallback-Pw-77", "FlyEnv-Pw-99", "Cookie-Vq3xT9mKp2LzR8wY",
-           "Release-Pw-55", "EnvSh-Pw-33", "EnvShCookie-c4NbH6jDf1", "Prod-Pw-11", "p@ss:w/rd%Odd-66", "Replica-Pw-88"]
+SECRETS = [
+    "S3cretPassw0rd-RT",
+    "Binding-Pw-42",
+    "Fallback-Pw-77",
+    "FlyEnv-Pw-99",
+    "Cookie-Vq3xT9mKp2LzR8wY",
+    "Release-Pw-55",
+    "EnvSh-Pw-33",
+    "EnvShCookie-c4NbH6jDf1",
+    "Prod-Pw-11",
+    "p@ss:w/rd%Odd-66",
+    "Replica-Pw-88",
+]
 
 RUNTIME = """import Config
 
@@ -85,7 +96,8 @@ def project(tmp_path: Path) -> Path:
     (root / "fly.toml").write_text(FLY)
     (root / "rel" / "env.sh.eex").write_text(ENV_SH)
     (root / "rel" / "overlays" / "bin" / "migrate").write_text(
-        "#!/bin/sh\nDATABASE_URL=postgres://app:EnvSh-Pw-33@direct.store-db.flympg.net/store ./storefront eval Storefront.Release.migrate\n")
+        "#!/bin/sh\nDATABASE_URL=postgres://app:EnvSh-Pw-33@direct.store-db.flympg.net/store ./storefront eval Storefront.Release.migrate\n"
+    )
     assert set(leaked(RUNTIME + PROD + FLY + ENV_SH)) == set(SECRETS)  # the oracle sees them
     return root
 
@@ -94,7 +106,11 @@ def project(tmp_path: Path) -> Path:
 def test_checker_output_masks_every_secret(project: Path, fmt: str) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "mpg_lsp", "check", "--format", fmt, str(project)],
-        capture_output=True, text=True, check=False, timeout=60, env={**os.environ, "MPG_LSP_LOG": "DEBUG"},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={**os.environ, "MPG_LSP_LOG": "DEBUG"},
     )
     assert out.returncode == 1, out.stderr  # findings, among them the secrets themselves
     if fmt == "json":
@@ -102,14 +118,25 @@ def test_checker_output_masks_every_secret(project: Path, fmt: str) -> None:
     FIGURES["outputs scanned"] += 2
     found = leaked(out.stdout + out.stderr)
     FIGURES["secrets shown"] += len(found)
-    assert found == [], [line.strip()[:300] for line in (out.stdout + out.stderr).splitlines() if leaked(line)]
+    assert found == [], [
+        line.strip()[:300] for line in (out.stdout + out.stderr).splitlines() if leaked(line)
+    ]
     assert "****" in out.stdout
 
 
 def test_server_never_shows_a_secret(project: Path) -> None:
     server = Server(log="DEBUG")
     server.initialize(project)
-    files = [project / rel for rel in ("config/runtime.exs", "config/prod.exs", "fly.toml", "rel/env.sh.eex", "config/config.exs")]
+    files = [
+        project / rel
+        for rel in (
+            "config/runtime.exs",
+            "config/prod.exs",
+            "fly.toml",
+            "rel/env.sh.eex",
+            "config/config.exs",
+        )
+    ]
     uris = [server.open(p) for p in files]
     shown: list[str] = []
     try:
@@ -125,19 +152,29 @@ def test_server_never_shows_a_secret(project: Path) -> None:
                     assert "result" in reply, reply
                     if reply["result"]:
                         shown.append(json.dumps(reply["result"]))
-            whole = {"start": {"line": 0, "character": 0}, "end": {"line": len(lines), "character": 0}}
+            whole = {
+                "start": {"line": 0, "character": 0},
+                "end": {"line": len(lines), "character": 0},
+            }
             for only in (None, ["source.fixAll.mpg-lsp"], ["quickfix"]):
                 context: dict = {"diagnostics": []}
                 if only:
                     context["only"] = only
-                reply = server.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": whole, "context": context})
+                reply = server.request(
+                    "textDocument/codeAction",
+                    {"textDocument": {"uri": uri}, "range": whole, "context": context},
+                )
                 for action in reply.get("result") or []:
                     # what the editor shows: titles, the diagnostics they carry, any command
-                    shown.append(json.dumps({k: action.get(k) for k in ("title", "diagnostics", "command")}))
+                    shown.append(
+                        json.dumps({k: action.get(k) for k in ("title", "diagnostics", "command")})
+                    )
         server.drain(0.3)
         for note in server.notifications:  # diagnostics, messages, log messages
             shown.append(json.dumps(note["params"]))
-        publishes = [n for n in server.notifications if n["method"] == "textDocument/publishDiagnostics"]
+        publishes = [
+            n for n in server.notifications if n["method"] == "textDocument/publishDiagnostics"
+        ]
         codes = {d["code"] for n in publishes for d in n["params"]["diagnostics"]}
         assert "MPG304" in codes, codes  # the secrets were found, and reported
     finally:
@@ -159,11 +196,46 @@ def test_a_malformed_message_carrying_secrets_is_not_logged(project: Path) -> No
     text = (project / "fly.toml").read_text()
     uri = (project / "fly.toml").as_uri()
     for message in (
-        {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "toml", "version": "one", "text": text}}},
-        {"jsonrpc": "1.0", "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "toml", "version": 1, "text": text}}},
-        {"jsonrpc": "2.0", "id": 7, "method": "textDocument/didOpen", "params": {"textDocument": {"uri": uri, "languageId": "toml", "version": 1, "text": text}}},
-        {"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"range": "bad", "text": text}]}},
-        {"jsonrpc": "2.0", "id": 8, "method": "textDocument/hover", "params": {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}, "extra": text}},
+        {
+            "jsonrpc": "2.0",
+            "method": "textDocument/didOpen",
+            "params": {
+                "textDocument": {"uri": uri, "languageId": "toml", "version": "one", "text": text}
+            },
+        },
+        {
+            "jsonrpc": "1.0",
+            "method": "textDocument/didOpen",
+            "params": {
+                "textDocument": {"uri": uri, "languageId": "toml", "version": 1, "text": text}
+            },
+        },
+        {
+            "jsonrpc": "2.0",
+            "id": 7,
+            "method": "textDocument/didOpen",
+            "params": {
+                "textDocument": {"uri": uri, "languageId": "toml", "version": 1, "text": text}
+            },
+        },
+        {
+            "jsonrpc": "2.0",
+            "method": "textDocument/didChange",
+            "params": {
+                "textDocument": {"uri": uri, "version": 2},
+                "contentChanges": [{"range": "bad", "text": text}],
+            },
+        },
+        {
+            "jsonrpc": "2.0",
+            "id": 8,
+            "method": "textDocument/hover",
+            "params": {
+                "textDocument": {"uri": uri},
+                "position": {"line": 0, "character": 0},
+                "extra": text,
+            },
+        },
     ):
         server.send(message)
     assert server.hover(uri, 0, 0) is not None

@@ -39,11 +39,17 @@ def _victim(base: Path, name: str) -> Path:
 
 
 def _watched(server: Server, *paths: Path, kind: int = 2) -> None:
-    server.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": p.as_uri(), "type": kind} for p in paths]})
+    server.notify(
+        "workspace/didChangeWatchedFiles",
+        {"changes": [{"uri": p.as_uri(), "type": kind} for p in paths]},
+    )
 
 
 def _change(server: Server, uri: str, version: int, *changes: dict) -> None:
-    server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": list(changes)})
+    server.notify(
+        "textDocument/didChange",
+        {"textDocument": {"uri": uri, "version": version}, "contentChanges": list(changes)},
+    )
 
 
 def _range(sl: int, sc: int, el: int, ec: int) -> dict:
@@ -59,7 +65,10 @@ def _poke(server: Server, uri: str) -> None:
         context: dict = {"diagnostics": []}
         if only:
             context["only"] = only
-        reply = server.request("textDocument/codeAction", {"textDocument": {"uri": uri}, "range": _range(0, 0, HUGE, HUGE), "context": context})
+        reply = server.request(
+            "textDocument/codeAction",
+            {"textDocument": {"uri": uri}, "range": _range(0, 0, HUGE, HUGE), "context": context},
+        )
         assert "result" in reply, reply
 
 
@@ -78,7 +87,17 @@ def unopened_and_reopened(server: Server, base: Path) -> int:
     server.open(root / "config" / "runtime.exs", "")  # and a third time, empty
     _poke(server, uri)
     for uri in ("untitled:Untitled-1", "git:/x/config/runtime.exs?ref=HEAD"):
-        server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "elixir", "version": 1, "text": "config :a, A.Repo, url: 1"}})
+        server.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": uri,
+                    "languageId": "elixir",
+                    "version": 1,
+                    "text": "config :a, A.Repo, url: 1",
+                }
+            },
+        )
         _change(server, uri, 2, {"text": "x"})
         _poke(server, uri)
     return 10
@@ -104,7 +123,7 @@ def edits_past_the_end(server: Server, base: Path) -> int:
 def split_line_breaks_and_surrogates(server: Server, base: Path) -> int:
     root = _victim(base, "splits")
     path = root / "config" / "runtime.exs"
-    text = "import Config\r\nconfig :storefront, Storefront.Repo,\r\n  url: \"🚀 é 日本\",\r\n  pool_size: 2\r\n"
+    text = 'import Config\r\nconfig :storefront, Storefront.Repo,\r\n  url: "🚀 é 日本",\r\n  pool_size: 2\r\n'
     uri = server.open(path, text)
     changes = [
         {"range": _range(0, 13, 0, 13), "text": "x\r"},  # a \r just before a \r\n
@@ -121,7 +140,10 @@ def split_line_breaks_and_surrogates(server: Server, base: Path) -> int:
     server.open(root / "fly.toml", "app = '\ud83d'\r\n[env]\r\n  DATABASE_URL = '\x00'\u2028\r")
     _poke(server, (root / "fly.toml").as_uri())
     # many changes in one notification, mixed full and partial
-    many = [{"range": _range(i % 5, i % 7, i % 5, i % 7 + 1), "text": "🚀\r" if i % 3 else "\n"} for i in range(300)]
+    many = [
+        {"range": _range(i % 5, i % 7, i % 5, i % 7 + 1), "text": "🚀\r" if i % 3 else "\n"}
+        for i in range(300)
+    ]
     many.insert(150, {"text": text})
     _change(server, uri, 100, *many)
     _poke(server, uri)
@@ -131,11 +153,15 @@ def split_line_breaks_and_surrogates(server: Server, base: Path) -> int:
 def invalid_utf8_on_disk(server: Server, base: Path) -> int:
     root = _victim(base, "bad_utf8")
     runtime, fly = root / "config" / "runtime.exs", root / "fly.toml"
-    runtime.write_bytes(b"\xff\xfe" + runtime.read_bytes().replace(b"url:", b"url:\xc3\x28 \xed\xa0\xbd") + b"\x80")
+    runtime.write_bytes(
+        b"\xff\xfe" + runtime.read_bytes().replace(b"url:", b"url:\xc3\x28 \xed\xa0\xbd") + b"\x80"
+    )
     fly.write_bytes(fly.read_bytes().replace(b"[env]", b"[env\xff]\n\xfe = '\xc0\xaf'"))
-    (root / "mix.lock").write_bytes(b"%{\xff\x00\"oban\": {:hex, :oban, \"2.\xfe\"}}")
+    (root / "mix.lock").write_bytes(b'%{\xff\x00"oban": {:hex, :oban, "2.\xfe"}}')
     _watched(server, runtime, fly, root / "mix.lock")
-    uri = server.open(root / "config" / "config.exs")  # opens the project: the rest is read from disk
+    uri = server.open(
+        root / "config" / "config.exs"
+    )  # opens the project: the rest is read from disk
     _poke(server, uri)
     return 3
 
@@ -171,17 +197,55 @@ def deep_nesting(server: Server, base: Path) -> int:
     root = _victim(base, "deep")
     c = "config :storefront, Storefront.Repo, url: 1, pool_size: 2\n"
     files = {
-        "config/runtime.exs": "import Config\nconfig :storefront, Storefront.Repo, url: " + "[" * DEEP + "1" + "]" * DEEP + "\n",
-        "config/prod.exs": "import Config\n" + "if config_env() == :prod do\n" * DEEP + c + "end\n" * DEEP,
-        "config/config.exs": "import Config\nif " + "not " * DEEP + "x do\n" + c + "end\n"
-                             + "if " + "config_env() == :prod and " * DEEP + "true do\n" + c + "end\n"
-                             + "x = " + "System.get_env(\"A\") || " * DEEP + "1\n"
-                             + "config :storefront, Storefront.Repo, url: " + "%{a: " * DEEP + "1" + "}" * DEEP + "\n",
-        "fly.toml": "[env]\n" + ".".join(["a"] * DEEP) + " = 1\n" + "b = " + "[" * DEEP + "]" * DEEP + "\n"
-                    + "c = " + "{d = " * DEEP + "1" + "}" * DEEP + "\n",
-        "mix.exs": "defmodule M do\n" + "defmodule N do\n" * DEEP + "defp deps, do: [{:oban, \"~> 2.0\"}]\n" + "end\n" * DEEP + "end\n",
-        "lib/storefront/application.ex": "defmodule A do\ndef start(_, _) do\nchildren = [{Oban, " + "Keyword.put(" * DEEP
-                                         + "Application.fetch_env!(:storefront, Oban)" + ", :a, 1)" * DEEP + "}]\nend\nend\n",
+        "config/runtime.exs": "import Config\nconfig :storefront, Storefront.Repo, url: "
+        + "[" * DEEP
+        + "1"
+        + "]" * DEEP
+        + "\n",
+        "config/prod.exs": "import Config\n"
+        + "if config_env() == :prod do\n" * DEEP
+        + c
+        + "end\n" * DEEP,
+        "config/config.exs": "import Config\nif "
+        + "not " * DEEP
+        + "x do\n"
+        + c
+        + "end\n"
+        + "if "
+        + "config_env() == :prod and " * DEEP
+        + "true do\n"
+        + c
+        + "end\n"
+        + "x = "
+        + 'System.get_env("A") || ' * DEEP
+        + "1\n"
+        + "config :storefront, Storefront.Repo, url: "
+        + "%{a: " * DEEP
+        + "1"
+        + "}" * DEEP
+        + "\n",
+        "fly.toml": "[env]\n"
+        + ".".join(["a"] * DEEP)
+        + " = 1\n"
+        + "b = "
+        + "[" * DEEP
+        + "]" * DEEP
+        + "\n"
+        + "c = "
+        + "{d = " * DEEP
+        + "1"
+        + "}" * DEEP
+        + "\n",
+        "mix.exs": "defmodule M do\n"
+        + "defmodule N do\n" * DEEP
+        + 'defp deps, do: [{:oban, "~> 2.0"}]\n'
+        + "end\n" * DEEP
+        + "end\n",
+        "lib/storefront/application.ex": "defmodule A do\ndef start(_, _) do\nchildren = [{Oban, "
+        + "Keyword.put(" * DEEP
+        + "Application.fetch_env!(:storefront, Oban)"
+        + ", :a, 1)" * DEEP
+        + "}]\nend\nend\n",
         "config/unbalanced.exs": "config :a, A.Repo, url: " + "([{" * DEEP,
     }
     for rel, text in files.items():
@@ -208,7 +272,13 @@ def symlinks_and_special_files(server: Server, base: Path) -> int:
     (root / "fly.toml").chmod(0)
     (root / "lib" / "storefront").chmod(0)  # an unreadable folder
     (root / "rel").chmod(0o111)  # searchable, not listable
-    _watched(server, root / "fly.staging.toml", root / "fly.production.toml", root / "deploy" / "a.toml", kind=1)
+    _watched(
+        server,
+        root / "fly.staging.toml",
+        root / "fly.production.toml",
+        root / "deploy" / "a.toml",
+        kind=1,
+    )
     uri = server.open(root / "config" / "runtime.exs")
     _poke(server, uri)
     server.open(root / "fly.production.toml", "")
@@ -223,7 +293,14 @@ def project_deleted_while_open(server: Server, base: Path) -> int:
     root = _victim(base, "deleted")
     uris = [server.open(root / rel) for rel in ("config/runtime.exs", "fly.toml", "mix.exs")]
     shutil.rmtree(root)
-    _watched(server, root / "config" / "runtime.exs", root / "fly.toml", root / "mix.exs", root / "config" / "config.exs", kind=3)
+    _watched(
+        server,
+        root / "config" / "runtime.exs",
+        root / "fly.toml",
+        root / "mix.exs",
+        root / "config" / "config.exs",
+        kind=3,
+    )
     for version, uri in enumerate(uris, start=2):
         _change(server, uri, version, {"range": _range(0, 0, 0, 0), "text": "# gone\n"})
         _poke(server, uri)
@@ -237,34 +314,60 @@ def project_deleted_while_open(server: Server, base: Path) -> int:
 
 def hostile_settings(server: Server, base: Path) -> int:
     root = _victim(base, "settings")
-    (root / ".mpg-lsp.toml").write_bytes(b"pool-mode = 42\nselect = 'x'\nseverity = [1]\n\xff\n" + b"a = " + b"[" * DEEP)
+    (root / ".mpg-lsp.toml").write_bytes(
+        b"pool-mode = 42\nselect = 'x'\nseverity = [1]\n\xff\n" + b"a = " + b"[" * DEEP
+    )
     _watched(server, root / ".mpg-lsp.toml")
     uri = server.open(root / "config" / "runtime.exs")
     _poke(server, uri)
-    server.open(root / ".mpg-lsp.toml", "enabled = 'maybe'\n[severity]\nMPG101 = 'fatal'\nMPG999 = 'error'\n")
-    for settings in ({"mpgLsp": {"poolMode": 42, "select": "x", "severity": [1], "directPoolMax": -1}},
-                     {"mpgLsp": None}, [1, 2], "x", None, {"mpgLsp": {"enabled": {"deep": [[[]]]}}}):
+    server.open(
+        root / ".mpg-lsp.toml",
+        "enabled = 'maybe'\n[severity]\nMPG101 = 'fatal'\nMPG999 = 'error'\n",
+    )
+    for settings in (
+        {"mpgLsp": {"poolMode": 42, "select": "x", "severity": [1], "directPoolMax": -1}},
+        {"mpgLsp": None},
+        [1, 2],
+        "x",
+        None,
+        {"mpgLsp": {"enabled": {"deep": [[[]]]}}},
+    ):
         server.notify("workspace/didChangeConfiguration", {"settings": settings})
     _poke(server, uri)
     return 8
 
 
 def watched_file_storm(server: Server, base: Path) -> int:
-    changes = [{"uri": f"file:///nowhere/{i}/config/runtime.exs", "type": 1 + i % 3} for i in range(5000)]
-    changes += [{"uri": "untitled:x", "type": 2}, {"uri": "http://example.com/fly.toml", "type": 1}, {"uri": "file:///", "type": 3}]
+    changes = [
+        {"uri": f"file:///nowhere/{i}/config/runtime.exs", "type": 1 + i % 3} for i in range(5000)
+    ]
+    changes += [
+        {"uri": "untitled:x", "type": 2},
+        {"uri": "http://example.com/fly.toml", "type": 1},
+        {"uri": "file:///", "type": 3},
+    ]
     server.notify("workspace/didChangeWatchedFiles", {"changes": changes})
     root = _victim(base, "storm")
     for i in range(100):  # rapid open/close
         path = root / "config" / f"extra{i}.exs"
-        uri = server.open(path, f"import Config\nconfig :storefront, Storefront.Repo, pool_size: {i}\n")
+        uri = server.open(
+            path, f"import Config\nconfig :storefront, Storefront.Repo, pool_size: {i}\n"
+        )
         server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     return 3  # a storm of 5,000 watched-file events, odd URIs, 100 open/close pairs
 
 
 HOSTILE: list[Callable[[Server, Path], int]] = [
-    unopened_and_reopened, edits_past_the_end, split_line_breaks_and_surrogates, invalid_utf8_on_disk,
-    huge_and_binary_fly_toml, deep_nesting, symlinks_and_special_files, project_deleted_while_open,
-    hostile_settings, watched_file_storm,
+    unopened_and_reopened,
+    edits_past_the_end,
+    split_line_breaks_and_surrogates,
+    invalid_utf8_on_disk,
+    huge_and_binary_fly_toml,
+    deep_nesting,
+    symlinks_and_special_files,
+    project_deleted_while_open,
+    hostile_settings,
+    watched_file_storm,
 ]
 
 
@@ -283,7 +386,10 @@ def _utf16(text: str, index: int) -> dict[str, int]:
     """The LSP position of ``text[index]``, a lone surrogate counting as one unit."""
     starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
     line = max(i for i, s in enumerate(starts) if s <= index)
-    return {"line": line, "character": len(text[starts[line]:index].encode("utf-16-le", "surrogatepass")) // 2}
+    return {
+        "line": line,
+        "character": len(text[starts[line] : index].encode("utf-16-le", "surrogatepass")) // 2,
+    }
 
 
 def test_lone_surrogates_and_replacement_characters_stay_in_sync(tmp_path: Path) -> None:
@@ -293,13 +399,24 @@ def test_lone_surrogates_and_replacement_characters_stay_in_sync(tmp_path: Path)
     server = Server(env={"MPG_LSP_CHECK_SYNC": "1"})
     server.initialize(root)
     path = root / "config" / "runtime.exs"
-    text = 'import Config\nname = "caf\ufffd \ud83d" <> "tail"\nother = "\udc00" # \ufffd\ufffd then\n'
+    text = (
+        'import Config\nname = "caf\ufffd \ud83d" <> "tail"\nother = "\udc00" # \ufffd\ufffd then\n'
+    )
     uri = server.open(path, text)
-    edits = [("tail", "TAIL"), (" then", " now"), ("\ud83d", "\ud83d\ud83d"), ("caf", "CAFE"), ("now", "\ud83d!")]
+    edits = [
+        ("tail", "TAIL"),
+        (" then", " now"),
+        ("\ud83d", "\ud83d\ud83d"),
+        ("caf", "CAFE"),
+        ("now", "\ud83d!"),
+    ]
     for version, (old, new) in enumerate(edits, start=2):
         at = text.index(old)
-        change = {"range": {"start": _utf16(text, at), "end": _utf16(text, at + len(old))}, "text": new}
-        text = text[:at] + new + text[at + len(old):]
+        change = {
+            "range": {"start": _utf16(text, at), "end": _utf16(text, at + len(old))},
+            "text": new,
+        }
+        text = text[:at] + new + text[at + len(old) :]
         _change(server, uri, version, change)
     state = server.request("mpgLsp/syncState", {"uri": uri})["result"]
     FIGURES["hostile inputs"] += len(edits)

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 import pytest_lsp
+from editor import ENV, PROFILES, SERVER, Editor, capabilities, make_client
 from lsprotocol import types as t
 from pytest_lsp import ClientServerConfig, LanguageClient
-
-from editor import ENV, PROFILES, SERVER, Editor, capabilities, make_client
 
 
 @pytest_lsp.fixture(
@@ -17,7 +16,11 @@ from editor import ENV, PROFILES, SERVER, Editor, capabilities, make_client
     params=PROFILES,
     scope="module",  # one server per profile; every test works in its own folder
 )
-async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+async def client(
+    lsp_client: LanguageClient,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+):
     root = tmp_path_factory.mktemp("workspace")
     result = await lsp_client.initialize_session(
         t.InitializeParams(

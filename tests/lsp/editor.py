@@ -11,15 +11,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
-import pytest_lsp
 from lsprotocol import types as t
 from pygls.protocol import default_converter
 from pytest_lsp import LanguageClient, client_capabilities
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 # "+pull" adds what VS Code >= 1.67 offers: pull diagnostics with workspace refresh.
-PROFILES = ["visual-studio-code", "visual-studio-code+pull", "neovim@v0.11.0", "emacs", "neovim@v0.7.0"]
+PROFILES = [
+    "visual-studio-code",
+    "visual-studio-code+pull",
+    "neovim@v0.11.0",
+    "emacs",
+    "neovim@v0.7.0",
+]
 
 
 def capabilities(profile: str) -> t.ClientCapabilities:
@@ -27,9 +31,13 @@ def capabilities(profile: str) -> t.ClientCapabilities:
     caps = client_capabilities(name)
     if extra == "pull":
         assert caps.text_document is not None and caps.workspace is not None
-        caps.text_document.diagnostic = t.DiagnosticClientCapabilities(related_document_support=True)
+        caps.text_document.diagnostic = t.DiagnosticClientCapabilities(
+            related_document_support=True
+        )
         caps.workspace.diagnostics = t.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
     return caps
+
+
 SERVER = [sys.executable, "-m", "mpg_lsp", "--stdio"]
 ENV = {**os.environ, "MPG_LSP_CHECK_SYNC": "1", "MPG_LSP_LOG": "WARNING"}
 _BREAK = re.compile(r"\r\n|\r|\n")
@@ -80,7 +88,9 @@ class Editor:
         for i, ch in enumerate(text[start:end]):
             if units >= pos.character or ch in "\r\n":
                 return start + i
-            units += {"utf-8": len(ch.encode()), "utf-16": 2 if ord(ch) > 0xFFFF else 1}.get(self.encoding, 1)
+            units += {"utf-8": len(ch.encode()), "utf-16": 2 if ord(ch) > 0xFFFF else 1}.get(
+                self.encoding, 1
+            )
         return end
 
     def position(self, uri: str, offset: int) -> t.Position:
@@ -88,7 +98,9 @@ class Editor:
         starts = [0] + [m.end() for m in _BREAK.finditer(text)]
         line_text = text[starts[-1] :]
         units = sum(
-            {"utf-8": len(ch.encode()), "utf-16": 2 if ord(ch) > 0xFFFF else 1}.get(self.encoding, 1)
+            {"utf-8": len(ch.encode()), "utf-16": 2 if ord(ch) > 0xFFFF else 1}.get(
+                self.encoding, 1
+            )
             for ch in line_text
         )
         return t.Position(line=len(starts) - 1, character=units)
@@ -107,7 +119,9 @@ class Editor:
         self.version[uri] = 1
         self.client.text_document_did_open(
             t.DidOpenTextDocumentParams(
-                text_document=t.TextDocumentItem(uri=uri, language_id=language, version=1, text=self.text[uri])
+                text_document=t.TextDocumentItem(
+                    uri=uri, language_id=language, version=1, text=self.text[uri]
+                )
             )
         )
         return uri
@@ -140,11 +154,16 @@ class Editor:
                 self.text[uri] = Path(uri.removeprefix("file://")).read_text(encoding="utf-8")
                 self.version[uri] = 0
             spans = sorted(
-                ((self.offset(uri, e.range.start), self.offset(uri, e.range.end), e.new_text) for e in edits),
+                (
+                    (self.offset(uri, e.range.start), self.offset(uri, e.range.end), e.new_text)
+                    for e in edits
+                ),
                 reverse=True,
             )
             for start, end, new in spans:
-                self.change(uri, start, end, new) if self.version[uri] else self._set(uri, start, end, new)
+                self.change(uri, start, end, new) if self.version[uri] else self._set(
+                    uri, start, end, new
+                )
 
     def _set(self, uri: str, start: int, end: int, new: str) -> None:
         self.text[uri] = self.text[uri][:start] + new + self.text[uri][end:]
@@ -168,7 +187,9 @@ class Editor:
             await asyncio.sleep(0.01)
         raise AssertionError(f"no diagnostics for {uri} version {version}")
 
-    async def actions(self, uri: str, rng: t.Range, only: list[str] | None = None) -> list[t.CodeAction]:
+    async def actions(
+        self, uri: str, rng: t.Range, only: list[str] | None = None
+    ) -> list[t.CodeAction]:
         result = await self.client.text_document_code_action_async(
             t.CodeActionParams(
                 text_document=t.TextDocumentIdentifier(uri=uri),
@@ -189,5 +210,3 @@ class Editor:
 
     async def sync_state(self, uri: str) -> dict[str, Any]:
         return await self.client.protocol.send_request_async("mpgLsp/syncState", {"uri": uri})
-
-

@@ -14,8 +14,11 @@ class RawClient:
     def __init__(self) -> None:
         env = {**os.environ, "MPG_LSP_LOG": "WARNING", "MPG_LSP_CHECK_SYNC": "1"}
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mpg_lsp"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, env=env,
+            [sys.executable, "-m", "mpg_lsp"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
         )
         self.next_id = 0
         self.notifications: list[dict[str, Any]] = []

@@ -8,7 +8,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from projects import SAMPLE, copy_project
 from rawclient import RawClient
 
@@ -44,13 +43,41 @@ def test_every_request_gets_an_answer(server: RawClient) -> None:
 def test_abuse_of_text_sync_does_not_kill_the_server(server: RawClient) -> None:
     root: Path = server.root  # type: ignore[attr-defined]
     uri = (root / "config" / "runtime.exs").as_uri()
-    server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": "x"}]})
-    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "elixir", "version": 1, "text": "a\r\nb\u2028c\x00🚀"}})
+    server.notify(
+        "textDocument/didChange",
+        {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"text": "x"}]},
+    )
+    server.notify(
+        "textDocument/didOpen",
+        {
+            "textDocument": {
+                "uri": uri,
+                "languageId": "elixir",
+                "version": 1,
+                "text": "a\r\nb\u2028c\x00🚀",
+            }
+        },
+    )
     far = {"start": {"line": 99, "character": 99}, "end": {"line": 0, "character": 0}}
-    server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 2}, "contentChanges": [{"range": far, "text": "\r"}]})
+    server.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": 2},
+            "contentChanges": [{"range": far, "text": "\r"}],
+        },
+    )
     split_pair = {"start": {"line": 1, "character": 4}, "end": {"line": 1, "character": 5}}
-    server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": 3}, "contentChanges": [{"range": split_pair, "text": "\n"}]})
+    server.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": 3},
+            "contentChanges": [{"range": split_pair, "text": "\n"}],
+        },
+    )
     server.send(b"{not json")
-    reply = server.request("textDocument/hover", {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}})
+    reply = server.request(
+        "textDocument/hover",
+        {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}},
+    )
     assert "result" in reply
     assert server.proc.poll() is None

@@ -5,11 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from lsprotocol import types as t
-
 from editor import Editor
+from lsprotocol import types as t
 from projects import FIXTURES, SAMPLE, copy_project
-
 
 # the tests share their profile's server (a module-scoped fixture), so they share its loop too
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -54,7 +52,8 @@ async def test_quick_fix_applies_and_the_diagnostic_goes(editor: Editor, tmp_pat
     assert [a.is_preferred for a in actions[1:]] == [None] * (len(actions) - 1)
     editor.apply(actions[0].edit)
     assert editor.text[runtime] == before.replace(
-        "    socket_options: maybe_ipv6\n", "    socket_options: maybe_ipv6,\n    prepare: :unnamed\n"
+        "    socket_options: maybe_ipv6\n",
+        "    socket_options: maybe_ipv6,\n    prepare: :unnamed\n",
     )
     assert await editor.diagnostics(runtime) == []
     state = await editor.sync_state(runtime)
@@ -68,7 +67,10 @@ async def test_fly_fix_keeps_valid_toml_and_clears_mpg301(editor: Editor, tmp_pa
     action, ignore = await editor.actions(fly, diag.range)
     assert ignore.title == "Ignore MPG301 on this line" and not ignore.is_preferred
     editor.apply(action.edit)
-    assert "release_command = \"/bin/sh -lc 'DATABASE_URL=$DIRECT_DATABASE_URL /app/bin/migrate'\"" in editor.text[fly]
+    assert (
+        "release_command = \"/bin/sh -lc 'DATABASE_URL=$DIRECT_DATABASE_URL /app/bin/migrate'\""
+        in editor.text[fly]
+    )
     assert await editor.diagnostics(fly) == []
 
 
@@ -88,7 +90,9 @@ async def test_fix_lands_after_emoji_and_cjk(editor: Editor, tmp_path: Path) -> 
     assert d102.range.start == editor.find(runtime, "prepare: :named")
 
 
-async def test_typing_keeps_text_tree_and_diagnostics_in_step(editor: Editor, tmp_path: Path) -> None:
+async def test_typing_keeps_text_tree_and_diagnostics_in_step(
+    editor: Editor, tmp_path: Path
+) -> None:
     root = await _open_sample(editor, tmp_path)
     runtime = editor.open(root / "config" / "runtime.exs")
     await editor.diagnostics(runtime)
@@ -118,14 +122,16 @@ async def test_hover_explains_keys_and_stays_out_of_the_way(editor: Editor, tmp_
     assert pool is not None and "pool_size" in pool and "http" in pool
     url = await editor.hover(runtime, editor.find(runtime, "url: database_url"))
     assert url is not None and "DATABASE_URL: pooled" in url
-    env = await editor.hover(runtime, editor.find(runtime, "DATABASE_URL\")"))
+    env = await editor.hover(runtime, editor.find(runtime, 'DATABASE_URL")'))
     assert env is not None and "DATABASE_URL" in env
     release = await editor.hover(fly, editor.find(fly, "release_command"))
     assert release is not None and "release_command" in release
     notifier_free = await editor.hover(config, editor.find(config, "repo: Storefront.Repo"))
     assert notifier_free is not None and "repo" in notifier_free
     on_diagnostic = await editor.hover(runtime, editor.find(runtime, "Storefront.Repo,"))
-    assert on_diagnostic is not None and on_diagnostic.startswith("**MPG101** `prepare-unnamed-missing`")
+    assert on_diagnostic is not None and on_diagnostic.startswith(
+        "**MPG101** `prepare-unnamed-missing`"
+    )
     assert "MPG101.md" in on_diagnostic and "prepared statement" in on_diagnostic
     assert await editor.hover(runtime, editor.find(runtime, "import Config")) is None
     assert await editor.hover(runtime, editor.find(runtime, "host: host")) is None
@@ -179,7 +185,9 @@ async def test_change_in_runtime_exs_republishes_fly_toml(editor: Editor, tmp_pa
     assert "STOREFRONT_DB_URL=$DIRECT_DATABASE_URL /app/bin/migrate" in editor.text[fly]
 
 
-async def test_fix_all_and_the_two_file_phoenix_notifier_fix(editor: Editor, tmp_path: Path) -> None:
+async def test_fix_all_and_the_two_file_phoenix_notifier_fix(
+    editor: Editor, tmp_path: Path
+) -> None:
     root = copy_project(FIXTURES / "inline_single_line", tmp_path / "shop")
     config = editor.open(root / "config" / "config.exs")
     diags = await editor.diagnostics(config)
@@ -200,7 +208,9 @@ async def test_fix_all_and_the_two_file_phoenix_notifier_fix(editor: Editor, tmp
     editor.apply(phoenix.edit)
     mix = (sample / "mix.exs").as_uri()
     assert "notifier: {Oban.Notifiers.Phoenix, pubsub: Storefront.PubSub}" in editor.text[sconfig]
-    assert '{:bandit, "~> 1.5"},\n      {:oban_notifiers_phoenix, "~> 0.2"}\n    ]' in editor.text[mix]
+    assert (
+        '{:bandit, "~> 1.5"},\n      {:oban_notifiers_phoenix, "~> 0.2"}\n    ]' in editor.text[mix]
+    )
 
 
 async def test_position_encoding_is_negotiated(editor: Editor) -> None:
@@ -253,21 +263,34 @@ async def test_save_republishes_and_close_clears(editor: Editor, tmp_path: Path)
     assert latest and len(latest[-1].diagnostics) == 0
 
 
-async def test_ignore_comment_fix_suppresses_and_unused_one_is_reported(editor: Editor, tmp_path: Path) -> None:
+async def test_ignore_comment_fix_suppresses_and_unused_one_is_reported(
+    editor: Editor, tmp_path: Path
+) -> None:
     root = await _open_sample(editor, tmp_path)
     runtime = editor.open(root / "config" / "runtime.exs")
     (diag,) = await editor.diagnostics(runtime)
-    ignore = next(a for a in await editor.actions(runtime, diag.range) if a.title.startswith("Ignore"))
+    ignore = next(
+        a for a in await editor.actions(runtime, diag.range) if a.title.startswith("Ignore")
+    )
     editor.apply(ignore.edit)
-    assert "\n  # mpg-lsp: ignore MPG101\n  config :storefront, Storefront.Repo," in editor.text[runtime]
+    assert (
+        "\n  # mpg-lsp: ignore MPG101\n  config :storefront, Storefront.Repo,"
+        in editor.text[runtime]
+    )
     assert await editor.diagnostics(runtime) == []
     # the repo gets prepare: the suppression now suppresses nothing
-    at = editor.text[runtime].index("    socket_options: maybe_ipv6") + len("    socket_options: maybe_ipv6")
+    at = editor.text[runtime].index("    socket_options: maybe_ipv6") + len(
+        "    socket_options: maybe_ipv6"
+    )
     editor.change(runtime, at, at, ",\n    prepare: :unnamed")
     (unused,) = await editor.diagnostics(runtime)
     assert unused.code == "MPG001" and list(unused.tags or []) == [t.DiagnosticTag.Unnecessary]
     code_hover = await editor.hover(runtime, editor.find(runtime, "MPG101\n"))
-    assert code_hover is not None and "prepare-unnamed-missing" in code_hover and "MPG101.md" in code_hover
+    assert (
+        code_hover is not None
+        and "prepare-unnamed-missing" in code_hover
+        and "MPG101.md" in code_hover
+    )
     (remove,) = await editor.actions(runtime, unused.range)
     editor.apply(remove.edit)
     assert "mpg-lsp: ignore" not in editor.text[runtime]
@@ -282,14 +305,22 @@ async def test_settings_change_takes_effect_without_restart(editor: Editor, tmp_
     # the team's .mpg-lsp.toml wins; a watched-file event makes it count at once
     (root / ".mpg-lsp.toml").write_text('severity = { MPG101 = "error" }\n')
     editor.client.workspace_did_change_watched_files(
-        t.DidChangeWatchedFilesParams(changes=[t.FileEvent(uri=(root / ".mpg-lsp.toml").as_uri(), type=t.FileChangeType.Created)])
+        t.DidChangeWatchedFilesParams(
+            changes=[
+                t.FileEvent(uri=(root / ".mpg-lsp.toml").as_uri(), type=t.FileChangeType.Created)
+            ]
+        )
     )
     editor.change(runtime, 0, 0, "")  # a new version to read diagnostics for
     (diag,) = await editor.diagnostics(runtime)
     assert diag.severity == t.DiagnosticSeverity.Error
     (root / ".mpg-lsp.toml").write_text('ignore = ["MPG101"]\n')
     editor.client.workspace_did_change_watched_files(
-        t.DidChangeWatchedFilesParams(changes=[t.FileEvent(uri=(root / ".mpg-lsp.toml").as_uri(), type=t.FileChangeType.Changed)])
+        t.DidChangeWatchedFilesParams(
+            changes=[
+                t.FileEvent(uri=(root / ".mpg-lsp.toml").as_uri(), type=t.FileChangeType.Changed)
+            ]
+        )
     )
     editor.change(runtime, 0, 0, "")
     assert await editor.diagnostics(runtime) == []
@@ -304,7 +335,9 @@ async def test_watched_file_change_republishes_open_files(editor: Editor, tmp_pa
     runtime.write_text(runtime.read_text().replace('"DATABASE_URL"', '"SHOP_DB"'))
     count = len(editor.client.published)  # type: ignore[attr-defined]
     editor.client.workspace_did_change_watched_files(
-        t.DidChangeWatchedFilesParams(changes=[t.FileEvent(uri=runtime.as_uri(), type=t.FileChangeType.Changed)])
+        t.DidChangeWatchedFilesParams(
+            changes=[t.FileEvent(uri=runtime.as_uri(), type=t.FileChangeType.Changed)]
+        )
     )
     if editor.pull:
         import asyncio
@@ -336,7 +369,9 @@ async def test_two_projects_in_one_session(editor: Editor, tmp_path: Path) -> No
     assert await editor.diagnostics(tidy_runtime) == []
 
 
-async def test_bad_settings_are_reported_where_written_and_defaults_used(editor: Editor, tmp_path: Path) -> None:
+async def test_bad_settings_are_reported_where_written_and_defaults_used(
+    editor: Editor, tmp_path: Path
+) -> None:
     root = await _open_sample(editor, tmp_path)
     (root / ".mpg-lsp.toml").write_text('ignore = ["MPG201"]\npool-mode = "sessions"\n')
     settings = editor.open(root / ".mpg-lsp.toml", "toml")
@@ -344,10 +379,16 @@ async def test_bad_settings_are_reported_where_written_and_defaults_used(editor:
     (diag,) = await editor.diagnostics(runtime)
     assert diag.code == "MPG101"  # pool-mode fell back to transaction
     (problem,) = await editor.diagnostics(settings)
-    assert problem.range.start.line == 1 and "pool-mode" in problem.message and "default" in problem.message
+    assert (
+        problem.range.start.line == 1
+        and "pool-mode" in problem.message
+        and "default" in problem.message
+    )
     # the editor's own settings: a change applies at once; a bad value is shown once
     editor.client.workspace_did_change_configuration(
-        t.DidChangeConfigurationParams(settings={"mpgLsp": {"poolMode": "session", "directPoolMax": "lots"}})
+        t.DidChangeConfigurationParams(
+            settings={"mpgLsp": {"poolMode": "session", "directPoolMax": "lots"}}
+        )
     )
     editor.change(runtime, 0, 0, "")
     # .mpg-lsp.toml still wins for pool-mode only where it is valid: here it is not, so the
@@ -364,4 +405,6 @@ async def test_bad_settings_are_reported_where_written_and_defaults_used(editor:
     await editor.diagnostics(runtime)
     assert len([m for m in editor.client.messages if "directPoolMax" in m.message]) == 1
     # leave the shared server as we found it
-    editor.client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings={"mpgLsp": {}}))
+    editor.client.workspace_did_change_configuration(
+        t.DidChangeConfigurationParams(settings={"mpgLsp": {}})
+    )

@@ -12,13 +12,30 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from projects import SAMPLE, copy_project
 from rawclient import RawClient
 
 EXAMPLES = int(os.environ.get("MPG_LSP_EXAMPLES", "40"))
-PIECES = ["a", "é", "🚀", "日本", "\r\n", "\r", "\n", "\u2028", "\x00", " ", ",", "#", "\"", "do", "end",
-          "prepare: :unnamed", "config :storefront, Storefront.Repo, url: 1\n", ""]
+PIECES = [
+    "a",
+    "é",
+    "🚀",
+    "日本",
+    "\r\n",
+    "\r",
+    "\n",
+    "\u2028",
+    "\x00",
+    " ",
+    ",",
+    "#",
+    '"',
+    "do",
+    "end",
+    "prepare: :unnamed",
+    "config :storefront, Storefront.Repo, url: 1\n",
+    "",
+]
 _BREAK = re.compile(r"\r\n|\r|\n")
 STATS = {"sequences": 0, "edits": 0}
 
@@ -56,8 +73,18 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     print(f"\nsync property: {STATS['sequences']} edit sequences, {STATS['edits']} edits checked")
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 12), st.sampled_from(PIECES)), min_size=1, max_size=15))
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 12), st.sampled_from(PIECES)),
+        min_size=1,
+        max_size=15,
+    )
+)
 def test_server_text_tree_and_ranges_follow_the_client(server: RawClient, edits) -> None:
     root: Path = server.root  # type: ignore[attr-defined]
     server.count += 1  # type: ignore[attr-defined]
@@ -65,15 +92,24 @@ def test_server_text_tree_and_ranges_follow_the_client(server: RawClient, edits)
     path = root / "config" / f"prop{server.count}.exs"  # type: ignore[attr-defined]
     text = (root / "config" / "runtime.exs").read_text()
     uri = path.as_uri()
-    server.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "elixir", "version": 1, "text": text}})
+    server.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "elixir", "version": 1, "text": text}},
+    )
     version = 1
     for where, length, insert in edits:
         start = _valid(text, int(where * len(text)))
         end = _valid(text, min(len(text), start + length))
-        change = {"range": {"start": utf16_position(text, start), "end": utf16_position(text, end)}, "text": insert}
+        change = {
+            "range": {"start": utf16_position(text, start), "end": utf16_position(text, end)},
+            "text": insert,
+        }
         text = text[:start] + insert + text[end:]
         version += 1
-        server.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]})
+        server.notify(
+            "textDocument/didChange",
+            {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]},
+        )
     state = server.request("mpgLsp/syncState", {"uri": uri})["result"]
     assert state["text"] == text  # the client's text is the truth (pygls' own copy splits
     # lines on U+2028, so it is no witness here)
@@ -87,7 +123,10 @@ def test_server_text_tree_and_ranges_follow_the_client(server: RawClient, edits)
         for diag in note["params"]["diagnostics"]:
             for end_name in ("start", "end"):
                 pos = diag["range"][end_name]
-                assert 0 <= pos["line"] < len(lengths) and 0 <= pos["character"] <= lengths[pos["line"]]
+                assert (
+                    0 <= pos["line"] < len(lengths)
+                    and 0 <= pos["character"] <= lengths[pos["line"]]
+                )
     server.notifications.clear()
     server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     STATS["sequences"] += 1

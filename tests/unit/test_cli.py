@@ -33,19 +33,33 @@ UPDATE = os.environ.get("MPG_LSP_UPDATE_SNAPSHOTS") == "1"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # the golden workspace: a stock app, secrets in fly.toml (errors and information, no fix),
 # a renamed Oban peer (hints) and suppression comments (MPG001)
-GOLDEN_PROJECTS = {"storefront": SAMPLE, "fly_env_secrets": FIXTURES / "fly_env_secrets",
-                   "oban_peer_renamed": FIXTURES / "oban_peer_renamed", "suppressions": FIXTURES / "suppressions"}
+GOLDEN_PROJECTS = {
+    "storefront": SAMPLE,
+    "fly_env_secrets": FIXTURES / "fly_env_secrets",
+    "oban_peer_renamed": FIXTURES / "oban_peer_renamed",
+    "suppressions": FIXTURES / "suppressions",
+}
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE")
+    }
     env.update(extra)
     return env
 
 
 def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [SCRIPT, *args], check=False, capture_output=True, text=True, cwd=cwd, timeout=120, env=clean_env(**env)
+        [SCRIPT, *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env=clean_env(**env),
     )
 
 
@@ -53,8 +67,13 @@ def run_tty(*args: str, cwd: Path | None = None, **env: str) -> tuple[int, str, 
     """Run with stdout and stderr on two pseudo-terminals, as in an interactive shell."""
     out_master, out_slave = pty.openpty()
     err_master, err_slave = pty.openpty()
-    proc = subprocess.Popen([SCRIPT, *args], stdout=out_slave, stderr=err_slave, cwd=cwd,
-                            env=clean_env(TERM="xterm", **env))
+    proc = subprocess.Popen(
+        [SCRIPT, *args],
+        stdout=out_slave,
+        stderr=err_slave,
+        cwd=cwd,
+        env=clean_env(TERM="xterm", **env),
+    )
     os.close(out_slave)
     os.close(err_slave)
     chunks: dict[int, bytes] = {out_master: b"", err_master: b""}
@@ -74,7 +93,8 @@ def run_tty(*args: str, cwd: Path | None = None, **env: str) -> tuple[int, str, 
                 open_fds.remove(fd)
                 os.close(fd)
     code = proc.wait(timeout=60)
-    decode = lambda b: b.decode("utf-8").replace("\r\n", "\n")  # the tty's ONLCR
+    def decode(b):
+        return b.decode("utf-8").replace("\r\n", "\n")  # the tty's ONLCR
     return code, decode(chunks[out_master]), decode(chunks[err_master])
 
 
@@ -94,7 +114,9 @@ def golden(name: str, actual: str) -> None:
         path.write_text(actual, encoding="utf-8")
         if not UPDATE:
             pytest.fail(f"{path} did not exist; written, check it in")
-    assert actual == path.read_text(encoding="utf-8"), f"{name} drifted: MPG_LSP_UPDATE_SNAPSHOTS=1 regenerates it"
+    assert actual == path.read_text(encoding="utf-8"), (
+        f"{name} drifted: MPG_LSP_UPDATE_SNAPSHOTS=1 regenerates it"
+    )
 
 
 def normalise_sarif(log: dict, cwd: Path) -> dict:
@@ -125,9 +147,17 @@ def normalise_sarif(log: dict, cwd: Path) -> dict:
 def test_check_formats_match_golden_files(fmt: str, workspace: Path) -> None:
     out = run("check", "--format", fmt, ".", cwd=workspace)
     assert out.returncode == 1, out.stderr
-    assert str(workspace) not in out.stdout.replace(workspace.as_uri(), "") and "\x1b[" not in out.stdout
+    assert (
+        str(workspace) not in out.stdout.replace(workspace.as_uri(), "")
+        and "\x1b[" not in out.stdout
+    )
     if fmt == "sarif":
-        actual = json.dumps(normalise_sarif(json.loads(out.stdout), workspace), indent=2, ensure_ascii=False) + "\n"
+        actual = (
+            json.dumps(
+                normalise_sarif(json.loads(out.stdout), workspace), indent=2, ensure_ascii=False
+            )
+            + "\n"
+        )
         golden("check.sarif", actual)
     else:
         golden(f"check.{'txt' if fmt == 'text' else fmt}", out.stdout)
@@ -137,7 +167,9 @@ def test_check_text_summary_and_exit_codes(tmp_path: Path) -> None:
     out = run("check", str(SAMPLE))
     assert out.returncode == 1
     lines = out.stdout.splitlines()
-    assert any(":22:23: MPG101 [*] " in line and line.endswith("behind the pooler.") for line in lines)
+    assert any(
+        ":22:23: MPG101 [*] " in line and line.endswith("behind the pooler.") for line in lines
+    )
     assert lines[-1] == "Found 3 problems (3 fixable with `mpg-lsp fix`) in 1 project."
     clean = run("check", str(FIXTURES / "compliant"))
     assert (clean.returncode, clean.stdout.strip()) == (0, "All checks passed (1 project).")
@@ -153,7 +185,9 @@ def test_json_items_carry_positions_and_fixes() -> None:
     items = json.loads(run("check", "--format", "json", str(SAMPLE)).stdout)
     assert {i["code"] for i in items} == {"MPG101", "MPG201", "MPG301"}
     mpg101 = next(i for i in items if i["code"] == "MPG101")
-    assert mpg101["start"] == {"line": 22, "column": 23} and mpg101["path"].endswith("config/runtime.exs")
+    assert mpg101["start"] == {"line": 22, "column": 23} and mpg101["path"].endswith(
+        "config/runtime.exs"
+    )
     assert mpg101["name"] == "prepare-unnamed-missing" and mpg101["fixable"] is True
     preferred = next(f for f in mpg101["fixes"] if f["preferred"])
     assert preferred["safe"] and preferred["edits"][0]["text"].strip().endswith("prepare: :unnamed")
@@ -163,7 +197,7 @@ def test_columns_count_characters_in_text_and_utf16_units_in_sarif(tmp_path: Pat
     """A character outside the BMP before a finding: one character, two UTF-16 code units."""
     root = copy_project(SAMPLE, tmp_path / "storefront")
     fly = root / "fly.toml"
-    secret = '  "X\U0001F680" = "postgresql://u:s3cretpw@pgbouncer.x.flympg.net/db"\n'
+    secret = '  "X\U0001f680" = "postgresql://u:s3cretpw@pgbouncer.x.flympg.net/db"\n'
     fly.write_text(fly.read_text().replace("[env]\n", "[env]\n" + secret), encoding="utf-8")
     assert ":15:10: MPG304 " in run("check", "--select", "MPG304", str(root)).stdout
     gh = run("check", "--format", "github", "--select", "MPG304", str(root)).stdout
@@ -180,7 +214,11 @@ def test_sarif_paths_outside_the_working_folder_are_absolute_uris(tmp_path: Path
     here.mkdir()
     log = json.loads(run("check", "--format", "sarif", str(root), cwd=here).stdout)
     where = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
-    assert where["uri"].startswith("file:///") and "my%20app" in where["uri"] and "uriBaseId" not in where
+    assert (
+        where["uri"].startswith("file:///")
+        and "my%20app" in where["uri"]
+        and "uriBaseId" not in where
+    )
     inside = json.loads(run("check", "--format", "sarif", ".", cwd=root).stdout)
     where = inside["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
     assert where == {"uri": "config/config.exs", "uriBaseId": "%SRCROOT%"}
@@ -194,7 +232,10 @@ def test_github_commands_escape_their_data() -> None:
             return 0, offset
 
     (line,) = github_lines([finding], lambda path: Doc(), cwd="/w")  # type: ignore[arg-type,return-value]
-    assert line == "::notice file=a%2Cb%3Ac.exs,line=1,col=1,endLine=1,endColumn=2,title=MPG101::50%25 off%0Anext line"
+    assert (
+        line
+        == "::notice file=a%2Cb%3Ac.exs,line=1,col=1,endLine=1,endColumn=2,title=MPG101::50%25 off%0Anext line"
+    )
 
 
 # -- check: what runs -----------------------------------------------------------------------
@@ -206,8 +247,13 @@ def codes(out: subprocess.CompletedProcess[str]) -> list[str]:
 
 def test_select_and_ignore_take_codes_and_prefixes() -> None:
     assert codes(run("check", "--format", "json", "--select", "MPG2", str(SAMPLE))) == ["MPG201"]
-    assert codes(run("check", "--format", "json", "--select", "mpg1,MPG3*", str(SAMPLE))) == ["MPG101", "MPG301"]
-    assert codes(run("check", "--format", "json", "--ignore", "MPG2", "--ignore", "MPG301", str(SAMPLE))) == ["MPG101"]
+    assert codes(run("check", "--format", "json", "--select", "mpg1,MPG3*", str(SAMPLE))) == [
+        "MPG101",
+        "MPG301",
+    ]
+    assert codes(
+        run("check", "--format", "json", "--ignore", "MPG2", "--ignore", "MPG301", str(SAMPLE))
+    ) == ["MPG101"]
     quiet = run("check", "--select", "MPG1", "--ignore", "MPG101", str(SAMPLE))
     assert quiet.returncode == 0 and quiet.stdout.strip() == "All checks passed (1 project)."
     bad = run("check", "--select", "MPG9", str(SAMPLE))
@@ -220,7 +266,9 @@ def test_the_command_line_narrows_the_project_settings(tmp_path: Path) -> None:
     # .mpg-lsp.toml turned MPG201 off; --select cannot turn it back on
     assert run("check", "--select", "MPG2", str(root)).returncode == 0
     (root / ".mpg-lsp.toml").write_text('select = ["MPG1", "MPG2"]\n', encoding="utf-8")
-    assert codes(run("check", "--format", "json", "--select", "MPG101,MPG301", str(root))) == ["MPG101"]
+    assert codes(run("check", "--format", "json", "--select", "MPG101,MPG301", str(root))) == [
+        "MPG101"
+    ]
     assert codes(run("check", "--format", "json", "--ignore", "MPG101", str(root))) == ["MPG201"]
 
 
@@ -232,22 +280,37 @@ def test_project_settings_apply_as_in_the_server(tmp_path: Path) -> None:
     items = json.loads(run("check", "--format", "json", str(root), cwd=tmp_path).stdout)
     engine = Engine()  # the server's engine, with no editor settings
     expected = [
-        (f.code, f.severity, os.path.relpath(f.path, tmp_path), engine.ws.get(f.path).position_at(f.start, "utf-32"))
+        (
+            f.code,
+            f.severity,
+            os.path.relpath(f.path, tmp_path),
+            engine.ws.get(f.path).position_at(f.start, "utf-32"),
+        )
         for f in engine.findings(str(root))
     ]
-    got = [(i["code"], i["severity"], i["path"], (i["start"]["line"] - 1, i["start"]["column"] - 1)) for i in items]
+    got = [
+        (i["code"], i["severity"], i["path"], (i["start"]["line"] - 1, i["start"]["column"] - 1))
+        for i in items
+    ]
     assert got == expected and [c for c, *_ in got] == ["MPG201", "MPG101"] and got[1][1] == "error"
     (root / ".mpg-lsp.toml").write_text('pool-mode = "session"\n', encoding="utf-8")
-    assert codes(run("check", "--format", "json", str(root))) == ["MPG301"]  # the others need transaction mode
+    assert codes(run("check", "--format", "json", str(root))) == [
+        "MPG301"
+    ]  # the others need transaction mode
     # --config wins over the file, as ruff's does
-    assert codes(run("check", "--format", "json", "--config", "pool-mode = 'transaction'", str(root))) == ["MPG101", "MPG201", "MPG301"]
+    assert codes(
+        run("check", "--format", "json", "--config", "pool-mode = 'transaction'", str(root))
+    ) == ["MPG101", "MPG201", "MPG301"]
     bad = run("check", "--config", "pool-mode = 'statement'", str(root))
     assert bad.returncode == 2 and "--config: `pool-mode` must be" in bad.stderr
     (root / ".mpg-lsp.toml").write_text("enabled = false\n", encoding="utf-8")
     assert run("check", str(root)).returncode == 0
     (root / ".mpg-lsp.toml").write_text("pool-mode = 'statement'\nignore = [\n", encoding="utf-8")
     broken = run("check", str(root))
-    assert broken.returncode == 1 and "storefront/.mpg-lsp.toml: cannot read .mpg-lsp.toml" in broken.stderr
+    assert (
+        broken.returncode == 1
+        and "storefront/.mpg-lsp.toml: cannot read .mpg-lsp.toml" in broken.stderr
+    )
 
 
 def test_files_stand_for_their_projects(tmp_path: Path) -> None:
@@ -277,7 +340,10 @@ def test_colour_only_on_a_terminal_or_when_asked() -> None:
 
     code, out, _ = run_tty("check", str(SAMPLE))
     assert code == 1 and "\x1b[1;33mMPG101\x1b[0m" in out
-    for quiet in (run_tty("check", str(SAMPLE), NO_COLOR="1"), run_tty("check", "--no-color", str(SAMPLE))):
+    for quiet in (
+        run_tty("check", str(SAMPLE), NO_COLOR="1"),
+        run_tty("check", "--no-color", str(SAMPLE)),
+    ):
         assert quiet[0] == 1 and "\x1b[" not in quiet[1] and "MPG101" in quiet[1]
 
 
@@ -303,7 +369,9 @@ def test_fix_writes_valid_files_and_diff_writes_nothing(case: str, tmp_path: Pat
     assert {p: p.read_bytes() for p in root.rglob("*") if p.is_file()} == before
     fixed = run("fix", str(root))
     summary = fixed.stdout.splitlines()[-1]
-    m = re.fullmatch(r"Found (\d+) problems? \((\d+) fixed, (\d+) remaining\) in 1 project\.( .*)?", summary)
+    m = re.fullmatch(
+        r"Found (\d+) problems? \((\d+) fixed, (\d+) remaining\) in 1 project\.( .*)?", summary
+    )
     assert m and int(m[1]) == int(m[2]) + int(m[3]), summary
     assert fixed.returncode == (1 if int(m[3]) else 0)
     changed = [p for p in before if p.read_bytes() != before[p]]
@@ -324,7 +392,10 @@ def test_fix_diff_matches_golden(tmp_path: Path) -> None:
 def test_fix_reports_like_ruff_and_respects_select(tmp_path: Path) -> None:
     root = copy_project(SAMPLE, tmp_path / "storefront")
     some = run("fix", "--select", "MPG101", str(root))
-    assert some.returncode == 0 and some.stdout == "Found 1 problem (1 fixed, 0 remaining) in 1 project.\n"
+    assert (
+        some.returncode == 0
+        and some.stdout == "Found 1 problem (1 fixed, 0 remaining) in 1 project.\n"
+    )
     assert "prepare: :unnamed" in (root / "config" / "runtime.exs").read_text()
     assert "Notifiers.PG" not in (root / "config" / "config.exs").read_text()
     rest = run("check", "--fix", str(root))  # `check --fix` is `fix`
@@ -357,7 +428,9 @@ def test_rules_table_and_json() -> None:
 
 def test_explain_prints_the_page_and_renders_it_on_a_terminal() -> None:
     plain = run("explain", "mpg101")
-    assert plain.returncode == 0 and plain.stdout.startswith("# MPG101: prepare-unnamed-missing\n\nDefault severity: warning;")
+    assert plain.returncode == 0 and plain.stdout.startswith(
+        "# MPG101: prepare-unnamed-missing\n\nDefault severity: warning;"
+    )
     assert "```elixir" in plain.stdout
     assert run("explain", "prepare-unnamed-missing").stdout == plain.stdout
     code, shown, _ = run_tty("explain", "MPG101")
@@ -373,7 +446,15 @@ def test_explain_prints_the_page_and_renders_it_on_a_terminal() -> None:
 # shutil). The speed itself is measured by tests/bench/run.py; this keeps a regression from
 # sneaking back silently.
 HEAVY_FOR_CHECK = (
-    "pygls", "lsprotocol", "attrs", "cattrs", "dataclasses", "inspect", "logging", "json", "importlib.resources",
+    "pygls",
+    "lsprotocol",
+    "attrs",
+    "cattrs",
+    "dataclasses",
+    "inspect",
+    "logging",
+    "json",
+    "importlib.resources",
 )
 
 
@@ -384,8 +465,12 @@ def test_check_does_not_import_heavy_modules() -> None:
         "with contextlib.redirect_stdout(io.StringIO()): main(['check', sys.argv[1]])\n"
         "print(sorted(m for m in sys.argv[2].split(',') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code, str(SAMPLE), ",".join(HEAVY_FOR_CHECK)],
-                         check=False, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(SAMPLE), ",".join(HEAVY_FOR_CHECK)],
+        check=False,
+        capture_output=True,
+        text=True,
+    )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
 
 
@@ -397,7 +482,9 @@ def sarif_multitool() -> Path:
     """Microsoft's SARIF validator, from the npm lock in tests/cli_tools (installed once)."""
     npm = shutil.which("npm")
     if npm is None:
-        pytest.skip("npm is not installed: the SARIF validator (@microsoft/sarif-multitool) comes from npm")
+        pytest.skip(
+            "npm is not installed: the SARIF validator (@microsoft/sarif-multitool) comes from npm"
+        )
     platform = {"linux": "linux", "darwin": "darwin", "win32": "win32"}.get(sys.platform)
     if platform is None:
         pytest.skip(f"@microsoft/sarif-multitool has no build for {sys.platform}")
@@ -406,7 +493,14 @@ def sarif_multitool() -> Path:
     stamp = TOOLS / "node_modules" / ".mpg-lsp-lock"
     lock = hashlib.sha256((TOOLS / "package-lock.json").read_bytes()).hexdigest()
     if not (binary.exists() and stamp.exists() and stamp.read_text() == lock):
-        out = subprocess.run([npm, "ci", "--no-audit", "--no-fund"], check=False, cwd=TOOLS, capture_output=True, text=True, timeout=600)
+        out = subprocess.run(
+            [npm, "ci", "--no-audit", "--no-fund"],
+            check=False,
+            cwd=TOOLS,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert out.returncode == 0, out.stderr
         stamp.write_text(lock)
     if not os.access(binary, os.X_OK):  # its postinstall does this; npm may not run install scripts
@@ -414,7 +508,9 @@ def sarif_multitool() -> Path:
     return binary
 
 
-def test_sarif_output_is_valid_sarif_2_1_0(sarif_multitool: Path, workspace: Path, tmp_path: Path) -> None:
+def test_sarif_output_is_valid_sarif_2_1_0(
+    sarif_multitool: Path, workspace: Path, tmp_path: Path
+) -> None:
     ours = tmp_path / "mpg-lsp.sarif"
     ours.write_text(run("check", "--format", "sarif", ".", cwd=workspace).stdout, encoding="utf-8")
     log = json.loads(ours.read_text())
@@ -424,18 +520,36 @@ def test_sarif_output_is_valid_sarif_2_1_0(sarif_multitool: Path, workspace: Pat
     del broken["runs"][0]["results"][0]["message"]
     control = tmp_path / "control.sarif"
     control.write_text(json.dumps(broken), encoding="utf-8")
-    env = dict(os.environ, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT="1", DOTNET_CLI_TELEMETRY_OPTOUT="1")
-    out = subprocess.run([str(sarif_multitool), "validate", str(ours), str(control)],
-                         check=False, capture_output=True, text=True, timeout=300, env=env)
+    env = dict(
+        os.environ, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT="1", DOTNET_CLI_TELEMETRY_OPTOUT="1"
+    )
+    out = subprocess.run(
+        [str(sarif_multitool), "validate", str(ours), str(control)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     report = out.stdout + out.stderr
     assert "2 files scanned" in report, report
     assert re.search(r"control\.sarif.*error JSON1002", report), report
-    problems = [line for line in report.splitlines() if "mpg-lsp.sarif" in line and re.search(r": (error|warning) ", line)]
+    problems = [
+        line
+        for line in report.splitlines()
+        if "mpg-lsp.sarif" in line and re.search(r": (error|warning) ", line)
+    ]
     assert problems == []
     # validate reports nothing when the SARIF object model cannot read a value (an unknown
     # enum member): a rewrite reads the whole log through that model, and fails if it cannot
-    rewrite = subprocess.run([str(sarif_multitool), "rewrite", str(ours), "-o", str(tmp_path / "rewritten.sarif")],
-                             check=False, capture_output=True, text=True, timeout=300, env=env)
+    rewrite = subprocess.run(
+        [str(sarif_multitool), "rewrite", str(ours), "-o", str(tmp_path / "rewritten.sarif")],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert rewrite.returncode == 0, rewrite.stdout + rewrite.stderr
 
 
@@ -457,13 +571,20 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     git(repo, "init", "-q")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "hooks")
-    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True)
+    rev = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
+    )
     return repo, rev.stdout.strip()
 
 
 def git(cwd: Path, *args: str) -> None:
-    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="t",
+        GIT_AUTHOR_EMAIL="t@example.com",
+        GIT_COMMITTER_NAME="t",
+        GIT_COMMITTER_EMAIL="t@example.com",
+    )
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)
 
 
@@ -472,7 +593,9 @@ def test_pre_commit_hooks(hook_repo: tuple[Path, str], tmp_path: Path) -> None:
     folder of it. (Not `pre-commit try-repo`: it installs the hooks anew on every call.)"""
     pre_commit = shutil.which("pre-commit", path=os.path.dirname(sys.executable))
     if pre_commit is None:
-        pytest.skip("pre-commit is not installed in this environment (it is in the test extra: pip install -e '.[test]')")
+        pytest.skip(
+            "pre-commit is not installed in this environment (it is in the test extra: pip install -e '.[test]')"
+        )
     repo, rev = hook_repo
     user = tmp_path / "user"
     copy_project(SAMPLE, user / "app")
@@ -487,15 +610,24 @@ def test_pre_commit_hooks(hook_repo: tuple[Path, str], tmp_path: Path) -> None:
     env = clean_env(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"))
 
     def pre_commit_run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([pre_commit, "run", *args], check=False, cwd=user, capture_output=True, text=True,
-                              timeout=900, env=env)
+        return subprocess.run(
+            [pre_commit, "run", *args],
+            check=False,
+            cwd=user,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            env=env,
+        )
 
     check = pre_commit_run("mpg-lsp", "--all-files")
     assert check.returncode == 1, check.stdout + check.stderr
     assert "app/config/runtime.exs:22:23: MPG101" in check.stdout
     assert "Found 3 problems (3 fixable with `mpg-lsp fix`) in 1 project." in check.stdout
     skipped = pre_commit_run("mpg-lsp", "--files", "README.md")
-    assert skipped.returncode == 0 and "(no files to check)Skipped" in skipped.stdout, skipped.stdout
+    assert skipped.returncode == 0 and "(no files to check)Skipped" in skipped.stdout, (
+        skipped.stdout
+    )
     fix = pre_commit_run("mpg-lsp-fix", "--hook-stage", "manual", "--files", "app/fly.toml")
     assert fix.returncode == 1 and "files were modified by this hook" in fix.stdout, fix.stdout
     assert "Found 3 problems (3 fixed, 0 remaining) in 1 project." in fix.stdout

@@ -7,15 +7,22 @@ import re
 import subprocess
 import sys
 
-from projects import REPO
-
 from mpg_lsp.cli import rules_table
 from mpg_lsp.rules import REGISTRY
+from projects import REPO
 
 HOVER_TOPICS = [
-    "repo.url", "repo.pool_size", "repo.timeout", "repo.prepare", "repo.socket_options",
-    "oban.repo", "oban.notifier", "oban.plugins", "fly.release_command",
-    "env.DATABASE_URL", "env.DIRECT_DATABASE_URL",
+    "repo.url",
+    "repo.pool_size",
+    "repo.timeout",
+    "repo.prepare",
+    "repo.socket_options",
+    "oban.repo",
+    "oban.notifier",
+    "oban.plugins",
+    "fly.release_command",
+    "env.DATABASE_URL",
+    "env.DIRECT_DATABASE_URL",
 ]
 
 
@@ -26,31 +33,49 @@ def test_readme_rule_table_is_generated_from_the_registry() -> None:
     head, rest = readme.split("<!-- rules:start -->")
     table, tail = rest.split("<!-- rules:end -->")
     if os.environ.get("MPG_LSP_UPDATE_SNAPSHOTS") == "1":
-        path.write_text(f"{head}<!-- rules:start -->\n{rules_table()}\n<!-- rules:end -->{tail}", encoding="utf-8")
+        path.write_text(
+            f"{head}<!-- rules:start -->\n{rules_table()}\n<!-- rules:end -->{tail}",
+            encoding="utf-8",
+        )
         return
-    assert table.strip() == rules_table(), "README drifted: MPG_LSP_UPDATE_SNAPSHOTS=1 regenerates it"
+    assert table.strip() == rules_table(), (
+        "README drifted: MPG_LSP_UPDATE_SNAPSHOTS=1 regenerates it"
+    )
 
 
 def test_every_rule_has_a_page_with_the_sections_users_need() -> None:
     for code, rule in REGISTRY.items():
         page = rule.docs()
         assert page.splitlines()[0] == f"# {code}: {rule.name}"
-        for section in ("## Why it matters on Fly MPG", "## Example", "## Fix", "## Suppress", "## Sources"):
+        for section in (
+            "## Why it matters on Fly MPG",
+            "## Example",
+            "## Fix",
+            "## Suppress",
+            "## Sources",
+        ):
             assert section in page, (code, section)
         assert re.search(r"https://\S+", page.split("## Sources")[1]), code
 
 
 def test_explain_prints_the_page() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "mpg_lsp", "explain", "mpg101"], capture_output=True, text=True, check=True
+        [sys.executable, "-m", "mpg_lsp", "explain", "mpg101"],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stdout.startswith("# MPG101: prepare-unnamed-missing")
-    bad = subprocess.run([sys.executable, "-m", "mpg_lsp", "explain", "MPG999"], capture_output=True, text=True)
+    bad = subprocess.run(
+        [sys.executable, "-m", "mpg_lsp", "explain", "MPG999"], capture_output=True, text=True
+    )
     assert bad.returncode == 2 and "unknown rule" in bad.stderr
 
 
 def test_hover_topics_exist_and_cite_a_source() -> None:
     for name in HOVER_TOPICS:
-        text = (REPO / "server" / "mpg_lsp" / "docs" / "hover" / f"{name}.md").read_text(encoding="utf-8")
+        text = (REPO / "server" / "mpg_lsp" / "docs" / "hover" / f"{name}.md").read_text(
+            encoding="utf-8"
+        )
         assert "Source" in text and "https://" in text, name
         assert not re.search(r"://[^:/\s]+:(?!PASS@)[^@\s]+@", text), f"{name} shows a credential"

@@ -64,7 +64,12 @@ def release_of(toml_text: str) -> str:
 
 def sh(argv: list[str], **env: str) -> str:
     out = subprocess.run(
-        argv, check=False, capture_output=True, text=True, timeout=30, env={"PATH": os.environ["PATH"], **env}
+        argv,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={"PATH": os.environ["PATH"], **env},
     )
     assert out.returncode == 0, out.stderr
     return out.stdout
@@ -107,7 +112,13 @@ SECRETS = [
 
 
 def _shown(finding: Finding) -> str:
-    return " ".join([finding.message, *(f.title for f in finding.fixes), *(e.text for f in finding.fixes for e in f.edits)])
+    return " ".join(
+        [
+            finding.message,
+            *(f.title for f in finding.fixes),
+            *(e.text for f in finding.fixes for e in f.edits),
+        ]
+    )
 
 
 def test_no_secret_from_the_fixture_appears_in_any_finding() -> None:
@@ -196,12 +207,13 @@ def test_secret_command_names_the_app_of_a_config_outside_the_root() -> None:
 # A program that prints the DATABASE_URL it sees and its arguments, free of shell syntax, so
 # that flyctl would run it as is (no `$`, `;`, `|`, `&`, `<`, `>`).
 PRINTER = (
-    f"{sys.executable} -c '__import__(\"sys\").stdout.write(__import__(\"json\").dumps("
+    f'{sys.executable} -c \'__import__("sys").stdout.write(__import__("json").dumps('
     '[__import__("os").environ.get("DATABASE_URL"), __import__("sys").argv[1:]]))\''
 )
 ARGV_COMMANDS = [
     PRINTER + ' migrate --flag "double \\"quoted\\" arg" \'single "q" arg\' back\\\\slash',
-    PRINTER + " migrate 'it'\\''s' \"tab\tand  spaces\" star* q? (paren) {brace} ~tilde mid#hash !bang",
+    PRINTER
+    + " migrate 'it'\\''s' \"tab\tand  spaces\" star* q? (paren) {brace} ~tilde mid#hash !bang",
     PRINTER + ' migrate "\\\\\\\\" \'\\\\\' "" \'\' "Release.migrate()"',
 ]
 QUOTES = ['"', "'", '"""', "'''"]
@@ -238,7 +250,9 @@ SCRIPT_COMMANDS = [
 
 
 @pytest.mark.parametrize("command", SCRIPT_COMMANDS)
-def test_mpg301_rewrite_of_a_script_behaves_like_the_script_with_the_direct_url(command: str) -> None:
+def test_mpg301_rewrite_of_a_script_behaves_like_the_script_with_the_direct_url(
+    command: str,
+) -> None:
     expected = sh(["/bin/sh", "-c", command], DATABASE_URL=DIRECT, HOME="/home/x")
     for quote in _quotes_for(command):
         text = fly_with(command, quote)
@@ -253,7 +267,7 @@ def test_mpg301_rewrite_of_a_script_behaves_like_the_script_with_the_direct_url(
 
 
 WRAPPED_COMMANDS = [
-    "/bin/sh -c 'printf \"[%s]\" \"$0\" \"$1\" migrate && printf \"<%s>\" \"$DATABASE_URL\"' zero 'one two'",
+    '/bin/sh -c \'printf "[%s]" "$0" "$1" migrate && printf "<%s>" "$DATABASE_URL"\' zero \'one two\'',
     '/bin/bash -e -c "printf \'[%s]\' migrate \\"it\'s\\" \\"\\\\$DATABASE_URL\\"; printf \'<%s>\' \\"$DATABASE_URL\\""',
     "sh -lc 'cd / && printf \"%s\" \"migrate'\\''s\"'",
 ]
@@ -275,7 +289,9 @@ def test_mpg301_rewrite_inside_an_existing_shell(command: str) -> None:
         assert sh(argv, DATABASE_URL=POOLED, DIRECT_DATABASE_URL=DIRECT) == expected
 
 
-@pytest.mark.parametrize("command", [*SCRIPT_COMMANDS, "DATABASE_URL=$DIRECT_DATABASE_URL bin/migrate 'it'\\''s'"])
+@pytest.mark.parametrize(
+    "command", [*SCRIPT_COMMANDS, "DATABASE_URL=$DIRECT_DATABASE_URL bin/migrate 'it'\\''s'"]
+)
 def test_mpg302_wrap_round_trips(command: str) -> None:
     for quote in _quotes_for(command):
         text = fly_with(command, quote)
@@ -313,7 +329,9 @@ def test_multiline_release_command_strings() -> None:
 
 # -- what the release command runs ------------------------------------------------------------
 
-GENERATED_MIGRATE = '#!/bin/sh\nset -eu\ncd -P -- "$(dirname -- "$0")"\nexec ./a eval A.Release.migrate\n'
+GENERATED_MIGRATE = (
+    '#!/bin/sh\nset -eu\ncd -P -- "$(dirname -- "$0")"\nexec ./a eval A.Release.migrate\n'
+)
 RELEASE_EX = """defmodule A.Release do
   @app :a
   def migrate do
@@ -329,7 +347,11 @@ FLY = fly_with("/app/bin/migrate")
 
 
 def test_overlay_script_without_a_rebind_still_migrates_through_the_pooler() -> None:
-    files = {"fly.toml": FLY, "rel/overlays/bin/migrate": GENERATED_MIGRATE, "lib/a/release.ex": RELEASE_EX}
+    files = {
+        "fly.toml": FLY,
+        "rel/overlays/bin/migrate": GENERATED_MIGRATE,
+        "lib/a/release.ex": RELEASE_EX,
+    }
     (finding,) = run(files, "MPG301")
     assert "rel/overlays/bin/migrate → A.Release.migrate" in finding.message
 
@@ -337,7 +359,9 @@ def test_overlay_script_without_a_rebind_still_migrates_through_the_pooler() -> 
 @pytest.mark.parametrize(
     "script",
     [
-        GENERATED_MIGRATE.replace("set -eu\n", "set -eu\nexport DATABASE_URL=$DIRECT_DATABASE_URL\n"),
+        GENERATED_MIGRATE.replace(
+            "set -eu\n", "set -eu\nexport DATABASE_URL=$DIRECT_DATABASE_URL\n"
+        ),
         GENERATED_MIGRATE.replace("exec ./a", 'DATABASE_URL="${DATABASE_URL_UNPOOLED}" exec ./a'),
     ],
 )
@@ -346,12 +370,16 @@ def test_overlay_script_that_rebinds_counts(script: str) -> None:
 
 
 def test_commented_out_rebind_does_not_count() -> None:
-    script = GENERATED_MIGRATE.replace("set -eu\n", "set -eu\n# export DATABASE_URL=$DIRECT_DATABASE_URL\n")
+    script = GENERATED_MIGRATE.replace(
+        "set -eu\n", "set -eu\n# export DATABASE_URL=$DIRECT_DATABASE_URL\n"
+    )
     assert len(run({"fly.toml": FLY, "rel/overlays/bin/migrate": script}, "MPG301")) == 1
 
 
 def test_env_sh_rebind_counts_for_commands_that_run_the_release() -> None:
-    env_sh = 'if [ "$RELEASE_COMMAND" = "1" ]; then\n  export DATABASE_URL="$DIRECT_DATABASE_URL"\nfi\n'
+    env_sh = (
+        'if [ "$RELEASE_COMMAND" = "1" ]; then\n  export DATABASE_URL="$DIRECT_DATABASE_URL"\nfi\n'
+    )
     files = {"rel/env.sh.eex": env_sh, "rel/overlays/bin/migrate": GENERATED_MIGRATE}
     assert run({**files, "fly.toml": FLY}, "MPG301") == []
     assert run({**files, "fly.toml": fly_with("/app/bin/a eval A.Release.migrate")}, "MPG301") == []
@@ -360,9 +388,16 @@ def test_env_sh_rebind_counts_for_commands_that_run_the_release() -> None:
 
 
 def test_release_migrate_over_a_listed_direct_repo() -> None:
-    runtime = RUNTIME + 'config :a, A.DirectRepo, url: System.get_env("DIRECT_DATABASE_URL"), socket_options: [:inet6], pool_size: 2\n'
+    runtime = (
+        RUNTIME
+        + 'config :a, A.DirectRepo, url: System.get_env("DIRECT_DATABASE_URL"), socket_options: [:inet6], pool_size: 2\n'
+    )
     release = RELEASE_EX.replace("Application.fetch_env!(@app, :ecto_repos)", "[A.DirectRepo]")
-    files = {"fly.toml": FLY, "config/runtime.exs": runtime, "rel/overlays/bin/migrate": GENERATED_MIGRATE}
+    files = {
+        "fly.toml": FLY,
+        "config/runtime.exs": runtime,
+        "rel/overlays/bin/migrate": GENERATED_MIGRATE,
+    }
     assert run({**files, "lib/a/release.ex": release}, "MPG301") == []
     both = RELEASE_EX.replace("Application.fetch_env!(@app, :ecto_repos)", "[A.DirectRepo, A.Repo]")
     (finding,) = run({**files, "lib/a/release.ex": both}, "MPG301")
@@ -370,7 +405,10 @@ def test_release_migrate_over_a_listed_direct_repo() -> None:
 
 
 def test_mix_ecto_migrate_with_a_direct_repo() -> None:
-    runtime = RUNTIME + 'config :a, A.DirectRepo, url: System.get_env("DIRECT_DATABASE_URL"), pool_size: 2\n'
+    runtime = (
+        RUNTIME
+        + 'config :a, A.DirectRepo, url: System.get_env("DIRECT_DATABASE_URL"), pool_size: 2\n'
+    )
     files = {"config/runtime.exs": runtime}
     assert run({**files, "fly.toml": fly_with("mix ecto.migrate -r A.DirectRepo")}, "MPG301") == []
     assert len(run({**files, "fly.toml": fly_with("mix ecto.migrate -r A.Repo")}, "MPG301")) == 1
@@ -384,14 +422,20 @@ def test_a_repo_whose_url_cannot_be_known_gets_a_hedged_warning_and_no_automatic
 
 
 def test_two_pooled_variables_get_no_automatic_fix() -> None:
-    runtime = RUNTIME + 'config :a, A.EventsRepo, url: System.get_env("EVENTS_DATABASE_URL"), socket_options: [:inet6], prepare: :unnamed\n'
+    runtime = (
+        RUNTIME
+        + 'config :a, A.EventsRepo, url: System.get_env("EVENTS_DATABASE_URL"), socket_options: [:inet6], prepare: :unnamed\n'
+    )
     (finding,) = run({"fly.toml": FLY, "config/runtime.exs": runtime}, "MPG301")
     assert "DATABASE_URL, EVENTS_DATABASE_URL" in finding.message
     assert not [f for f in finding.fixes if f.preferred]
 
 
 def test_rebinding_to_another_pooled_variable_is_not_direct() -> None:
-    runtime = RUNTIME + 'config :a, A.EventsRepo, url: System.get_env("EVENTS_URL"), socket_options: [:inet6], prepare: :unnamed\n'
+    runtime = (
+        RUNTIME
+        + 'config :a, A.EventsRepo, url: System.get_env("EVENTS_URL"), socket_options: [:inet6], prepare: :unnamed\n'
+    )
     command = "/bin/sh -lc 'DATABASE_URL=$EVENTS_URL EVENTS_URL=$DATABASE_URL bin/migrate'"
     assert len(run({"fly.toml": fly_with(command), "config/runtime.exs": runtime}, "MPG301")) == 1
 
@@ -413,7 +457,10 @@ def test_fly_facts_from_every_toml_shape() -> None:
     text = '[env]\n  PORT = 8080\n  ECTO_IPV6 = true\n  RATIO = 1.0\n[[env]]\n  EXTRA = "y"\n'
     facts = read_fly(Document("fly.toml", Lang.TOML, text.encode()))
     assert [(e.key, e.value, e.is_string) for e in facts.env] == [
-        ("PORT", "8080", False), ("ECTO_IPV6", "true", False), ("RATIO", "1", False), ("EXTRA", "y", True)
+        ("PORT", "8080", False),
+        ("ECTO_IPV6", "true", False),
+        ("RATIO", "1", False),
+        ("EXTRA", "y", True),
     ]
 
 
@@ -435,17 +482,20 @@ IPV6_YES = 'app = "a"\n[env]\n  ECTO_IPV6 = "yes"\n'
 
 def test_ecto_ipv6_inline_test_and_list_form() -> None:
     inline = GENERATOR_RUNTIME.replace("maybe_ipv6 = ", "flag = ").replace(
-        "socket_options: maybe_ipv6", 'socket_options: if(System.get_env("ECTO_IPV6") in ["true", "1"], do: [:inet6], else: [])'
+        "socket_options: maybe_ipv6",
+        'socket_options: if(System.get_env("ECTO_IPV6") in ["true", "1"], do: [:inet6], else: [])',
     )
     assert len(run({"fly.toml": IPV6_YES, "config/runtime.exs": inline}, "MPG305")) == 1
-    two_steps = GENERATOR_RUNTIME.replace("maybe_ipv6 = if", "ipv6? = ").replace(
-        ", do: [:inet6], else: []", ""
-    ).replace("socket_options: maybe_ipv6", "socket_options: if(ipv6?, do: [:inet6], else: [])")
+    two_steps = (
+        GENERATOR_RUNTIME.replace("maybe_ipv6 = if", "ipv6? = ")
+        .replace(", do: [:inet6], else: []", "")
+        .replace("socket_options: maybe_ipv6", "socket_options: if(ipv6?, do: [:inet6], else: [])")
+    )
     assert len(run({"fly.toml": IPV6_YES, "config/runtime.exs": two_steps}, "MPG305")) == 1
 
 
 def test_ecto_ipv6_read_another_way_is_not_second_guessed() -> None:
-    own = GENERATOR_RUNTIME.replace('in ~w(true 1)', '== "yes"')
+    own = GENERATOR_RUNTIME.replace("in ~w(true 1)", '== "yes"')
     assert run({"fly.toml": IPV6_YES, "config/runtime.exs": own}, "MPG305") == []
 
 

@@ -15,7 +15,9 @@ from projects import REPO, SAMPLE
 def test_wheel_ships_grammars_and_docs_and_a_regular_install_runs(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     (wheel,) = tmp_path.glob("mpg_lsp-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -23,8 +25,20 @@ def test_wheel_ships_grammars_and_docs_and_a_regular_install_runs(tmp_path: Path
     assert "mpg_lsp/docs/rules/MPG101.md" in names and "mpg_lsp/docs/hover/repo.prepare.md" in names
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     # the installed copy, not the checkout: grammars and docs must come from inside it
     code = (
@@ -35,11 +49,24 @@ def test_wheel_ships_grammars_and_docs_and_a_regular_install_runs(tmp_path: Path
         "from mpg_lsp.cli import main; raise SystemExit(main(['check', sys.argv[2]]))"
     )
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    out = subprocess.run([sys.executable, "-S", "-c", code, str(target), str(SAMPLE)], capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [sys.executable, "-S", "-c", code, str(target), str(SAMPLE)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     # -S keeps the editable finder out; the dependencies come from the venv's site-packages
     if "No module named" in out.stderr:
         site = next(p for p in sys.path if p.endswith("site-packages"))
-        code = code.replace("sys.path.insert(0, sys.argv[1]);", f"sys.path.insert(0, sys.argv[1]); sys.path.append({site!r});")
-        out = subprocess.run([sys.executable, "-S", "-c", code, str(target), str(SAMPLE)], capture_output=True, text=True, env=env)
+        code = code.replace(
+            "sys.path.insert(0, sys.argv[1]);",
+            f"sys.path.insert(0, sys.argv[1]); sys.path.append({site!r});",
+        )
+        out = subprocess.run(
+            [sys.executable, "-S", "-c", code, str(target), str(SAMPLE)],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
     assert out.stdout.splitlines()[0] == str(target / "mpg_lsp" / "grammars"), out.stderr
     assert out.returncode == 1 and "Found 3 problems" in out.stdout, out.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from mpg_lsp.engine import Engine
 from mpg_lsp.project.elixir_config import Admits, condition_admits
 from mpg_lsp.project.mix import read_lock
@@ -29,17 +28,33 @@ def view(files: dict[str, str], **settings: object):
     ("runtime", "kind", "var"),
     [
         ('config :a, A.Repo, url: System.fetch_env!("DATABASE_URL")', "pooled", "DATABASE_URL"),
-        ('db = System.get_env("DATABASE_URL") || raise "missing"\nconfig :a, A.Repo, url: db', "pooled", "DATABASE_URL"),
+        (
+            'db = System.get_env("DATABASE_URL") || raise "missing"\nconfig :a, A.Repo, url: db',
+            "pooled",
+            "DATABASE_URL",
+        ),
         ('config :a, A.Repo, url: {:system, "DATABASE_URL"}', "pooled", "DATABASE_URL"),
-        ('config :a, A.Repo, url: System.get_env("DIRECT_DATABASE_URL")', "direct", "DIRECT_DATABASE_URL"),
-        ('config :a, A.Repo, url: System.get_env("DATABASE_URL_UNPOOLED")', "direct", "DATABASE_URL_UNPOOLED"),
+        (
+            'config :a, A.Repo, url: System.get_env("DIRECT_DATABASE_URL")',
+            "direct",
+            "DIRECT_DATABASE_URL",
+        ),
+        (
+            'config :a, A.Repo, url: System.get_env("DATABASE_URL_UNPOOLED")',
+            "direct",
+            "DATABASE_URL_UNPOOLED",
+        ),
         ('config :a, A.Repo, url: "postgres://u:p@pgbouncer.c1.flympg.net/db"', "pooled", None),
         ('config :a, A.Repo, url: "postgres://u:p@direct.c1.flympg.net/db"', "direct", None),
         ('config :a, A.Repo, url: "postgres://u:p@db.internal:6432/db"', "pooled", None),
         ('config :a, A.Repo, hostname: "pgbouncer.c1.flympg.net", database: "db"', "pooled", None),
         ('config :a, A.Repo, url: required_env.("DATABASE_URL")', "pooled", "DATABASE_URL"),
         ('config :a, A.Repo, url: env!("DATABASE_URL", :string!)', "pooled", "DATABASE_URL"),
-        ('config :a, A.Repo, url: get_var_from_path_or_env(dir, "DATABASE_URL", "postgres://x")', "pooled", "DATABASE_URL"),
+        (
+            'config :a, A.Repo, url: get_var_from_path_or_env(dir, "DATABASE_URL", "postgres://x")',
+            "pooled",
+            "DATABASE_URL",
+        ),
         ('config :a, A.Repo, url: helper.("SOMETHING")', "unknown", None),
         ("config :a, A.Repo, url: build_url()", "unknown", None),
         ("config :a, A.Repo, hostname: host, database: db", "unknown", None),
@@ -53,7 +68,10 @@ def test_repo_classification(runtime: str, kind: str, var: str | None) -> None:
 def test_configured_env_var_names() -> None:
     runtime = 'config :a, A.Repo, url: System.get_env("PRIMARY_PG")'
     assert view({"config/runtime.exs": runtime}).repos["A.Repo"].kind == "pooled"
-    assert view({"config/runtime.exs": runtime}, directEnvVars=["PRIMARY_PG"]).repos["A.Repo"].kind == "direct"
+    assert (
+        view({"config/runtime.exs": runtime}, directEnvVars=["PRIMARY_PG"]).repos["A.Repo"].kind
+        == "direct"
+    )
 
 
 def _cond(src: str) -> Admits:
@@ -76,9 +94,9 @@ def _cond(src: str) -> Admits:
         ("config_env() not in [:dev, :test]", Admits.YES),
         ("config_env() in ~w(dev test)a", Admits.NO),
         ("not (config_env() == :prod)", Admits.NO),
-        ("config_env() == :prod and System.get_env(\"X\")", Admits.MAYBE),
-        ("config_env() == :dev and System.get_env(\"X\")", Admits.NO),
-        ("System.get_env(\"PHX_SERVER\")", Admits.MAYBE),
+        ('config_env() == :prod and System.get_env("X")', Admits.MAYBE),
+        ('config_env() == :dev and System.get_env("X")', Admits.NO),
+        ('System.get_env("PHX_SERVER")', Admits.MAYBE),
     ],
 )
 def test_environment_guards(condition: str, admits: Admits) -> None:
@@ -97,7 +115,11 @@ def test_prod_view_merges_like_config_and_skips_other_envs() -> None:
     repo = v.repos["A.Repo"]
     assert repo.options.value("pool_size").value == 7
     assert repo.options.value("prepare").name == "named"
-    assert v.config_paths == [f"{ROOT}/config/config.exs", f"{ROOT}/config/prod.exs", f"{ROOT}/config/runtime.exs"]
+    assert v.config_paths == [
+        f"{ROOT}/config/config.exs",
+        f"{ROOT}/config/prod.exs",
+        f"{ROOT}/config/runtime.exs",
+    ]
     assert repo.anchor is not None and repo.anchor.path.endswith("runtime.exs")
 
 
@@ -106,7 +128,10 @@ def test_the_gate() -> None:
     assert not view(runtime).gate_open  # a Postgres repo, no Fly config, no evidence
     assert view({**runtime, "fly.toml": 'app = "a"\n'}).gate_open
     assert view({**runtime, "fly.staging.toml": 'app = "a"\n'}).gate_open
-    evidence = {"config/runtime.exs": runtime["config/runtime.exs"] + '\n# direct: System.get_env("DIRECT_DATABASE_URL")'}
+    evidence = {
+        "config/runtime.exs": runtime["config/runtime.exs"]
+        + '\n# direct: System.get_env("DIRECT_DATABASE_URL")'
+    }
     assert view(evidence).gate_open and view(evidence).evidence
     assert view(runtime, enabled=True).gate_open
     assert not view({**runtime, "fly.toml": ""}, enabled=False).gate_open
@@ -123,7 +148,9 @@ def test_non_postgres_adapter_is_not_ours() -> None:
 
 
 def test_umbrella_root() -> None:
-    fs = MemoryFileSystem(ROOT, {"mix.exs": "", "apps/web/mix.exs": "", "apps/web/config/x.exs": ""})
+    fs = MemoryFileSystem(
+        ROOT, {"mix.exs": "", "apps/web/mix.exs": "", "apps/web/config/x.exs": ""}
+    )
     assert find_root(f"{ROOT}/apps/web/config/x.exs", fs) == ROOT
     assert find_root(f"{ROOT}/config/runtime.exs", fs) == ROOT
 
@@ -162,7 +189,9 @@ def test_select_and_ignore_take_codes_and_prefixes() -> None:
     s = Settings(ignore=frozenset({"MPG2"}))
     assert not s.rule_enabled("MPG201") and s.rule_enabled("MPG101")
     s = Settings(ignore=frozenset({"MPG2*"}), select=frozenset({"MPG20", "MPG101"}))
-    assert not s.rule_enabled("MPG201") and s.rule_enabled("MPG101") and not s.rule_enabled("MPG102")
+    assert (
+        not s.rule_enabled("MPG201") and s.rule_enabled("MPG101") and not s.rule_enabled("MPG102")
+    )
     assert Settings(select=frozenset({"MPG1"})).rule_enabled("MPG104")
 
 
@@ -170,14 +199,18 @@ def test_forgetting_a_project_reads_it_afresh_and_leaves_open_files() -> None:
     """The CLI forgets each project once it is reported (so a large run holds one project at a
     time); a project checked again after that must reflect the disk, not stale facts."""
     runtime = 'import Config\nconfig :a, A.Repo, url: System.get_env("DATABASE_URL")\n'
-    fs = MemoryFileSystem(ROOT, {"mix.exs": MIX, "config/runtime.exs": runtime, "fly.toml": 'app = "a"\n'})
+    fs = MemoryFileSystem(
+        ROOT, {"mix.exs": MIX, "config/runtime.exs": runtime, "fly.toml": 'app = "a"\n'}
+    )
     engine = Engine(fs)
 
     def codes() -> set[str]:
         return {f.code for f in engine.findings(ROOT)}
 
     assert "MPG101" in codes()
-    fs.files[f"{ROOT}/config/runtime.exs"] = runtime.replace('")\n', '"), prepare: :unnamed\n').encode()
+    fs.files[f"{ROOT}/config/runtime.exs"] = runtime.replace(
+        '")\n', '"), prepare: :unnamed\n'
+    ).encode()
     assert "MPG101" in codes()  # nothing said the disk changed
     engine.forget(ROOT)
     assert "MPG101" not in codes()
@@ -219,11 +252,18 @@ def test_unread_config_values_are_exactly_the_irrelevant_ones(key: str, opts: st
     opts_node = args[-1]
     anchor = Anchor(0)
     full = ConfigCall(
-        "my_app", key, span_of(args[1], anchor, 0), read_value(opts_node, anchor, 0),
-        span_of(call, anchor, 0), Admits.YES, (),
+        "my_app",
+        key,
+        span_of(args[1], anchor, 0),
+        read_value(opts_node, anchor, 0),
+        span_of(call, anchor, 0),
+        Admits.YES,
+        (),
     )
     may_matter = _config_may_matter(key, opts_node)
     assert may_matter or not is_relevant(full)  # never skips a call the prod view needs
-    plain = opts_node.type == "keywords" or (opts.startswith("[") and ("{" not in opts and opts != "[1, 2]"))
+    plain = opts_node.type == "keywords" or (
+        opts.startswith("[") and ("{" not in opts and opts != "[1, 2]")
+    )
     if plain:
         assert may_matter == is_relevant(full)  # and skips every plain keyword list it can

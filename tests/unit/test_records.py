@@ -8,7 +8,6 @@ nothing), findings are hashed and copied with ``replace``, and wrong calls must 
 from __future__ import annotations
 
 import pytest
-
 from mpg_lsp.records import FrozenRecordError, field, fields, record, replace
 
 
@@ -77,9 +76,13 @@ def test_records_have_slots_only() -> None:
 def test_inherited_fields_come_first_and_defaults_fill_the_rest() -> None:
     span = Span(Anchor(0), 0, 1)
     assert [f.name for f in fields(EnvRead)] == ["span", "text", "var", "fallback"]
-    read = EnvRead(span, "System.get_env(\"X\")", "X")
+    read = EnvRead(span, 'System.get_env("X")', "X")
     assert read.fallback is None
-    assert EnvRead(span, "t", var="X") == EnvRead(span, "t", "X") == EnvRead(text="t", var="X", span=span)
+    assert (
+        EnvRead(span, "t", var="X")
+        == EnvRead(span, "t", "X")
+        == EnvRead(text="t", var="X", span=span)
+    )
 
 
 def test_default_factory_gives_each_record_its_own_value() -> None:

@@ -8,10 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
-
-from projects import FIXTURES, copy_project, elixir_errors, expectations, toml_error
 from mpg_lsp.engine import Engine, discover_projects
 from mpg_lsp.rules.edits import apply_edits, preferred_edits
+from projects import FIXTURES, copy_project, elixir_errors, expectations, toml_error
 
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.endswith(".fixed"))
 UPDATE = os.environ.get("MPG_LSP_UPDATE_SNAPSHOTS") == "1"
@@ -72,7 +71,11 @@ def test_preferred_fixes_match_snapshot_and_clear_the_finding(case: str, tmp_pat
         snapshots = {p.relative_to(fixed_dir) for p in fixed_dir.rglob("*") if p.is_file()}
         assert snapshots == {Path(p).relative_to(root) for p in changed}
     engine, after = findings_of(root)
-    fixable_before = {(f.code) for f in findings_of(FIXTURES / case)[1] if any(x.preferred and x.safe for x in f.fixes)}
+    fixable_before = {
+        (f.code)
+        for f in findings_of(FIXTURES / case)[1]
+        if any(x.preferred and x.safe for x in f.fixes)
+    }
     assert not fixable_before & {f.code for f in after}, "a preferred fix left its finding behind"
 
 

@@ -6,7 +6,6 @@ import re
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from mpg_lsp.project.elixir_config import ElixirFacts, is_relevant
 from mpg_lsp.syntax import elixir, toml
 from mpg_lsp.syntax.document import Document
@@ -14,8 +13,26 @@ from mpg_lsp.syntax.languages import Lang
 from mpg_lsp.syntax.lines import LineIndex
 from projects import SAMPLE
 
-PIECES = ["a", "é", "🚀", "日", "\n", "\r", "\r\n", " ", ",", "#", "\u2028", "config :x, Y.Repo, url: 1\n",
-          "if config_env() == :prod do\n", "end\n", "[", "]", "do", ":"]
+PIECES = [
+    "a",
+    "é",
+    "🚀",
+    "日",
+    "\n",
+    "\r",
+    "\r\n",
+    " ",
+    ",",
+    "#",
+    "\u2028",
+    "config :x, Y.Repo, url: 1\n",
+    "if config_env() == :prod do\n",
+    "end\n",
+    "[",
+    "]",
+    "do",
+    ":",
+]
 
 
 def reference_starts(text: bytes) -> list[int]:
@@ -42,7 +59,7 @@ def test_u2028_is_not_a_line_break_but_cr_is() -> None:
 
 
 def test_columns_in_each_encoding() -> None:
-    line = "  name: \"café 🚀 日本\", pool_size: 8"
+    line = '  name: "café 🚀 日本", pool_size: 8'
     doc = Document("x.exs", Lang.ELIXIR, f"x = 1\n{line}\n".encode())
     offset = doc.text.index(b"pool_size")
     prefix = line[: line.index("pool_size")]
@@ -86,11 +103,19 @@ def _facts(doc: Document) -> list[tuple]:
     return _located(facts)
 
 
-SOURCE = (SAMPLE / "config" / "runtime.exs").read_bytes() + (SAMPLE / "config" / "config.exs").read_bytes()
+SOURCE = (SAMPLE / "config" / "runtime.exs").read_bytes() + (
+    SAMPLE / "config" / "config.exs"
+).read_bytes()
 
 
 @settings(max_examples=int(__import__("os").environ.get("MPG_LSP_EXAMPLES", "60")), deadline=None)
-@given(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 6), st.sampled_from(PIECES + [""])), min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 1), st.integers(0, 6), st.sampled_from(PIECES + [""])),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_incremental_tree_and_facts_equal_a_fresh_read(edits: list[tuple[float, int, str]]) -> None:
     doc = Document("c.exs", Lang.ELIXIR, SOURCE)
     live = ElixirFacts()

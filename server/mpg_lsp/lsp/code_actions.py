@@ -41,13 +41,16 @@ def workspace_edit(server: MpgServer, edits: list[Edit]) -> t.WorkspaceEdit | No
         if doc is None:
             return None
         text_edits = [
-            t.TextEdit(range=to_range(doc, e.start, e.end, server.encoding), new_text=e.text) for e in group
+            t.TextEdit(range=to_range(doc, e.start, e.end, server.encoding), new_text=e.text)
+            for e in group
         ]
         if versioned:
             version = doc.version if uri in server.docs else None
             document_changes.append(
                 t.TextDocumentEdit(
-                    text_document=t.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+                    text_document=t.OptionalVersionedTextDocumentIdentifier(
+                        uri=uri, version=version
+                    ),
                     edits=list(text_edits),
                 )
             )
@@ -99,5 +102,7 @@ def register(server: MpgServer) -> None:
             if chosen:
                 edit = workspace_edit(ls, chosen)
                 if edit is not None:
-                    actions.append(t.CodeAction(title="Fix all mpg-lsp problems", kind=FIX_ALL, edit=edit))
+                    actions.append(
+                        t.CodeAction(title="Fix all mpg-lsp problems", kind=FIX_ALL, edit=edit)
+                    )
         return actions

@@ -123,7 +123,9 @@ def refresh(server: MpgServer, changed_uri: str | None = None) -> None:
             doc = server.docs[uri]
             diags = document_diagnostics(server, root, doc, grouped)
             if server.pull_mode:
-                key = tuple((d.code, d.range.start.line, d.range.start.character, d.message) for d in diags)
+                key = tuple(
+                    (d.code, d.range.start.line, d.range.start.character, d.message) for d in diags
+                )
                 if server.published.get(uri) != key and uri != changed_uri:
                     stale.append(uri)
                 server.published[uri] = key
@@ -138,10 +140,17 @@ def report_problems(server: MpgServer) -> None:
     for root in list(server.engine.projects):
         _, problems = server.engine.settings(root)
         for problem in problems:
-            if problem.source == PROJECT_SETTINGS and os.path.join(root, PROJECT_SETTINGS) in server.engine.ws.open_docs:
+            if (
+                problem.source == PROJECT_SETTINGS
+                and os.path.join(root, PROJECT_SETTINGS) in server.engine.ws.open_docs
+            ):
                 continue  # shown as a diagnostic where it is written
             # the editor's settings are one for every project: say it once
-            key = (root if problem.source == PROJECT_SETTINGS else "", problem.source, problem.message)
+            key = (
+                root if problem.source == PROJECT_SETTINGS else "",
+                problem.source,
+                problem.message,
+            )
             if key in server.reported:
                 continue
             server.reported.add(key)
@@ -174,13 +183,19 @@ def _request_pull(server: MpgServer) -> None:
 def clear(server: MpgServer, uri: str) -> None:
     server.published.pop(uri, None)
     if not server.pull_mode:
-        server.text_document_publish_diagnostics(t.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        server.text_document_publish_diagnostics(
+            t.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+        )
 
 
 def register(server: MpgServer) -> None:
     @server.feature(
         t.TEXT_DOCUMENT_DIAGNOSTIC,
-        t.DiagnosticOptions(identifier=SOURCE, inter_file_dependencies=True, workspace_diagnostics=False),
+        t.DiagnosticOptions(
+            identifier=SOURCE, inter_file_dependencies=True, workspace_diagnostics=False
+        ),
     )
     def pull(ls: MpgServer, params: t.DocumentDiagnosticParams) -> t.DocumentDiagnosticReport:
-        return t.RelatedFullDocumentDiagnosticReport(items=diagnostics_for(ls, params.text_document.uri))
+        return t.RelatedFullDocumentDiagnosticReport(
+            items=diagnostics_for(ls, params.text_document.uri)
+        )

@@ -37,7 +37,12 @@ def _too_big(ls: MpgServer, uri: str, size: int) -> bool:
     It is dropped (read from disk, where the same limit applies) until it is opened again."""
     if size <= MAX_FILE_BYTES:
         return False
-    log.warning("not reading %s: %d bytes, over the %d-byte limit for config files", uri, size, MAX_FILE_BYTES)
+    log.warning(
+        "not reading %s: %d bytes, over the %d-byte limit for config files",
+        uri,
+        size,
+        MAX_FILE_BYTES,
+    )
     doc = ls.docs.pop(uri, None)
     if doc is not None:
         ls.engine.ws.close(doc.path)

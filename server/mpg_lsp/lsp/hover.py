@@ -29,7 +29,11 @@ ENV_VARS = {"DATABASE_URL", "DIRECT_DATABASE_URL", "ECTO_IPV6"}
 @cache
 def topic(name: str) -> str | None:
     try:
-        return (resources.files("mpg_lsp") / "docs" / "hover" / f"{name}.md").read_text("utf-8").strip()
+        return (
+            (resources.files("mpg_lsp") / "docs" / "hover" / f"{name}.md")
+            .read_text("utf-8")
+            .strip()
+        )
     except OSError:
         return None
 
@@ -53,7 +57,11 @@ def _elixir(server: MpgServer, doc: Document, offset: int) -> tuple[str, Node] |
     node = doc.tree.root_node.named_descendant_for_byte_range(offset, offset)
     if node is None:
         return None
-    if node.type == ex.QUOTED_CONTENT and node.parent is not None and node.parent.type == ex.KEYWORD:
+    if (
+        node.type == ex.QUOTED_CONTENT
+        and node.parent is not None
+        and node.parent.type == ex.KEYWORD
+    ):
         node = node.parent
     if node.type == ex.KEYWORD:
         key = ex.keyword_name(node)
@@ -62,7 +70,9 @@ def _elixir(server: MpgServer, doc: Document, offset: int) -> tuple[str, Node] |
             return None
         view = _view(server, doc.path)
         is_oban = owner == "Oban" or (view is not None and any(o.name == owner for o in view.obans))
-        is_repo = owner.rsplit(".", 1)[-1].endswith("Repo") or (view is not None and owner in view.repos)
+        is_repo = owner.rsplit(".", 1)[-1].endswith("Repo") or (
+            view is not None and owner in view.repos
+        )
         if is_oban:
             text = topic(f"oban.{key}")
         elif is_repo:
@@ -99,7 +109,11 @@ def _rule_code(doc: Document, offset: int) -> tuple[str, int, int] | None:
             code = match.group().decode()
             rule = REGISTRY.get(code)
             if rule is None:
-                return f"**{code}** is not an mpg-lsp rule (`mpg-lsp rules` lists them).", start, end
+                return (
+                    f"**{code}** is not an mpg-lsp rule (`mpg-lsp rules` lists them).",
+                    start,
+                    end,
+                )
             text = f"**{code}** `{rule.name}` ({rule.severity}): {rule.summary}\n\n[Rule documentation]({rule.url})"
             return text, start, end
     return None
@@ -208,5 +222,7 @@ def register(server: MpgServer) -> None:
         texts = [*briefs, found[0]] if found is not None else briefs
         return t.Hover(
             contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value="\n\n---\n\n".join(texts)),
-            range=to_range(doc, found[1].start_byte, found[1].end_byte, ls.encoding) if found else None,
+            range=to_range(doc, found[1].start_byte, found[1].end_byte, ls.encoding)
+            if found
+            else None,
         )

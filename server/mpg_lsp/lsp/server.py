@@ -64,7 +64,11 @@ class MpgProtocol(LanguageServerProtocol):
             message = super().structure_message(data)
         except (JsonRpcInvalidParams, JsonRpcInternalError) as err:
             if isinstance(data, dict) and "id" in data and "method" in data:
-                log.warning("invalid params for %s (id %r): answered with an error", data["method"], data["id"])
+                log.warning(
+                    "invalid params for %s (id %r): answered with an error",
+                    data["method"],
+                    data["id"],
+                )
                 self._send_response(data["id"], error=err.to_response_error())
                 return _Answered()
             if isinstance(data, dict) and "id" in data and "jsonrpc" in data:
@@ -73,7 +77,12 @@ class MpgProtocol(LanguageServerProtocol):
                 log.warning("the client's answer to request %r does not validate", data["id"])
                 return t.ResponseErrorMessage(id=data["id"], error=err.to_response_error())
             raise
-        if "jsonrpc" in data and "id" in data and isinstance(data.get("method"), str) and not hasattr(message, "id"):
+        if (
+            "jsonrpc" in data
+            and "id" in data
+            and isinstance(data.get("method"), str)
+            and not hasattr(message, "id")
+        ):
             return _Misdirected(data["id"], data["method"])
         return message
 
@@ -85,7 +94,11 @@ class MpgProtocol(LanguageServerProtocol):
         if isinstance(message, _Answered):
             return
         if isinstance(message, _Misdirected):
-            self._refuse(message.id, JsonRpcInvalidRequest, f"{message.method} is a notification, not a request")
+            self._refuse(
+                message.id,
+                JsonRpcInvalidRequest,
+                f"{message.method} is a notification, not a request",
+            )
             return
         if isinstance(message, dict):  # no "jsonrpc" member: not JSON-RPC 2.0
             if "id" in message and "method" in message:
@@ -113,7 +126,9 @@ class MpgProtocol(LanguageServerProtocol):
                 return
             if not self._initialize_seen:
                 if is_request:
-                    self._refuse(message.id, JsonRpcServerNotInitialized, "the server is not initialized")
+                    self._refuse(
+                        message.id, JsonRpcServerNotInitialized, "the server is not initialized"
+                    )
                 return  # notifications before initialize are dropped, as LSP asks
         super().handle_message(message)
 
@@ -208,8 +223,12 @@ def build() -> MpgServer:
             uri = str(params.uri if hasattr(params, "uri") else (params or {}).get("uri"))
             doc = ls.docs.get(uri)
             if doc is None:
-                return {"mismatches": ls.sync_mismatches, "text": None,
-                        "treeMatchesFreshParse": False, "freshHasErrors": False}
+                return {
+                    "mismatches": ls.sync_mismatches,
+                    "text": None,
+                    "treeMatchesFreshParse": False,
+                    "freshHasErrors": False,
+                }
             fresh = doc._parser.parse(doc.text)
             return {
                 "mismatches": ls.sync_mismatches,

@@ -104,13 +104,32 @@ Fact = ConfigCall | Binding | ImportConfig | Mentions
 RELEVANT_KEYS = frozenset(
     [
         # repos
-        "url", "hostname", "database", "username", "port", "socket_dir", "prepare", "adapter",
-        "pool_size", "pool_count", "socket_options", "ssl", "migration_lock", "after_connect",
-        "parameters", "search_path",
+        "url",
+        "hostname",
+        "database",
+        "username",
+        "port",
+        "socket_dir",
+        "prepare",
+        "adapter",
+        "pool_size",
+        "pool_count",
+        "socket_options",
+        "ssl",
+        "migration_lock",
+        "after_connect",
+        "parameters",
+        "search_path",
         # Oban
-        "repo", "notifier", "plugins", "queues", "engine", "peer",
+        "repo",
+        "notifier",
+        "plugins",
+        "queues",
+        "engine",
+        "peer",
         # the endpoint and the app
-        "pubsub_server", "ecto_repos",
+        "pubsub_server",
+        "ecto_repos",
     ]
 )
 _NAME = re.compile(r"\b[A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9]\b")
@@ -141,6 +160,7 @@ def _config_may_matter(key: str, opts: Node) -> bool:
     keys = keyword_keys(opts)
     return keys is None or any(k in RELEVANT_KEYS for k in keys)
 
+
 _ENV_CALLS = {"config_env", "Mix.env", "Config.config_env"}
 _ENV = "prod"
 
@@ -169,7 +189,12 @@ def _guard_variable(cond: Node) -> tuple[str, bool] | None:
     if cond.type == ex.UNARY:
         op = cond.child_by_field_name("operator")
         operand = cond.child_by_field_name("operand")
-        if op is not None and operand is not None and ex.text(op) in ("not", "!") and operand.type == ex.IDENTIFIER:
+        if (
+            op is not None
+            and operand is not None
+            and ex.text(op) in ("not", "!")
+            and operand.type == ex.IDENTIFIER
+        ):
             return ex.text(operand), False
     return None
 
@@ -236,7 +261,9 @@ class _Reader:
             self.statement(node, admits, depth)
 
     def statement(self, node: Node, admits: Admits, depth: int) -> None:
-        if admits is Admits.NO or depth > 64:  # ~5 frames a level: stay far from the recursion limit
+        if (
+            admits is Admits.NO or depth > 64
+        ):  # ~5 frames a level: stay far from the recursion limit
             return
         kind = node.type
         if kind == ex.CALL:
@@ -248,7 +275,9 @@ class _Reader:
             if op is None or left is None or right is None or ex.text(op) != "=":
                 return
             if left.type == ex.IDENTIFIER and not right.has_error:
-                verdict = condition_admits(right) if right.type in (ex.BINARY, ex.UNARY) else Admits.MAYBE
+                verdict = (
+                    condition_admits(right) if right.type in (ex.BINARY, ex.UNARY) else Admits.MAYBE
+                )
                 self.out.append(
                     Binding(
                         ex.text(left),
@@ -284,7 +313,9 @@ class _Reader:
 
     def config(self, node: Node, admits: Admits) -> None:
         if node.has_error:
-            logger(__name__).debug("skipping a config call with a syntax error at byte %d", node.start_byte)
+            logger(__name__).debug(
+                "skipping a config call with a syntax error at byte %d", node.start_byte
+            )
             return
         args = ex.arguments(node)
         if len(args) < 2:
@@ -296,7 +327,12 @@ class _Reader:
             if args[1].type == ex.KEYWORDS or args[1].type == ex.LIST:
                 self.out.append(
                     ConfigCall(
-                        app, None, self.span(args[0]), self.value(args[1]), self.span(node), admits,
+                        app,
+                        None,
+                        self.span(args[0]),
+                        self.value(args[1]),
+                        self.span(node),
+                        admits,
                         tuple(self.guards),
                     )
                 )
@@ -312,7 +348,12 @@ class _Reader:
             return
         self.out.append(
             ConfigCall(
-                app, key, self.span(key_node), self.value(args[2]), self.span(node), admits,
+                app,
+                key,
+                self.span(key_node),
+                self.value(args[2]),
+                self.span(node),
+                admits,
                 tuple(self.guards),
             )
         )
@@ -432,7 +473,12 @@ def alias_targets(node: Node, anchor: Anchor, base: int) -> list[tuple[str, Alia
         for item in right.named_children:
             if item.type == ex.ALIAS:
                 full = f"{prefix}.{ex.text(item)}"
-                out.append((ex.text(item).rsplit(".", 1)[-1], Alias(span_of(item, anchor, base), full, full)))
+                out.append(
+                    (
+                        ex.text(item).rsplit(".", 1)[-1],
+                        Alias(span_of(item, anchor, base), full, full),
+                    )
+                )
         return out
     return []
 

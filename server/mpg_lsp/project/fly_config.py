@@ -25,7 +25,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 
-
 @record(frozen=True)
 class TomlValue:
     """A scalar value with where it sits: the whole pair, the key, and the literal.
@@ -150,7 +149,9 @@ def read_fly(doc: Document) -> FlyFacts:
         if path:
             _collect(node, path, found)
     apps = found.get("app", [])
-    release = next((v for v in reversed(found.get("deploy.release_command", [])) if v.is_string), None)
+    release = next(
+        (v for v in reversed(found.get("deploy.release_command", [])) if v.is_string), None
+    )
     env = [
         v
         for name, values in found.items()

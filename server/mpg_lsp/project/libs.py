@@ -135,7 +135,9 @@ def read_lib(doc: Document) -> LibFacts:
                 and items[0].type == ex.ALIAS
                 and ex.text(items[0]) == "Phoenix.PubSub"
             ):
-                for _, key, value in ex.keyword_pairs(items[1]) if items[1].type == ex.KEYWORDS else []:
+                for _, key, value in (
+                    ex.keyword_pairs(items[1]) if items[1].type == ex.KEYWORDS else []
+                ):
                     if ex.keyword_name(key) == "name" and value.type == ex.ALIAS:
                         pubsub = ex.text(value)
     obans: tuple[ObanChild, ...] = ()

@@ -36,7 +36,9 @@ def resolve(value: Value, path: str, bindings: dict[str, list[Binding]], depth: 
     """Follow a variable to the value bound to it earlier in the same file."""
     if isinstance(value, Var) and depth < 8:
         candidates = [
-            b for b in bindings.get(path, []) if b.name == value.name and b.span.start < value.span.start
+            b
+            for b in bindings.get(path, [])
+            if b.name == value.name and b.span.start < value.span.start
         ]
         if candidates:
             return resolve(candidates[-1].value, path, bindings, depth + 1)

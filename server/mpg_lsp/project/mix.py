@@ -35,7 +35,12 @@ def _deps_list(root: Node) -> Node | None:
     for pair in ex.walk(root, {ex.PAIR}):  # `def project, do: [..., deps: [...]]`
         key = pair.child_by_field_name("key")
         value = pair.child_by_field_name("value")
-        if key is not None and ex.keyword_name(key) == "deps" and value is not None and value.type == ex.LIST:
+        if (
+            key is not None
+            and ex.keyword_name(key) == "deps"
+            and value is not None
+            and value.type == ex.LIST
+        ):
             return value
     return None
 
@@ -83,8 +88,14 @@ def read_lock(doc: Document) -> MixLock:
     packages: set[str] = set()
     root = doc.tree.root_node
     lock = root.named_children[0] if root.named_child_count else None
-    content = next((c for c in lock.named_children if c.type == ex.MAP_CONTENT), None) if lock else None
-    keywords = next((c for c in content.named_children if c.type == ex.KEYWORDS), None) if content else None
+    content = (
+        next((c for c in lock.named_children if c.type == ex.MAP_CONTENT), None) if lock else None
+    )
+    keywords = (
+        next((c for c in content.named_children if c.type == ex.KEYWORDS), None)
+        if content
+        else None
+    )
     for pair, key, value in ex.keyword_pairs(keywords) if keywords is not None else []:
         if value.type != ex.TUPLE or pair.has_error:
             continue

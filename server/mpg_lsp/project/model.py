@@ -116,7 +116,10 @@ class Project:
             out.append((path, facts))
             for fact in facts.relevant():
                 if isinstance(fact, ImportConfig) and fact.admits is not Admits.NO:
-                    visit(os.path.normpath(os.path.join(os.path.dirname(path), fact.target)), depth + 1)
+                    visit(
+                        os.path.normpath(os.path.join(os.path.dirname(path), fact.target)),
+                        depth + 1,
+                    )
 
         visit(self.path("config", "config.exs"), 0)
         runtime = self.runtime_path()
@@ -136,7 +139,11 @@ class Project:
         """``fly.toml`` and ``fly.*.toml`` at the root, and the TOML files of ``deploy/``,
         ``fly/`` or ``.fly/`` folders (``deploy/fly/prod.toml``, ``fly/<app>/fly.toml``)."""
         names = self.ws.listdir(self.root)
-        paths = [self.path(n) for n in names if n == "fly.toml" or (n.startswith("fly.") and n.endswith(".toml"))]
+        paths = [
+            self.path(n)
+            for n in names
+            if n == "fly.toml" or (n.startswith("fly.") and n.endswith(".toml"))
+        ]
         for folder in ("deploy", "fly", ".fly", "fly.io"):
             if folder in names:
                 paths.extend(self.ws.walk(self.path(folder), ".toml"))
@@ -209,7 +216,9 @@ def _classify(
 def _guards_admit(call: ConfigCall, path: str, bindings: dict[str, list[Binding]]) -> bool:
     """`if prod? do` where `prod? = config_env() == :prod` earlier in the file: does prod run it?"""
     for name, wanted in call.guards:
-        earlier = [b for b in bindings.get(path, []) if b.name == name and b.span.start < call.span.start]
+        earlier = [
+            b for b in bindings.get(path, []) if b.name == name and b.span.start < call.span.start
+        ]
         verdict = earlier[-1].verdict if earlier else None
         if verdict is None:
             continue  # a condition mpg-lsp cannot judge may apply
@@ -315,7 +324,16 @@ def _build(
                 # the file the literal sits in: the binding's file is the pair's file
                 url_literal = (found[0], value)
         repos[name] = Repo(
-            name, merged, kind, url_var, summary, literal, postgres, anchor, anchor_options, url_literal
+            name,
+            merged,
+            kind,
+            url_var,
+            summary,
+            literal,
+            postgres,
+            anchor,
+            anchor_options,
+            url_literal,
         )
 
     fly = []
@@ -331,7 +349,11 @@ def _build(
     direct_names = sorted(n for n in names if settings.is_direct_var(n))
     evidence = evidence or bool(direct_names)
     # suggest the direct variable the project already uses, else Fly's documented name
-    direct_var = DEFAULT_DIRECT_VAR if not direct_names or DEFAULT_DIRECT_VAR in direct_names else direct_names[0]
+    direct_var = (
+        DEFAULT_DIRECT_VAR
+        if not direct_names or DEFAULT_DIRECT_VAR in direct_names
+        else direct_names[0]
+    )
 
     if settings.enabled is not None:
         gate = settings.enabled

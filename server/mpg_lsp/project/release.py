@@ -22,7 +22,9 @@ from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
 
 # `VAR=$OTHER`, `VAR="${OTHER}"`, `export VAR=${OTHER:?unset}`: VAR takes OTHER's value.
-_REBIND = re.compile(r"(?:^|(?<=[\s;&|('\"]))([A-Za-z_][A-Za-z0-9_]*)=\"?\$\{?([A-Za-z_][A-Za-z0-9_]*)")
+_REBIND = re.compile(
+    r"(?:^|(?<=[\s;&|('\"]))([A-Za-z_][A-Za-z0-9_]*)=\"?\$\{?([A-Za-z_][A-Za-z0-9_]*)"
+)
 _EVAL = re.compile(r"\beval\s+[\"']?\s*((?:[A-Z][A-Za-z0-9_]*\.)+)([a-z_][A-Za-z0-9_]*[!?]?)")
 _BIN = re.compile(r"(?:^|(?<=[\s;&|('\"=]))(?:[^\s;&|('\"]*/)?bin/([A-Za-z0-9_.-]+)")
 _MIX_MIGRATE = re.compile(r"\bmix\s+ecto\.migrate\b([^;&|\n]*)")
@@ -224,7 +226,9 @@ class ReleaseFacts:
         return next((text for n, text in self.scripts if n == name), None)
 
     def migrator(self, module: str, function: str) -> Migrator | None:
-        return next((m for m in self.migrators if (m.module, m.function) == (module, function)), None)
+        return next(
+            (m for m in self.migrators if (m.module, m.function) == (module, function)), None
+        )
 
 
 @record(frozen=True)

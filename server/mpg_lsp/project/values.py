@@ -132,7 +132,9 @@ class Other(Value):
 
 
 _ENV_READERS = {"System.get_env", "System.fetch_env!", "System.fetch_env"}
-_URL_VAR = re.compile(r"[A-Z][A-Z0-9_]*_(?:URL|URI)(?:_[A-Z0-9_]+)?|[A-Z][A-Z0-9_]*DATABASE[A-Z0-9_]*")
+_URL_VAR = re.compile(
+    r"[A-Z][A-Z0-9_]*_(?:URL|URI)(?:_[A-Z0-9_]+)?|[A-Z][A-Z0-9_]*DATABASE[A-Z0-9_]*"
+)
 
 
 def read_value(node: Node, anchor: Anchor, base: int, depth: int = 0) -> Value:
@@ -152,7 +154,9 @@ def read_value(node: Node, anchor: Anchor, base: int, depth: int = 0) -> Value:
     elif kind == ex.INTEGER:
         raw = ex.text(node).replace("_", "")
         try:
-            return Int(span, ex.text(node), int(raw, 0) if raw[:2] in ("0x", "0o", "0b") else int(raw))
+            return Int(
+                span, ex.text(node), int(raw, 0) if raw[:2] in ("0x", "0o", "0b") else int(raw)
+            )
         except ValueError:
             pass
     elif kind == ex.BOOLEAN:
@@ -181,7 +185,9 @@ def read_value(node: Node, anchor: Anchor, base: int, depth: int = 0) -> Value:
             if args and args[0].type == ex.STRING:
                 var = ex.string_value(args[0])
                 if var:
-                    fallback = read_value(args[1], anchor, base, depth + 1) if len(args) > 1 else None
+                    fallback = (
+                        read_value(args[1], anchor, base, depth + 1) if len(args) > 1 else None
+                    )
                     return EnvRead(span, ex.text(node), var, fallback)
         elif name != "config":
             # Projects wrap System.get_env in helpers: `env!("DATABASE_URL", :string!)`,

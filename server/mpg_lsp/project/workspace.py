@@ -151,7 +151,9 @@ class Workspace:
                 break
             node = child
         line, _ = doc.position_at(node.start_byte)
-        logger(__name__).info("%s: syntax error near line %d; reading only its well-formed parts", doc.path, line + 1)
+        logger(__name__).info(
+            "%s: syntax error near line %d; reading only its well-formed parts", doc.path, line + 1
+        )
 
     def derived(self, doc: Document, kind: str, compute: Callable[[Document], T]) -> T:
         """``compute(doc)``, cached until the document changes."""

@@ -105,7 +105,11 @@ def with_env(command: str, var: str, source: str) -> str | None:
     wrapped = shell_script(argv)
     if wrapped is not None:
         prefix, script, rest = wrapped
-        words = [*map(shlex.quote, prefix), shell_quote(_with_assignment(script, var, source)), *map(shlex.quote, rest)]
+        words = [
+            *map(shlex.quote, prefix),
+            shell_quote(_with_assignment(script, var, source)),
+            *map(shlex.quote, rest),
+        ]
         return " ".join(words)
     if not needs_shell(command, argv):
         return with_shell(f"{var}=${source} {' '.join(map(_sh_word, argv))}")
@@ -130,7 +134,9 @@ class _Migration:
 def _migrated(view: ProdView, path: MigrationPath) -> list[tuple[str, Repo | None]]:
     names = list(path.repos)
     if path.ecto_repos:
-        names += view.migration_repos or [n for n, r in view.repos.items() if r.postgres and r.options.calls]
+        names += view.migration_repos or [
+            n for n, r in view.repos.items() if r.postgres and r.options.calls
+        ]
     out: list[tuple[str, Repo | None]] = []
     for name in dict.fromkeys(names):
         repo = view.repos.get(name)
@@ -156,7 +162,9 @@ def _migrations(view: ProdView) -> Iterator[_Migration]:
         satisfied = {
             rb.var
             for rb in (*own, *path.rebinds)
-            if rb.source != rb.var and not settings.is_pooled_var(rb.source) and rb.source not in pooled_vars
+            if rb.source != rb.var
+            and not settings.is_pooled_var(rb.source)
+            and rb.source not in pooled_vars
         }
         # a literal pooler URL is the config's business: no release command can redirect it
         pooled = [r for _, r in migrated if r is not None and r.kind == "pooled" and r.url_var]
@@ -212,7 +220,9 @@ def migrations_through_pooler(view: ProdView) -> Iterator[Finding]:
                 )
                 new = with_env(m.release.value, var, direct)
                 if new is not None:
-                    fixes = (Fix(f"Run migrations over {direct}", (_edit(m, new),), preferred=True),)
+                    fixes = (
+                        Fix(f"Run migrations over {direct}", (_edit(m, new),), preferred=True),
+                    )
             else:  # repos on different pooled variables may be different databases
                 message = (
                     f"release_command runs migrations{_through(m)} for {_names(m.needing)} with "
@@ -222,7 +232,9 @@ def migrations_through_pooler(view: ProdView) -> Iterator[Finding]:
             severity = "error" if view.evidence else "warning"
             yield Finding("MPG301", m.fly.path, start, end, message, severity, fixes)
         elif not m.pooled and m.unknown and not m.satisfied and not m.direct:
-            var = next((v for v in view.settings.pooled_env_vars if "*" not in v), DEFAULT_POOLED_VAR)
+            var = next(
+                (v for v in view.settings.pooled_env_vars if "*" not in v), DEFAULT_POOLED_VAR
+            )
             new = with_env(m.release.value, var, direct)
             names = ", ".join(m.unknown)
             yield Finding(
@@ -235,7 +247,12 @@ def migrations_through_pooler(view: ProdView) -> Iterator[Finding]:
                 f"${direct} for the release command: migrations need a session to themselves.",
                 "warning",
                 (
-                    Fix(f"Run migrations with {var}=${direct}", (_edit(m, new),), preferred=True, safe=False),
+                    Fix(
+                        f"Run migrations with {var}=${direct}",
+                        (_edit(m, new),),
+                        preferred=True,
+                        safe=False,
+                    ),
                 )
                 if new is not None
                 else (),
@@ -268,7 +285,14 @@ def release_needs_shell(view: ProdView) -> Iterator[Finding]:
             (
                 Fix(
                     "Run it with `/bin/sh -lc`",
-                    (Edit(fly.path, start, end, toml_string(with_shell(release.value.strip()), release.quote)),),
+                    (
+                        Edit(
+                            fly.path,
+                            start,
+                            end,
+                            toml_string(with_shell(release.value.strip()), release.quote),
+                        ),
+                    ),
                     preferred=True,
                 ),
             ),
@@ -293,7 +317,9 @@ def release_override_wrong_var(view: ProdView) -> Iterator[Finding]:
             rb = m.direct[0]
             value = m.release.value
             new = value[: rb.start] + read[0] + value[rb.start + len(rb.var) :]
-            fixes = (Fix(f"Rebind {read[0]} instead of {rb.var}", (_edit(m, new),), preferred=True),)
+            fixes = (
+                Fix(f"Rebind {read[0]} instead of {rb.var}", (_edit(m, new),), preferred=True),
+            )
         source = m.direct[0].source
         yield Finding(
             "MPG303",
@@ -316,13 +342,57 @@ def migrations_through_pooler_found(view: ProdView) -> bool:
 
 # -- [env] ------------------------------------------------------------------------------------
 
-_SECRET_WORDS = {"COOKIE", "SECRET", "TOKEN", "PASSWORD", "PASSWD", "PWD", "CREDENTIAL", "CREDENTIALS"}
+_SECRET_WORDS = {
+    "COOKIE",
+    "SECRET",
+    "TOKEN",
+    "PASSWORD",
+    "PASSWD",
+    "PWD",
+    "CREDENTIAL",
+    "CREDENTIALS",
+}
 # A last word that says the value describes a secret rather than holds one.
 _DESCRIPTORS = {
-    "PATH", "FILE", "DIR", "NAME", "DOMAIN", "TTL", "ID", "URL", "URI", "HOST", "PORT", "ENABLED",
-    "HEADER", "LENGTH", "LEN", "SIZE", "AGE", "EXPIRY", "EXPIRES", "TIMEOUT", "SECONDS", "MINUTES",
-    "HOURS", "DAYS", "FORMAT", "TYPE", "MODE", "ALGORITHM", "ALG", "VERSION", "ISSUER", "AUDIENCE",
-    "SCOPE", "ENDPOINT", "REGION", "SALT_PATH", "FIELD", "PARAM", "KEY_ID",
+    "PATH",
+    "FILE",
+    "DIR",
+    "NAME",
+    "DOMAIN",
+    "TTL",
+    "ID",
+    "URL",
+    "URI",
+    "HOST",
+    "PORT",
+    "ENABLED",
+    "HEADER",
+    "LENGTH",
+    "LEN",
+    "SIZE",
+    "AGE",
+    "EXPIRY",
+    "EXPIRES",
+    "TIMEOUT",
+    "SECONDS",
+    "MINUTES",
+    "HOURS",
+    "DAYS",
+    "FORMAT",
+    "TYPE",
+    "MODE",
+    "ALGORITHM",
+    "ALG",
+    "VERSION",
+    "ISSUER",
+    "AUDIENCE",
+    "SCOPE",
+    "ENDPOINT",
+    "REGION",
+    "SALT_PATH",
+    "FIELD",
+    "PARAM",
+    "KEY_ID",
 }
 _PUBLIC = {"PUBLIC", "PUBLISHABLE", "PUB"}
 # A pattern string, compiled by `re` on first use and cached there: only values that look
@@ -434,7 +504,11 @@ def _is_example(path: str) -> bool:
 def database_url_in_env(view: ProdView) -> Iterator[Finding]:
     for fly in view.fly:
         relative = os.path.relpath(fly.path, view.root)
-        app = f" --app {shlex.quote(fly.facts.app)}" if fly.facts.app and relative != "fly.toml" else ""
+        app = (
+            f" --app {shlex.quote(fly.facts.app)}"
+            if fly.facts.app and relative != "fly.toml"
+            else ""
+        )
         example = _is_example(fly.path)
         for entry in fly.facts.env:
             found = _credential(entry.key, entry.value)

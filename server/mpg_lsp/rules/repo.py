@@ -58,7 +58,9 @@ def prepare_missing(view: ProdView) -> Iterator[Finding]:
         options = repo.options
         if options.opaque or any(mentions(t, "prepare") for t in options.texts):
             continue
-        if repo.url_literal is not None and "prepare" in _query_names(repo.url_literal[1].value or ""):
+        if repo.url_literal is not None and "prepare" in _query_names(
+            repo.url_literal[1].value or ""
+        ):
             continue  # MPG103 moves it out of the URL
         where = missing_key_anchor(view, repo)
         if where is None:
@@ -147,7 +149,9 @@ def _query_names(url: str) -> set[str]:
 )
 def prepare_in_url(view: ProdView) -> Iterator[Finding]:
     for repo in postgres_repos(view):
-        if repo.url_literal is None or "prepare" not in _query_names(repo.url_literal[1].value or ""):
+        if repo.url_literal is None or "prepare" not in _query_names(
+            repo.url_literal[1].value or ""
+        ):
             continue
         path, literal = repo.url_literal
         url = literal.value or ""
@@ -163,7 +167,7 @@ def prepare_in_url(view: ProdView) -> Iterator[Finding]:
             literal.span.start,
             literal.span.end,
             f"{repo.name}'s URL sets `prepare=` as a query parameter: Ecto turns it into the string "
-            "\"unnamed\" (not the atom) and lets it override the keyword options. Drop it from the "
+            '"unnamed" (not the atom) and lets it override the keyword options. Drop it from the '
             "URL and set `prepare: :unnamed` instead.",
             "error",
             (Fix("Move `prepare` out of the URL", tuple(edits), preferred=True),),
@@ -208,15 +212,29 @@ def ipv6_socket_options(view: ProdView) -> Iterator[Finding]:
             doc = view.docs.get(path)
             value = pair.value
             fixes: tuple[Fix, ...] = ()
-            if doc is not None and isinstance(value, (ListV, KeywordList)) and value.text.startswith("["):
+            if (
+                doc is not None
+                and isinstance(value, (ListV, KeywordList))
+                and value.text.startswith("[")
+            ):
                 inner = value.span.start + 1
                 text = ":inet6" if value.text[1:].strip() == "]" else ":inet6, "
-                fixes = (Fix("Add `:inet6` to socket_options", (Edit(path, inner, inner, text),), preferred=True),)
+                fixes = (
+                    Fix(
+                        "Add `:inet6` to socket_options",
+                        (Edit(path, inner, inner, text),),
+                        preferred=True,
+                    ),
+                )
             yield Finding(
-                "MPG104", path, pair.span.start, pair.span.end,
+                "MPG104",
+                path,
+                pair.span.start,
+                pair.span.end,
                 f"{repo.name}'s socket_options leave out `:inet6`; Fly's private network (and "
                 "*.flympg.net) resolves over IPv6 only, so the connection fails with `:nxdomain`.",
-                "warning", fixes,
+                "warning",
+                fixes,
             )
             continue
         where = missing_key_anchor(view, repo)
@@ -226,11 +244,20 @@ def ipv6_socket_options(view: ProdView) -> Iterator[Finding]:
         binding = _ipv6_binding(view, doc.path, keywords.span.start)
         ipv6 = binding or "[:inet6]"
         yield Finding(
-            "MPG104", doc.path, span.start, span.end,
+            "MPG104",
+            doc.path,
+            span.start,
+            span.end,
             f"{repo.name} has no socket_options with `:inet6`; Fly's private network (and "
             "*.flympg.net) resolves over IPv6 only, so the connection fails with `:nxdomain`.",
             "warning",
-            (Fix(f"Add `socket_options: {ipv6}`", add_pair(doc, keywords, "socket_options", ipv6), preferred=True),),
+            (
+                Fix(
+                    f"Add `socket_options: {ipv6}`",
+                    add_pair(doc, keywords, "socket_options", ipv6),
+                    preferred=True,
+                ),
+            ),
         )
 
 
@@ -245,18 +272,31 @@ def advisory_lock(view: ProdView) -> Iterator[Finding]:
     candidates = []
     for repo in pooled_postgres_repos(view):
         found = repo.options.get("migration_lock")
-        if found is not None and isinstance(found[1].value, Atom) and found[1].value.name == "pg_advisory_lock":
+        if (
+            found is not None
+            and isinstance(found[1].value, Atom)
+            and found[1].value.name == "pg_advisory_lock"
+        ):
             candidates.append((repo, found))
     if not candidates or not migrations_through_pooler_found(view):
         return
     for repo, (path, pair, _) in candidates:
         yield Finding(
-            "MPG105", path, pair.span.start, pair.span.end,
+            "MPG105",
+            path,
+            pair.span.start,
+            pair.span.end,
             f"{repo.name} takes a session-level advisory lock for migrations, and its migrations "
             "run through PgBouncer: the unlock can land on another backend and the lock leaks. "
             "Use `:table_lock` (Ecto's default), or migrate over the direct URL.",
             "error",
-            (Fix("Use `migration_lock: :table_lock`", (Edit(path, pair.value.span.start, pair.value.span.end, ":table_lock"),), preferred=True),),
+            (
+                Fix(
+                    "Use `migration_lock: :table_lock`",
+                    (Edit(path, pair.value.span.start, pair.value.span.end, ":table_lock"),),
+                    preferred=True,
+                ),
+            ),
         )
 
 
@@ -287,7 +327,10 @@ def session_state(view: ProdView) -> Iterator[Finding]:
                 "search_path": "sets `search_path` at startup",
             }[key]
             yield Finding(
-                "MPG106", path, pair.span.start, pair.span.end,
+                "MPG106",
+                path,
+                pair.span.start,
+                pair.span.end,
                 f"{repo.name} {what}, but behind PgBouncer in transaction mode the next query may "
                 "run on another server connection (and unknown startup parameters are refused at "
                 "login). Qualify names with the schema or use Ecto's `:prefix` instead.",
@@ -303,20 +346,33 @@ def session_state(view: ProdView) -> Iterator[Finding]:
 )
 def sslmode_ignored(view: ProdView) -> Iterator[Finding]:
     for repo in postgres_repos(view):
-        if repo.url_literal is None or "sslmode" not in _query_names(repo.url_literal[1].value or ""):
+        if repo.url_literal is None or "sslmode" not in _query_names(
+            repo.url_literal[1].value or ""
+        ):
             continue
         path, literal = repo.url_literal
         url = literal.value or ""
-        remove = Edit(path, literal.span.start, literal.span.end, '"' + _without_params(url, {"sslmode"}) + '"')
+        remove = Edit(
+            path,
+            literal.span.start,
+            literal.span.end,
+            '"' + _without_params(url, {"sslmode"}) + '"',
+        )
         fixes = [Fix("Remove `sslmode` from the URL", (remove,), preferred=True)]
         if repo.options.get("ssl") is None and repo.anchor_options is not None:
             doc = view.docs.get(repo.anchor_options[0])
             if doc is not None:
                 fixes.append(
-                    Fix("Remove `sslmode` and set `ssl: true`", (remove, *add_pair(doc, repo.anchor_options[1], "ssl", "true")))
+                    Fix(
+                        "Remove `sslmode` and set `ssl: true`",
+                        (remove, *add_pair(doc, repo.anchor_options[1], "ssl", "true")),
+                    )
                 )
         yield Finding(
-            "MPG107", path, literal.span.start, literal.span.end,
+            "MPG107",
+            path,
+            literal.span.start,
+            literal.span.end,
             f"{repo.name}'s URL sets `sslmode`, which Ecto passes on as an unknown option and "
             "Postgrex ignores; it does not turn TLS on or off. Use the `ssl:` option instead.",
             "warning",
@@ -340,10 +396,19 @@ def direct_pool(view: ProdView) -> Iterator[Finding]:
             continue
         path, pair, _ = found
         yield Finding(
-            "MPG108", path, pair.span.start, pair.span.end,
+            "MPG108",
+            path,
+            pair.span.start,
+            pair.span.end,
             f"{repo.name} reads {repo.url_var}, a direct connection that bypasses PgBouncer, with "
             f"pool_size {found[1].value.value}; direct connections are few, keep this pool at "
             f"{limit} or less (direct-pool-max).",
             "information",
-            (Fix(f"Set pool_size to {limit}", (Edit(path, pair.value.span.start, pair.value.span.end, str(limit)),), preferred=True),),
+            (
+                Fix(
+                    f"Set pool_size to {limit}",
+                    (Edit(path, pair.value.span.start, pair.value.span.end, str(limit)),),
+                    preferred=True,
+                ),
+            ),
         )

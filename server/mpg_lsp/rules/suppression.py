@@ -47,7 +47,11 @@ def read(doc: Document) -> list[Suppression]:
         hash_at = text.rfind(b"#", line_start, at)
         match = re.compile(_DIRECTIVE).match(text, hash_at) if hash_at != -1 else None
         if match is not None and match.end() <= line_end and _in_comment(doc, hash_at):
-            codes = tuple(c.upper() for c in re.findall(rb"[A-Za-z0-9]+", match.group(2)) for c in [c.decode()])
+            codes = tuple(
+                c.upper()
+                for c in re.findall(rb"[A-Za-z0-9]+", match.group(2))
+                for c in [c.decode()]
+            )
             found.append(
                 Suppression(
                     doc.path,
@@ -125,7 +129,11 @@ def apply(view: ProdView, findings: Iterable[Finding], report_unused: bool) -> l
         for s in suppressions.get(finding.path, []):
             if finding.code not in s.codes:
                 continue
-            if s.whole_file or (s.line == line and not s.own_line) or (s.own_line and s.line == line - 1):
+            if (
+                s.whole_file
+                or (s.line == line and not s.own_line)
+                or (s.own_line and s.line == line - 1)
+            ):
                 hit = s
                 break
         if hit is not None:
@@ -136,9 +144,9 @@ def apply(view: ProdView, findings: Iterable[Finding], report_unused: bool) -> l
         for path, items in suppressions.items():
             doc = view.docs[path]
             for s in items:
-                unused = {c for c in s.codes if c not in s.used and view.settings.rule_enabled(c)} | {
-                    c for c in s.codes if not re.fullmatch(r"MPG\d{3}", c)
-                }
+                unused = {
+                    c for c in s.codes if c not in s.used and view.settings.rule_enabled(c)
+                } | {c for c in s.codes if not re.fullmatch(r"MPG\d{3}", c)}
                 if not unused:
                     continue
                 kept.append(
@@ -150,7 +158,13 @@ def apply(view: ProdView, findings: Iterable[Finding], report_unused: bool) -> l
                         f"This suppression of {', '.join(sorted(unused))} suppresses nothing here; "
                         "remove it so it does not hide a future problem.",
                         "hint",
-                        (Fix("Remove the unused suppression", (_removal(doc, s, unused),), preferred=True),),
+                        (
+                            Fix(
+                                "Remove the unused suppression",
+                                (_removal(doc, s, unused),),
+                                preferred=True,
+                            ),
+                        ),
                         tags=("unnecessary",),
                     )
                 )

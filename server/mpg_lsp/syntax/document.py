@@ -139,7 +139,11 @@ class Document:
     def reparse(self) -> None:
         """Parse the edited text, reusing every subtree the edits did not touch."""
         self._previous = self._tree
-        self._tree = self._parser.parse(self.text, self._tree) if self._tree else self._parser.parse(self.text)
+        self._tree = (
+            self._parser.parse(self.text, self._tree)
+            if self._tree
+            else self._parser.parse(self.text)
+        )
         _live_trees.keep(self)
         self.parses += 1
 

@@ -25,7 +25,9 @@ def grammars_dir() -> str:
     try:
         packaged = str(resources.files("mpg_lsp") / "grammars")
     except (ModuleNotFoundError, TypeError):  # pragma: no cover - exotic loaders
-        packaged = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "grammars")
+        packaged = os.path.join(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "grammars"
+        )
     if os.path.isdir(os.path.join(packaged, "elixir")):
         return packaged
     here = os.path.dirname(os.path.abspath(__file__))

@@ -22,7 +22,9 @@ SOCKET_FIXED = "    socket_options: maybe_ipv6,\n    prepare: :unnamed\n"
 # client that counts columns in the wrong unit (bytes, UTF-16 units, code
 # points) puts it in the wrong place instead of being saved by clamping at
 # the end of the line. The comment lines must not upset line counting.
-UNICODE_SOCKET_LINE = '    socket_options: if("🚀 café 日本" != "", do: maybe_ipv6, else: []) # 𝄞 ipv6\n'
+UNICODE_SOCKET_LINE = (
+    '    socket_options: if("🚀 café 日本" != "", do: maybe_ipv6, else: []) # 𝄞 ipv6\n'
+)
 UNICODE_SOCKET_FIXED = (
     '    socket_options: if("🚀 café 日本" != "", do: maybe_ipv6, else: []), # 𝄞 ipv6\n'
     "    prepare: :unnamed\n"
@@ -55,7 +57,9 @@ def main(source: Path, dest: Path, variant: str) -> None:
     runtime = dest / "config" / "runtime.exs"
     text = runtime.read_text(encoding="utf-8")
     if SOCKET_LINE not in text:
-        raise SystemExit(f"{runtime}: no line {SOCKET_LINE!r}; the sample changed, update this script")
+        raise SystemExit(
+            f"{runtime}: no line {SOCKET_LINE!r}; the sample changed, update this script"
+        )
     if variant == "unicode":
         text = unicode_variant(text)
         runtime.write_text(text, encoding="utf-8")

@@ -37,7 +37,9 @@ def server_schema() -> dict[str, Any]:
 def contributed_settings() -> dict[str, Any]:
     manifest = json.loads(PACKAGE_JSON.read_text(encoding="utf-8"))
     properties = manifest["contributes"]["configuration"]["properties"]
-    return {name[len(SECTION):]: spec for name, spec in properties.items() if name.startswith(SECTION)}
+    return {
+        name[len(SECTION) :]: spec for name, spec in properties.items() if name.startswith(SECTION)
+    }
 
 
 def value_types(schema: dict[str, Any]) -> set[str]:
@@ -98,9 +100,13 @@ def canonical(values: list[Any] | None) -> list[str] | None:
 def differences(key: str, server: dict[str, Any], client: dict[str, Any]) -> list[str]:
     problems: list[str] = []
     if value_types(server) != value_types(client):
-        problems.append(f"{key}: type {sorted(value_types(client))} != server {sorted(value_types(server))}")
+        problems.append(
+            f"{key}: type {sorted(value_types(client))} != server {sorted(value_types(server))}"
+        )
     if canonical(allowed_values(server)) != canonical(allowed_values(client)):
-        problems.append(f"{key}: allowed values {allowed_values(client)} != server {allowed_values(server)}")
+        problems.append(
+            f"{key}: allowed values {allowed_values(client)} != server {allowed_values(server)}"
+        )
     if "default" in server and server["default"] != client.get("default"):
         problems.append(f"{key}: default {client.get('default')!r} != server {server['default']!r}")
     for bound in ("minimum", "maximum"):
@@ -121,8 +127,13 @@ def test_contributed_settings_match_the_server_schema() -> None:
     server = server_schema()
     client = contributed_settings()
     client_server_keys = set(client) - CLIENT_ONLY
-    problems = [f"missing from package.json: mpgLsp.{key}" for key in sorted(set(server) - client_server_keys)]
-    problems += [f"not a server setting: mpgLsp.{key}" for key in sorted(client_server_keys - set(server))]
+    problems = [
+        f"missing from package.json: mpgLsp.{key}"
+        for key in sorted(set(server) - client_server_keys)
+    ]
+    problems += [
+        f"not a server setting: mpgLsp.{key}" for key in sorted(client_server_keys - set(server))
+    ]
     for key in sorted(set(server) & client_server_keys):
         problems += differences(key, server[key], client[key])
     assert not problems, "\n".join(problems)
@@ -135,7 +146,10 @@ def test_client_only_settings_are_contributed() -> None:
 
 if __name__ == "__main__":
     failures = 0
-    for test in (test_contributed_settings_match_the_server_schema, test_client_only_settings_are_contributed):
+    for test in (
+        test_contributed_settings_match_the_server_schema,
+        test_client_only_settings_are_contributed,
+    ):
         try:
             test()
             print(f"ok   {test.__name__}")
