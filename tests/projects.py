@@ -8,8 +8,13 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from mpg_lsp.engine import Engine
+    from mpg_lsp.syntax.document import Encoding
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = REPO / "tests" / "fixtures" / "projects"
@@ -21,6 +26,16 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 EXPECT = re.compile(r"#\s*expect:\s*((?:MPG\d{3}[ ,]*)+)")
+
+
+def position(
+    engine: Engine, path: str, offset: int, encoding: Encoding = "utf-16"
+) -> tuple[int, int]:
+    """0-based (line, column) of a byte offset in a file the engine has read."""
+    doc = engine.ws.get(path)
+    assert doc is not None, f"the engine has not read {path}"
+    line, column = doc.position_at(offset, encoding)
+    return line, column
 
 
 def expectations(root: Path) -> set[tuple[str, int, str]]:

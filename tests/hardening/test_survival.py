@@ -324,6 +324,7 @@ def hostile_settings(server: Server, base: Path) -> int:
         root / ".mpg-lsp.toml",
         "enabled = 'maybe'\n[severity]\nMPG101 = 'fatal'\nMPG999 = 'error'\n",
     )
+    settings: object
     for settings in (
         {"mpgLsp": {"poolMode": 42, "select": "x", "severity": [1], "directPoolMax": -1}},
         {"mpgLsp": None},

@@ -138,8 +138,9 @@ class Editor:
             )
         )
 
-    def apply(self, edit: t.WorkspaceEdit) -> None:
+    def apply(self, edit: t.WorkspaceEdit | None) -> None:
         """Apply a workspace edit the way a client does: every document, edits from the end."""
+        assert edit is not None, "the code action carries no edit"
         groups: list[tuple[str, list[t.TextEdit]]] = []
         if edit.document_changes:
             for change in edit.document_changes:

@@ -24,7 +24,15 @@ from mpg_lsp import __version__
 from mpg_lsp.engine import Engine
 from mpg_lsp.output import github_lines
 from mpg_lsp.rules import REGISTRY, Finding
-from projects import FIXTURES, REPO, SAMPLE, copy_project, elixir_errors, toml_error
+from projects import (
+    FIXTURES,
+    REPO,
+    SAMPLE,
+    copy_project,
+    elixir_errors,
+    position,
+    toml_error,
+)
 
 SCRIPT = shutil.which("mpg-lsp", path=os.path.dirname(sys.executable)) or "mpg-lsp"
 GOLDEN = REPO / "tests" / "fixtures" / "cli"
@@ -284,7 +292,7 @@ def test_project_settings_apply_as_in_the_server(tmp_path: Path) -> None:
             f.code,
             f.severity,
             os.path.relpath(f.path, tmp_path),
-            engine.ws.get(f.path).position_at(f.start, "utf-32"),
+            position(engine, f.path, f.start, "utf-32"),
         )
         for f in engine.findings(str(root))
     ]

@@ -1,4 +1,5 @@
-"""The project's own checks: ruff and mypy --strict on the whole package."""
+"""The project's own checks: ruff on the package and the tests, mypy --strict on the package
+and mypy on the tests."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from projects import REPO
 
 BIN = REPO / ".venv" / "bin"
@@ -34,5 +36,24 @@ def test_mypy_strict() -> None:
         capture_output=True,
         text=True,
         timeout=600,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+# One run per folder: each has a conftest.py of its own, and mypy wants one module per name.
+TEST_FOLDERS = (
+    ["tests/conftest.py", "tests/projects.py"],
+    ["tests/unit"],
+    ["tests/lsp"],
+    ["tests/hardening"],
+    ["tests/clients"],
+)
+
+
+@pytest.mark.parametrize("paths", TEST_FOLDERS, ids=lambda paths: paths[-1])
+def test_mypy_tests(paths: list[str]) -> None:
+    """The tests are type-checked too (settings in pyproject.toml's [tool.mypy])."""
+    out = subprocess.run(
+        [_tool("mypy"), *paths], cwd=REPO, capture_output=True, text=True, timeout=600
     )
     assert out.returncode == 0, out.stdout + out.stderr

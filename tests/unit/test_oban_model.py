@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from mpg_lsp.engine import Engine
 from mpg_lsp.project.oban import Oban
-from projects import MemoryFileSystem
+from projects import MemoryFileSystem, position
 
 ROOT = "/proj"
 MIX = 'defmodule A.MixProject do\n  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}, {:oban, "~> 2.19"}]\nend\n'
@@ -32,7 +32,7 @@ def codes(files: dict[str, str], **settings: object) -> list[tuple[str, str, int
     eng = engine(files, **settings)
     out = []
     for f in eng.findings(ROOT):
-        line, _ = eng.ws.get(f.path).position_at(f.start)
+        line, _ = position(eng, f.path, f.start)
         out.append((f.code, f.path.rsplit("/", 1)[-1], line + 1))
     return sorted(out)
 
@@ -235,7 +235,8 @@ def test_a_child_that_sets_the_notifier_on_the_config(children: str, helpers: st
     (oban,) = engine(files).view(ROOT).obans
     assert oban.name == "Oban" and oban.repo == "A.Repo"
     assert (oban.notifier, oban.notifier_explicit) == ("Oban.Notifiers.PG", True)
-    assert oban.options.get("notifier")[0].endswith("application.ex")
+    notifier = oban.options.get("notifier")
+    assert notifier is not None and notifier[0].endswith("application.ex")
     assert oban.anchor is not None and oban.anchor[0].endswith(
         "config.exs"
     )  # missing keys go in config

@@ -77,7 +77,10 @@ def test_configured_env_var_names() -> None:
 def _cond(src: str) -> Admits:
     doc = Document("x.exs", Lang.ELIXIR, f"if {src} do\n  x\nend\n".encode())
     call = doc.tree.root_node.named_children[0]
-    args = call.child_by_field_name("target").next_named_sibling  # arguments
+    target = call.child_by_field_name("target")
+    assert target is not None
+    args = target.next_named_sibling  # arguments
+    assert args is not None
     return condition_admits(args.named_children[0])
 
 

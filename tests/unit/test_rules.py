@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from mpg_lsp.engine import Engine, discover_projects
 from mpg_lsp.rules.edits import apply_edits, preferred_edits
-from projects import FIXTURES, copy_project, elixir_errors, expectations, toml_error
+from projects import FIXTURES, copy_project, elixir_errors, expectations, position, toml_error
 
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.endswith(".fixed"))
 UPDATE = os.environ.get("MPG_LSP_UPDATE_SNAPSHOTS") == "1"
@@ -25,8 +25,7 @@ def findings_of(root: Path):
 def located(root: Path, engine: Engine, findings) -> set[tuple[str, int, str]]:
     out = set()
     for f in findings:
-        doc = engine.ws.get(f.path)
-        line, _ = doc.position_at(f.start)
+        line, _ = position(engine, f.path, f.start)
         out.add((Path(f.path).relative_to(root).as_posix(), line + 1, f.code))
     return out
 
@@ -81,7 +80,8 @@ def test_preferred_fixes_match_snapshot_and_clear_the_finding(case: str, tmp_pat
 
 def test_fixed_files_parse(tmp_path: Path) -> None:
     """Elixir's own parser and tomllib accept every file a fix touched, LF and CRLF alike."""
-    exs, tomls = [], []
+    exs: list[Path] = []
+    tomls: list[Path] = []
     for case in CASES:
         for crlf in (False, True):
             root, changed = _fix(case, tmp_path / f"{case}-{'crlf' if crlf else 'lf'}", crlf=crlf)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mpg_lsp.project.elixir_config import ElixirFacts, is_relevant
 from mpg_lsp.syntax import elixir, toml
-from mpg_lsp.syntax.document import Document
+from mpg_lsp.syntax.document import Document, Encoding
 from mpg_lsp.syntax.languages import Lang
 from mpg_lsp.syntax.lines import LineIndex
 from projects import SAMPLE
@@ -67,6 +67,7 @@ def test_columns_in_each_encoding() -> None:
     assert doc.position_at(offset, "utf-8") == (1, len(prefix.encode()))
     assert doc.position_at(offset, "utf-16") == (1, utf16)
     assert doc.position_at(offset, "utf-32") == (1, len(prefix))
+    enc: Encoding
     for enc, col in (("utf-8", len(prefix.encode())), ("utf-16", utf16), ("utf-32", len(prefix))):
         assert doc.offset_at(1, col, enc) == offset
     # a column inside the surrogate pair / the UTF-8 bytes of 🚀 never splits the character

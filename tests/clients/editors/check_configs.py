@@ -19,7 +19,7 @@ from typing import Any
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+    import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
 
 SERVER = "mpg-lsp"
 # Helix's own defaults for these languages: a user's list replaces them, so
