@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from mpg_lsp.engine import Engine
 from mpg_lsp.project.fly_config import read_fly
-from mpg_lsp.project.release import split_command
+from mpg_lsp.project.secrets import masked
+from mpg_lsp.project.shell import shell_script, split_command
 from mpg_lsp.rules.base import Finding
 from mpg_lsp.rules.edits import apply_edits, toml_string
-from mpg_lsp.rules.fly import masked, shell_script
 from mpg_lsp.syntax.document import Document
 from mpg_lsp.syntax.languages import Lang
 from projects import FIXTURES, MemoryFileSystem

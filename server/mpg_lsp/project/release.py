@@ -2,10 +2,8 @@
 ``rel/overlays/bin/`` (``bin/migrate``), ``rel/env.sh(.eex)`` which every release command
 sources, and the ``Release`` module functions that hand repos to ``Ecto.Migrator``.
 
-Also how flyctl reads a release command: it splits the string into an argv with
-``github.com/google/shlex`` and runs it without a shell (``split_command`` follows that
-library: ``"..."`` escapes with ``\\``, ``'...'`` does not, ``#`` at a word's start begins a
-comment).
+How flyctl splits a release command, and what a shell script rebinds, is in
+``project/shell.py``.
 """
 
 from __future__ import annotations
@@ -16,88 +14,16 @@ from collections.abc import Iterable
 
 from tree_sitter import Node
 
+from mpg_lsp.project.shell import Rebind, rebinds, strip_comments
 from mpg_lsp.project.workspace import Workspace
 from mpg_lsp.records import record
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
 
-# `VAR=$OTHER`, `VAR="${OTHER}"`, `export VAR=${OTHER:?unset}`: VAR takes OTHER's value.
-_REBIND = re.compile(
-    r"(?:^|(?<=[\s;&|('\"]))([A-Za-z_][A-Za-z0-9_]*)=\"?\$\{?([A-Za-z_][A-Za-z0-9_]*)"
-)
 _EVAL = re.compile(r"\beval\s+[\"']?\s*((?:[A-Z][A-Za-z0-9_]*\.)+)([a-z_][A-Za-z0-9_]*[!?]?)")
 _BIN = re.compile(r"(?:^|(?<=[\s;&|('\"=]))(?:[^\s;&|('\"]*/)?bin/([A-Za-z0-9_.-]+)")
 _MIX_MIGRATE = re.compile(r"\bmix\s+ecto\.migrate\b([^;&|\n]*)")
 _MIX_REPO = re.compile(r"(?:-r|--repo)[\s=]+([A-Z][A-Za-z0-9_.]*)")
-_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$", re.MULTILINE)
-
-
-@record(frozen=True)
-class Rebind:
-    var: str
-    source: str
-    start: int  # offset of ``var`` in the text it was found in
-
-
-def rebinds(shell_text: str) -> list[Rebind]:
-    return [Rebind(m.group(1), m.group(2), m.start(1)) for m in _REBIND.finditer(shell_text)]
-
-
-def strip_comments(shell_text: str) -> str:
-    """A shell script without its ``#`` comments (approximately: quotes are not tracked)."""
-    return _COMMENT.sub("", shell_text)
-
-
-def split_command(command: str) -> list[str] | None:
-    """The argv flyctl makes of a release command (google/shlex), or None when it would fail."""
-    words: list[str] = []
-    i, n = 0, len(command)
-    space = " \t\r\n"
-    while i < n:
-        c = command[i]
-        if c in space:
-            i += 1
-            continue
-        if c == "#":  # a comment runs to the end of the line
-            while i < n and command[i] != "\n":
-                i += 1
-            continue
-        word: list[str] = []
-        while i < n and command[i] not in space:
-            c = command[i]
-            if c == "\\":
-                if i + 1 >= n:
-                    return None
-                word.append(command[i + 1])
-                i += 2
-            elif c == "'":
-                end = command.find("'", i + 1)
-                if end < 0:
-                    return None
-                word.append(command[i + 1 : end])
-                i = end + 1
-            elif c == '"':
-                i += 1
-                while True:
-                    if i >= n:
-                        return None
-                    c = command[i]
-                    if c == '"':
-                        i += 1
-                        break
-                    if c == "\\":
-                        if i + 1 >= n:
-                            return None
-                        word.append(command[i + 1])
-                        i += 2
-                    else:
-                        word.append(c)
-                        i += 1
-            else:
-                word.append(c)
-                i += 1
-        words.append("".join(word))
-    return words
 
 
 # -- the Release module -----------------------------------------------------------------------

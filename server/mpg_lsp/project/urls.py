@@ -1,12 +1,25 @@
-"""Recognising pooled and direct Postgres endpoints from literal URLs and hosts."""
+"""URLs in configuration text: finding them, reading their parts (host, port, query, the
+password's place), and recognising pooled and direct Postgres endpoints from them."""
 
 from __future__ import annotations
 
 import re
 
+# Any URL in text: one pattern for every reader (compiled by `re` on first use and cached).
+URL = r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+"
+_DATABASE_SCHEMES = ("postgres://", "postgresql://", "ecto://")
+
+
+def find_urls(text: str) -> list[str]:
+    return re.findall(URL, text)
+
+
+def is_url(text: str) -> bool:
+    return re.fullmatch(URL, text) is not None
+
+
 # (host suffix or marker, verdict). Sources: research/domain.md §a.2.
 _POOLED_PORTS = {6432, 6543, 25061}
-URL_RE = re.compile(r"(?:postgres(?:ql)?|ecto)://[^\s\"'`]+")
 
 
 def classify_host(host: str, port: int | None = None) -> str:
@@ -52,13 +65,30 @@ def classify_url(url: str) -> str:
     return classify_host(host, port)
 
 
-def mask(url: str) -> str:
-    """The URL with its password replaced, safe to show anywhere."""
-    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1****@", url)
+def url_password(url: str) -> tuple[str, str, int, int] | None:
+    """``(user, password, start, end)`` of a URL's password (offsets in ``url``), if any.
+
+    The userinfo ends at the last ``@`` of the URL: a password with an unescaped ``@`` or ``/``
+    is then masked whole rather than cut short.
+    """
+    scheme_end = url.find("://")
+    if scheme_end < 0:
+        return None
+    rest_start = scheme_end + 3
+    at = url.rfind("@", rest_start)
+    if at < 0:
+        return None
+    userinfo = url[rest_start:at]
+    colon = userinfo.find(":")
+    if colon < 0:
+        return None
+    return userinfo[:colon], userinfo[colon + 1 :], rest_start + colon + 1, at
 
 
 def is_mpg_evidence(text: str) -> bool:
     """A literal that proves the project talks to Fly MPG or another transaction pooler."""
     if "flympg.net" in text:
         return True
-    return any(classify_url(url) == "pooled" for url in URL_RE.findall(text))
+    # a URL quoted in backticks (a doc comment) ends at the backtick
+    urls = (url.split("`", 1)[0] for url in find_urls(text))
+    return any(classify_url(url) == "pooled" for url in urls if url.startswith(_DATABASE_SCHEMES))

@@ -3,7 +3,8 @@
 A new keyword pair or list item goes where the user would have typed it: on its own line at
 the same indentation when the list has one item per line (keeping or not keeping a trailing
 comma, as the list does), or after ``, `` when the list is on one line. New lines use the
-document's own line ending, so a CRLF file stays CRLF.
+document's own line ending, so a CRLF file stays CRLF. Config text added to runtime.exs goes
+at the end of its prod block, at the file's own indentation step.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from mpg_lsp.project.elixir_config import Admits, condition_admits
+from mpg_lsp.project.model import ProdView
+from mpg_lsp.project.values import KeywordList
 from mpg_lsp.rules.base import Edit, Finding
+from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
 
 _SPACE = re.compile(rb"[ \t]*")
@@ -114,6 +119,71 @@ def remove_item(doc: Document, items: list[tuple[int, int]], index: int) -> tupl
     return (Edit(path, start, end, ""),)
 
 
+# -- Elixir config: keyword pairs, indentation, the prod block of runtime.exs -------------------
+
+
+def add_pair(doc: Document, options: KeywordList, key: str, value: str) -> tuple[Edit, ...]:
+    """Edits that add ``key: value`` as the last pair of ``options``."""
+    new = f"{{:{key}, {value}}}" if options.tuple_style else f"{key}: {value}"
+    items = [(p.span.start, p.span.end) for p in options.pairs]
+    open_end = options.span.start + 1 if options.text.startswith("[") else None
+    return append_item(doc, items, new, open_end)
+
+
+def inet6_binding(view: ProdView, path: str, before: int) -> str | None:
+    """A binding in scope whose value mentions `:inet6`, like the generator's `maybe_ipv6`."""
+    for binding in reversed(view.bindings.get(path, [])):
+        if binding.span.start < before and ":inet6" in binding.value.text:
+            return binding.name
+    return None
+
+
+def indent_step(doc: Document) -> str:
+    """One level of the file's indentation: a tab in a tab-indented file, else the narrowest
+    indentation in spaces (two when nothing is indented)."""
+    widths = []
+    for match in re.finditer(rb"(?:^|\n|\r)([ \t]+)\S", doc.text):
+        lead = match.group(1)
+        if lead.startswith(b"\t"):
+            return "\t"
+        widths.append(len(lead))
+    return " " * min(widths) if widths else "  "
+
+
+def prod_block_end(doc: Document) -> tuple[int, str] | None:
+    """Where a statement goes at the end of runtime.exs's last `if <prod> do` block, and its
+    indentation; None when there is no such block."""
+    found = None
+    for node in doc.tree.root_node.named_children:
+        if node.type != ex.CALL or ex.call_name(node) != "if" or node.has_error:
+            continue
+        args = ex.arguments(node)
+        block = ex.do_block(node)
+        if not args or block is None or condition_admits(args[0]) is not Admits.YES:
+            continue
+        found = (node, block)
+    if found is None:
+        return None
+    node, block = found
+    body = ex.block_body(block)
+    lines = doc.lines
+    if body:
+        last = body[-1]
+        first_line = lines.line_of(body[0].start_byte)
+        indent = doc.text[lines.starts[first_line] : body[0].start_byte].decode("utf-8", "replace")
+        if indent.strip():
+            return None  # a statement sharing its line with `do`: no layout to follow
+        _, end = lines.line_bounds(lines.line_of(last.end_byte), doc.text)
+        return end, indent
+    line = lines.line_of(node.start_byte)
+    outer = doc.text[lines.starts[line] : node.start_byte].decode("utf-8", "replace")
+    if outer.strip():
+        return None
+    do_line = lines.line_of(block.start_byte)
+    _, end = lines.line_bounds(do_line, doc.text)
+    return end, outer + indent_step(doc)
+
+
 def conflicts(a: Edit, b: Edit) -> bool:
     """Whether two edits touch or overlap, so applying both in one go is ambiguous."""
     return a.path == b.path and a.start <= b.end and b.start <= a.end
@@ -136,11 +206,6 @@ def toml_string(value: str, prefer: str = '"') -> str:
     # other control characters are not allowed raw in any TOML string
     escaped = _TOML_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", escaped)
     return f'"{escaped}"'
-
-
-def shell_quote(text: str) -> str:
-    """Single-quote for a POSIX shell (`'` becomes `'\\''`)."""
-    return "'" + text.replace("'", "'\\''") + "'"
 
 
 def apply_edits(text: bytes, edits: list[Edit]) -> bytes:

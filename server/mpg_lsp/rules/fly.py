@@ -16,104 +16,25 @@ from collections.abc import Iterator
 from mpg_lsp.project.fly_config import TomlValue
 from mpg_lsp.project.merge import resolve
 from mpg_lsp.project.model import DEFAULT_POOLED_VAR, FlyConfig, ProdView, Repo
-from mpg_lsp.project.release import (
-    MigrationPath,
+from mpg_lsp.project.release import MigrationPath, migration_path
+from mpg_lsp.project.secrets import credential, masked
+from mpg_lsp.project.shell import (
     Rebind,
-    migration_path,
+    needs_shell,
     rebinds,
     split_command,
     strip_comments,
+    with_env,
+    with_shell,
 )
 from mpg_lsp.project.values import Other, Var
 from mpg_lsp.records import record
 from mpg_lsp.rules.base import Edit, Finding, Fix, rule
-from mpg_lsp.rules.edits import shell_quote, toml_string
-
-SHELLS = {"sh", "bash", "dash", "zsh", "ash", "ksh"}
-_SHELL_SYNTAX = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*=|\$|&&|\|\||;|\||`|>|<")
-_COMPOUND = re.compile(r"[;&|\n(){}`<>]")
-_RESERVED = {"if", "for", "while", "until", "case", "!", "{", "(", "[[", "function", "select"}
-
-
-# -- the release command as a shell sees it ----------------------------------------------------
-
-
-def shell_script(argv: list[str]) -> tuple[list[str], str, list[str]] | None:
-    """``(shell and options up to -c, script, arguments after it)`` when ``argv`` runs a shell
-    with ``-c``, else None."""
-    if not argv or os.path.basename(argv[0]) not in SHELLS:
-        return None
-    i = 1
-    while i < len(argv):
-        arg = argv[i]
-        if arg in ("-o", "+o", "-O", "+O"):
-            i += 2
-        elif arg.startswith("--"):
-            i += 1
-        elif arg[:1] in ("-", "+") and len(arg) > 1:
-            if arg[0] == "-" and "c" in arg[1:]:
-                return (argv[: i + 1], argv[i + 1], argv[i + 2 :]) if i + 1 < len(argv) else None
-            i += 1
-        else:
-            return None
-    return None
+from mpg_lsp.rules.edits import toml_string
 
 
 def runs_migrations(command: str) -> bool:
     return "migrate" in command
-
-
-def needs_shell(command: str, argv: list[str]) -> bool:
-    """Shell syntax that flyctl, running no shell, would pass along unexpanded."""
-    if not _SHELL_SYNTAX.search(command):
-        return False
-    return not argv or os.path.basename(argv[0]) not in SHELLS
-
-
-def _sh_word(word: str) -> str:
-    """One argv word as shell text: bare when safe, else in double quotes when nothing in it
-    is special there, else in single quotes."""
-    quoted = shlex.quote(word)
-    if quoted == word or re.search(r'[\x00-\x1f"$`\\!]', word):
-        return quoted
-    return f'"{word}"'
-
-
-def with_shell(script: str) -> str:
-    return f"/bin/sh -lc {shell_quote(script)}"
-
-
-def _with_assignment(script: str, var: str, source: str) -> str:
-    """``VAR=$SOURCE script`` for one simple command; ``export`` first for anything more."""
-    script = script.strip()
-    first = script.split(maxsplit=1)[0] if script else ""
-    # a prefix assignment reaches one command's environment, not that command's own `$VAR`
-    reads_var = re.search(rf"\$\{{?{re.escape(var)}(?![A-Za-z0-9_])", script)
-    if not _COMPOUND.search(script) and first not in _RESERVED and not reads_var:
-        return f"{var}=${source} {script}"
-    return f'export {var}="${source}"; {script}'
-
-
-def with_env(command: str, var: str, source: str) -> str | None:
-    """The release command with ``VAR=$SOURCE`` for everything it runs, inside a shell.
-
-    A command without shell syntax keeps exactly the argv flyctl gave it (each word quoted
-    for the shell); one with shell syntax is taken as the script its author meant."""
-    argv = split_command(command)
-    if argv is None:
-        return None
-    wrapped = shell_script(argv)
-    if wrapped is not None:
-        prefix, script, rest = wrapped
-        words = [
-            *map(shlex.quote, prefix),
-            shell_quote(_with_assignment(script, var, source)),
-            *map(shlex.quote, rest),
-        ]
-        return " ".join(words)
-    if not needs_shell(command, argv):
-        return with_shell(f"{var}=${source} {' '.join(map(_sh_word, argv))}")
-    return with_shell(_with_assignment(command, var, source))
 
 
 # -- what the release command migrates ---------------------------------------------------------
@@ -342,153 +263,6 @@ def migrations_through_pooler_found(view: ProdView) -> bool:
 
 # -- [env] ------------------------------------------------------------------------------------
 
-_SECRET_WORDS = {
-    "COOKIE",
-    "SECRET",
-    "TOKEN",
-    "PASSWORD",
-    "PASSWD",
-    "PWD",
-    "CREDENTIAL",
-    "CREDENTIALS",
-}
-# A last word that says the value describes a secret rather than holds one.
-_DESCRIPTORS = {
-    "PATH",
-    "FILE",
-    "DIR",
-    "NAME",
-    "DOMAIN",
-    "TTL",
-    "ID",
-    "URL",
-    "URI",
-    "HOST",
-    "PORT",
-    "ENABLED",
-    "HEADER",
-    "LENGTH",
-    "LEN",
-    "SIZE",
-    "AGE",
-    "EXPIRY",
-    "EXPIRES",
-    "TIMEOUT",
-    "SECONDS",
-    "MINUTES",
-    "HOURS",
-    "DAYS",
-    "FORMAT",
-    "TYPE",
-    "MODE",
-    "ALGORITHM",
-    "ALG",
-    "VERSION",
-    "ISSUER",
-    "AUDIENCE",
-    "SCOPE",
-    "ENDPOINT",
-    "REGION",
-    "SALT_PATH",
-    "FIELD",
-    "PARAM",
-    "KEY_ID",
-}
-_PUBLIC = {"PUBLIC", "PUBLISHABLE", "PUB"}
-# A pattern string, compiled by `re` on first use and cached there: only values that look
-# like secrets get this far, and compiling it up front cost every run half a millisecond.
-_PLACEHOLDER = (
-    r"change[-_ ]?(?:me|it|this)|placeholder|example|dummy|replace|your[-_ ]|^my[-_]|xxx|todo|fixme|"
-    r"^<.*>$|^\{\{.*\}\}$|^(?:secret|password|passw0rd|pass|cookie|token|key|test|none|null|nil|foo|bar|"
-    r"postgres|admin|root|default|\*+|x+|\.+)$"
-)
-_REFERENCE = re.compile(r"^\$\{?[A-Za-z_][A-Za-z0-9_]*(?::?[-?=+][^}]*)?\}?$")
-_FLAGLIKE = re.compile(r"^(?:true|false|yes|no|on|off|-?\d+(?:\.\d+)?)$", re.IGNORECASE)
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s\"'<>]+")
-_VENDOR_TOKEN = re.compile(
-    r"\b(?:sk_live_|rk_live_|ghp_|gho_|ghs_|github_pat_|glpat-|xox[abpr]-|AKIA[0-9A-Z]{16}|SG\.)[A-Za-z0-9_.-]{8,}"
-)
-_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
-
-
-@record(frozen=True)
-class _Credential:
-    url: str | None  # the URL holding a password, when that is the kind of secret
-    placeholder: bool
-
-
-def _url_password(url: str) -> tuple[str, str, int, int] | None:
-    """``(user, password, start, end)`` of a URL's password (offsets in ``url``), if any.
-
-    The userinfo ends at the last ``@`` of the URL: a password with an unescaped ``@`` or ``/``
-    is then masked whole rather than cut short.
-    """
-    scheme_end = url.find("://")
-    if scheme_end < 0:
-        return None
-    rest_start = scheme_end + 3
-    at = url.rfind("@", rest_start)
-    if at < 0:
-        return None
-    userinfo = url[rest_start:at]
-    colon = userinfo.find(":")
-    if colon < 0:
-        return None
-    return userinfo[:colon], userinfo[colon + 1 :], rest_start + colon + 1, at
-
-
-def masked(url: str) -> str:
-    """The URL with its password (and secret-looking query values) replaced by ``****``."""
-    found = _url_password(url)
-    if found is not None:
-        _, password, start, end = found
-        if password:
-            url = url[:start] + "****" + url[end:]
-    base, sep, query = url.partition("?")
-    if sep:
-        parts = []
-        for part in query.split("&"):
-            name, eq, value = part.partition("=")
-            if eq and value and _secret_name(name.upper()):
-                value = "****"
-            parts.append(f"{name}{eq}{value}")
-        url = base + sep + "&".join(parts)
-    return url
-
-
-def _secret_name(name: str) -> bool:
-    words = [w for w in re.split(r"[^A-Z0-9]+", name.upper()) if w]
-    if not words or _PUBLIC & set(words):
-        return False
-    if words[-1] in _DESCRIPTORS or "_".join(words[-2:]) in _DESCRIPTORS:
-        return False
-    return bool(_SECRET_WORDS & set(words)) or words[-1].endswith("KEY") or "PASS" in words
-
-
-def _credential(name: str, value: str) -> _Credential | None:
-    """Whether an ``[env]`` value is a secret, and whether it is only a placeholder for one."""
-    stripped = value.strip()
-    for url in _URL.findall(stripped):
-        found = _url_password(url)
-        if found is not None and found[1]:
-            password = found[1]
-            if _REFERENCE.match(password):
-                continue  # `$PW` inside [env] is not expanded: broken, but not a secret
-            return _Credential(url, bool(re.search(_PLACEHOLDER, password, re.IGNORECASE)))
-    if _PRIVATE_KEY.search(stripped) or _VENDOR_TOKEN.search(stripped):
-        return _Credential(None, False)
-    if not _secret_name(name):
-        return None
-    if (
-        not stripped
-        or _REFERENCE.match(stripped)
-        or _FLAGLIKE.match(stripped)
-        or stripped.startswith(("/", "./", "../", "~/"))
-        or _URL.fullmatch(stripped)
-    ):
-        return None
-    return _Credential(None, bool(re.search(_PLACEHOLDER, stripped, re.IGNORECASE)))
-
 
 def _is_example(path: str) -> bool:
     return bool(re.search(r"example|sample|template", os.path.basename(path), re.IGNORECASE))
@@ -511,7 +285,7 @@ def database_url_in_env(view: ProdView) -> Iterator[Finding]:
         )
         example = _is_example(fly.path)
         for entry in fly.facts.env:
-            found = _credential(entry.key, entry.value)
+            found = credential(entry.key, entry.value)
             if found is None:
                 continue
             shown = masked(found.url) if found.url is not None else "****"

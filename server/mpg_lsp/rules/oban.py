@@ -3,19 +3,21 @@ package and PubSub, a repo nobody defined, and deprecated names (Repeater, Postg
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
-from mpg_lsp.project.elixir_config import Admits, condition_admits
 from mpg_lsp.project.merge import resolve
 from mpg_lsp.project.model import ProdView, Repo
 from mpg_lsp.project.oban import Oban
 from mpg_lsp.project.values import Alias, Bool, KeywordList, ListV, TupleV, Value
 from mpg_lsp.rules.base import Edit, Finding, Fix, rule
-from mpg_lsp.rules.edits import append_item, remove_item
-from mpg_lsp.rules.repo import _ipv6_binding, add_pair
-from mpg_lsp.syntax import elixir as ex
-from mpg_lsp.syntax.document import Document
+from mpg_lsp.rules.edits import (
+    add_pair,
+    append_item,
+    indent_step,
+    inet6_binding,
+    prod_block_end,
+    remove_item,
+)
 
 POSTGRES_NOTIFIERS = {"Oban.Notifiers.Postgres", "Oban.PostgresNotifier"}
 PHOENIX_NOTIFIER = "Oban.Notifiers.Phoenix"
@@ -361,52 +363,6 @@ def _underscore(module: str) -> str:
     return "".join(out)
 
 
-def _indent_step(doc: Document) -> str:
-    """One level of the file's indentation: a tab in a tab-indented file, else the narrowest
-    indentation in spaces (two when nothing is indented)."""
-    widths = []
-    for match in re.finditer(rb"(?:^|\n|\r)([ \t]+)\S", doc.text):
-        lead = match.group(1)
-        if lead.startswith(b"\t"):
-            return "\t"
-        widths.append(len(lead))
-    return " " * min(widths) if widths else "  "
-
-
-def _prod_block_end(doc: Document) -> tuple[int, str] | None:
-    """Where a statement goes at the end of runtime.exs's last `if <prod> do` block, and its
-    indentation; None when there is no such block."""
-    found = None
-    for node in doc.tree.root_node.named_children:
-        if node.type != ex.CALL or ex.call_name(node) != "if" or node.has_error:
-            continue
-        args = ex.arguments(node)
-        block = ex.do_block(node)
-        if not args or block is None or condition_admits(args[0]) is not Admits.YES:
-            continue
-        found = (node, block)
-    if found is None:
-        return None
-    node, block = found
-    body = ex.block_body(block)
-    lines = doc.lines
-    if body:
-        last = body[-1]
-        first_line = lines.line_of(body[0].start_byte)
-        indent = doc.text[lines.starts[first_line] : body[0].start_byte].decode("utf-8", "replace")
-        if indent.strip():
-            return None  # a statement sharing its line with `do`: no layout to follow
-        _, end = lines.line_bounds(lines.line_of(last.end_byte), doc.text)
-        return end, indent
-    line = lines.line_of(node.start_byte)
-    outer = doc.text[lines.starts[line] : node.start_byte].decode("utf-8", "replace")
-    if outer.strip():
-        return None
-    do_line = lines.line_of(block.start_byte)
-    _, end = lines.line_bounds(do_line, doc.text)
-    return end, outer + _indent_step(doc)
-
-
 def _repo_config(
     view: ProdView, oban: Oban, repo: str, indent: str, eol: str, at: int, step: str
 ) -> str:
@@ -419,7 +375,7 @@ def _repo_config(
     if view.fly:  # Fly's private network is IPv6 (MPG104)
         lines[-1] += ","
         lines.append(
-            f"{step}socket_options: {_ipv6_binding(view, view.runtime_path, at) or '[:inet6]'}"
+            f"{step}socket_options: {inet6_binding(view, view.runtime_path, at) or '[:inet6]'}"
         )
     return eol.join(indent + line for line in lines)
 
@@ -430,8 +386,8 @@ def _insert_repo_config(view: ProdView, oban: Oban, repo: str) -> tuple[Edit, ..
     if doc is None:
         return ()
     eol = doc.line_ending().decode()
-    step = _indent_step(doc)
-    place = _prod_block_end(doc)
+    step = indent_step(doc)
+    place = prod_block_end(doc)
     if place is not None:
         at, indent = place
         config = _repo_config(view, oban, repo, indent, eol, at, step)

@@ -9,7 +9,7 @@ from mpg_lsp.project.merge import resolve
 from mpg_lsp.project.model import ProdView, Repo
 from mpg_lsp.project.values import Atom, Int, KeywordList, ListV, Other, Span, Value, mentions
 from mpg_lsp.rules.base import Edit, Finding, Fix, rule
-from mpg_lsp.rules.edits import append_item
+from mpg_lsp.rules.edits import add_pair, inet6_binding
 from mpg_lsp.rules.fly import migrations_through_pooler_found
 from mpg_lsp.syntax.document import Document
 
@@ -36,14 +36,6 @@ def missing_key_anchor(view: ProdView, repo: Repo) -> tuple[Document, KeywordLis
     if doc is None:
         return None
     return doc, keywords, repo.anchor.call.key_span
-
-
-def add_pair(doc: Document, options: KeywordList, key: str, value: str) -> tuple[Edit, ...]:
-    """Edits that add ``key: value`` as the last pair of ``options``."""
-    new = f"{{:{key}, {value}}}" if options.tuple_style else f"{key}: {value}"
-    items = [(p.span.start, p.span.end) for p in options.pairs]
-    open_end = options.span.start + 1 if options.text.startswith("[") else None
-    return append_item(doc, items, new, open_end)
 
 
 @rule(
@@ -184,14 +176,6 @@ def _has_inet6(value: Value, path: str, view: ProdView) -> bool | None:
     return None
 
 
-def _ipv6_binding(view: ProdView, path: str, before: int) -> str | None:
-    """A binding in scope whose value mentions `:inet6`, like the generator's `maybe_ipv6`."""
-    for binding in reversed(view.bindings.get(path, [])):
-        if binding.span.start < before and ":inet6" in binding.value.text:
-            return binding.name
-    return None
-
-
 @rule(
     "MPG104",
     "ipv6-socket-options",
@@ -241,7 +225,7 @@ def ipv6_socket_options(view: ProdView) -> Iterator[Finding]:
         if where is None:
             continue
         doc, keywords, span = where
-        binding = _ipv6_binding(view, doc.path, keywords.span.start)
+        binding = inet6_binding(view, doc.path, keywords.span.start)
         ipv6 = binding or "[:inet6]"
         yield Finding(
             "MPG104",
