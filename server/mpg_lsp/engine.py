@@ -28,9 +28,41 @@ class Engine:
         self.fs = fs or DiskFileSystem()
         self.ws = Workspace(self.fs)
         self.projects: dict[str, Project] = {}
-        self.editor_settings: Mapping[str, Any] = {}
+        self._editor: Mapping[str, Any] = {}
+        self._editor_by_folder: Mapping[str, Mapping[str, Any]] = {}
+        self._generation = 0  # moves whenever the editor's settings change
         self._settings: dict[str, tuple[object, Settings, list[Problem]]] = {}
         self._roots: dict[str, str | None] = {}
+
+    @property
+    def editor_settings(self) -> Mapping[str, Any]:
+        """The editor's settings for projects outside every workspace folder."""
+        return self._editor
+
+    @editor_settings.setter
+    def editor_settings(self, value: Mapping[str, Any]) -> None:
+        self.configure(value, {}, self._generation + 1)
+
+    def configure(
+        self,
+        default: Mapping[str, Any],
+        by_folder: Mapping[str, Mapping[str, Any]],
+        generation: int,
+    ) -> None:
+        """The editor's settings: ``default``, or those of the folder a project is in.
+        ``generation`` names this change (the settings cache is keyed on it)."""
+        self._editor = default
+        self._editor_by_folder = by_folder
+        self._generation = generation
+
+    def editor_settings_for(self, root: str) -> Mapping[str, Any]:
+        """The editor's settings of the innermost workspace folder holding ``root``, else of
+        a folder inside it (a folder opened on one app of an umbrella), else the default."""
+        inside = [f for f in self._editor_by_folder if _within(root, f)]
+        if inside:
+            return self._editor_by_folder[max(inside, key=len)]
+        below = sorted(f for f in self._editor_by_folder if _within(f, root))
+        return self._editor_by_folder[below[0]] if below else self._editor
 
     def root_of(self, path: str) -> str | None:
         if path not in self._roots:
@@ -64,7 +96,7 @@ class Engine:
             if doc_path not in self.ws.open_docs
             else self.ws.open_docs[doc_path].text
         )
-        key = (raw, id(self.editor_settings))
+        key = (raw, self._generation)
         cached = self._settings.get(root)
         if cached is not None and cached[0] == key:
             return cached[1], cached[2]
@@ -77,7 +109,7 @@ class Engine:
                 problems.append(
                     Problem("", f"cannot read {PROJECT_SETTINGS}: {err}", PROJECT_SETTINGS)
                 )
-        settings, more = resolve(self.editor_settings, table)
+        settings, more = resolve(self.editor_settings_for(root), table)
         problems += more
         self._settings[root] = (key, settings, problems)
         return settings, problems
@@ -94,6 +126,10 @@ class Engine:
 
     def findings(self, root: str) -> list[Finding]:
         return run(self.view(root))
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
 def discover_projects(path: str, fs: FileSystem | None = None) -> list[str]:

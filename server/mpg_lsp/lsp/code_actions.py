@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from lsprotocol import types as t
 
 from mpg_lsp.lsp.diagnostics import findings_by_path, to_diagnostic
-from mpg_lsp.lsp.positions import path_of, to_offsets, to_range, uri_of
+from mpg_lsp.lsp.positions import to_offsets, to_range
 from mpg_lsp.lsp.server import MpgServer
+from mpg_lsp.lsp.session import Session
 from mpg_lsp.rules import Edit
 from mpg_lsp.rules.edits import preferred_edits
 
@@ -27,25 +28,24 @@ def _wanted(only: Sequence[str] | None, kind: str) -> bool:
     return any(kind == k or kind.startswith(f"{k}.") for k in only)
 
 
-def workspace_edit(server: MpgServer, edits: list[Edit]) -> t.WorkspaceEdit | None:
+def workspace_edit(session: Session, edits: list[Edit]) -> t.WorkspaceEdit | None:
     by_path: dict[str, list[Edit]] = defaultdict(list)
     for edit in edits:
         by_path[edit.path].append(edit)
-    caps = server.client_capabilities.workspace
-    versioned = bool(caps and caps.workspace_edit and caps.workspace_edit.document_changes)
+    versioned = session.versioned_edits
     changes: dict[str, list[t.TextEdit]] = {}
     document_changes: list[t.TextDocumentEdit] = []
     for path, group in by_path.items():
-        uri = uri_of(path)
-        doc = server.docs.get(uri) or server.engine.ws.get(path)
+        uri = session.uri(path)
+        doc = session.engine.ws.get(path)  # the open document, else the file on disk
         if doc is None:
             return None
         text_edits = [
-            t.TextEdit(range=to_range(doc, e.start, e.end, server.encoding), new_text=e.text)
+            t.TextEdit(range=to_range(doc, e.start, e.end, session.encoding), new_text=e.text)
             for e in group
         ]
         if versioned:
-            version = doc.version if uri in server.docs else None
+            version = doc.version if session.is_open(path) else None
             document_changes.append(
                 t.TextDocumentEdit(
                     text_document=t.OptionalVersionedTextDocumentIdentifier(
@@ -67,25 +67,25 @@ def register(server: MpgServer) -> None:
         t.CodeActionOptions(code_action_kinds=[t.CodeActionKind.QuickFix, FIX_ALL]),
     )
     def code_action(ls: MpgServer, params: t.CodeActionParams) -> list[t.CodeAction] | None:
-        uri = params.text_document.uri
-        doc = ls.docs.get(uri)
-        path = path_of(uri)
-        if doc is None or path is None:
+        session = ls.session
+        doc = session.document(params.text_document.uri)
+        if doc is None:
             return None
-        root = ls.engine.root_of(path)
+        path = doc.path
+        root = session.engine.root_of(path)
         if root is None:
             return None
-        findings = findings_by_path(ls, root).get(path, [])
-        start, end = to_offsets(doc, params.range, ls.encoding)
+        findings = findings_by_path(session, root).get(path, [])
+        start, end = to_offsets(doc, params.range, session.encoding)
         only = params.context.only
         actions: list[t.CodeAction] = []
         if _wanted(only, t.CodeActionKind.QuickFix):
             for finding in findings:
                 if finding.start > end or finding.end < start:
                     continue
-                diagnostic = to_diagnostic(finding, doc, ls)
+                diagnostic = to_diagnostic(finding, doc, session)
                 for fix in finding.fixes:
-                    edit = workspace_edit(ls, list(fix.edits))
+                    edit = workspace_edit(session, list(fix.edits))
                     if edit is None:
                         continue
                     actions.append(
@@ -100,7 +100,7 @@ def register(server: MpgServer) -> None:
         if only and _wanted(only, FIX_ALL):
             chosen = preferred_edits(findings, only_path=path)
             if chosen:
-                edit = workspace_edit(ls, chosen)
+                edit = workspace_edit(session, chosen)
                 if edit is not None:
                     actions.append(
                         t.CodeAction(title="Fix all mpg-lsp problems", kind=FIX_ALL, edit=edit)

@@ -1,5 +1,8 @@
-"""Editor settings: ``initializationOptions``, ``workspace/configuration`` (section
-``mpgLsp``) and ``workspace/didChangeConfiguration``; problems shown once."""
+"""The client and its settings: ``initialize`` (capabilities, encoding, workspace folders,
+``initializationOptions``), ``workspace/configuration`` asked per workspace folder (section
+``mpgLsp``, one item per folder with its ``scopeUri``, as esbonio does) and
+``workspace/didChangeConfiguration``. Everything lands in the session; problems are shown once.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from typing import Any
 from lsprotocol import types as t
 
 from mpg_lsp.lsp import diagnostics, documents
+from mpg_lsp.lsp.positions import uri_of
 from mpg_lsp.lsp.server import MpgServer
 
 log = logging.getLogger(__name__)
@@ -25,44 +29,50 @@ def _section(raw: Any) -> Mapping[str, Any]:
 
 
 def apply(server: MpgServer, raw: Any) -> None:
-    server.engine.editor_settings = dict(_section(raw))
+    """Settings the client pushed: one set for every project."""
+    server.session.configure(dict(_section(raw)))
     diagnostics.refresh(server)
 
 
 async def pull_configuration(server: MpgServer) -> None:
-    caps = server.client_capabilities.workspace
-    if caps is None or not caps.configuration:
+    """Ask for the settings of every workspace folder (and the default, for projects outside
+    them); each project then resolves against the folder it is in."""
+    session = server.session
+    if not session.configuration:
         return
+    folders = list(session.folders)
+    items = [t.ConfigurationItem(section=SECTION)] + [
+        t.ConfigurationItem(scope_uri=uri_of(folder), section=SECTION) for folder in folders
+    ]
     try:
-        result = await server.workspace_configuration_async(
-            t.ConfigurationParams(items=[t.ConfigurationItem(section=SECTION)])
-        )
+        result = await server.workspace_configuration_async(t.ConfigurationParams(items=items))
     except Exception as err:  # noqa: BLE001 - the client may not know the section; keep serving
         log.info("workspace/configuration failed: %s", err)
         return
-    if result and isinstance(result[0], Mapping):
-        apply(server, result[0])
+    answers = list(result or [])
+    if not any(isinstance(value, Mapping) for value in answers):
+        return  # the client knows nothing of the section: initializationOptions stay
+    default = answers[0] if answers and isinstance(answers[0], Mapping) else None
+    by_folder = {
+        folder: dict(_section(value))
+        for folder, value in zip(folders, answers[1:])
+        if isinstance(value, Mapping)
+    }
+    session.configure(
+        dict(_section(default)) if default is not None else session.engine.editor_settings,
+        by_folder,
+    )
+    diagnostics.refresh(server)
 
 
 def register(server: MpgServer) -> None:
     @server.feature(t.INITIALIZE)
     def initialize(ls: MpgServer, params: t.InitializeParams) -> None:
-        ls.engine.editor_settings = dict(_section(params.initialization_options))
-        # Pull diagnostics only for clients that can also be told to pull again when another
-        # file's change alters a document's diagnostics; everyone else gets them pushed, and
-        # the pull capability is not advertised so no client sees the same diagnostic twice.
-        doc_caps = params.capabilities.text_document
-        ws_caps = params.capabilities.workspace
-        ls.pull_mode = bool(
-            doc_caps is not None
-            and doc_caps.diagnostic is not None
-            and ws_caps is not None
-            and ws_caps.diagnostics is not None
-            and ws_caps.diagnostics.refresh_support
-        )
-        if not ls.pull_mode:
-            ls.protocol.fm.features.pop(t.TEXT_DOCUMENT_DIAGNOSTIC, None)
-            ls.protocol.fm.feature_options.pop(t.TEXT_DOCUMENT_DIAGNOSTIC, None)
+        ls.session.initialize(params, ls.workspace.position_encoding)
+        ls.session.configure(dict(_section(params.initialization_options)))
+        if ls.session.pull:
+            # offered only now: features registered during initialize are announced
+            diagnostics.register_pull(ls)
 
     @server.feature(t.INITIALIZED)
     async def initialized(ls: MpgServer, params: t.InitializedParams) -> None:

@@ -1,8 +1,10 @@
 """Diagnostics: findings to LSP, published (push) or answered (pull) per the client's support.
 
-After any change, the changed document is published with its version, and every other open
-document of the same project is republished when its diagnostics changed (fly.toml's MPG301
-depends on the variable runtime.exs reads, for example).
+After any change (``documents`` calls ``refresh``), the changed document is published with its
+version, and every other open document of the same project is republished when its
+diagnostics changed (fly.toml's MPG301 depends on the variable runtime.exs reads, for
+example). What the client last received per URI is kept by the session; this module decides
+what to send and sends it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from lsprotocol import types as t
 from mpg_lsp.engine import PROJECT_SETTINGS
 from mpg_lsp.lsp.positions import path_of, to_range
 from mpg_lsp.lsp.server import MpgServer
+from mpg_lsp.lsp.session import Session, fingerprint
 from mpg_lsp.rules import REGISTRY, Finding
 from mpg_lsp.syntax import toml as tm
 from mpg_lsp.syntax.document import Document
@@ -32,10 +35,10 @@ _SEVERITY = {
 _TAGS = {"deprecated": t.DiagnosticTag.Deprecated, "unnecessary": t.DiagnosticTag.Unnecessary}
 
 
-def to_diagnostic(finding: Finding, doc: Document, server: MpgServer) -> t.Diagnostic:
+def to_diagnostic(finding: Finding, doc: Document, session: Session) -> t.Diagnostic:
     rule = REGISTRY[finding.code]
     return t.Diagnostic(
-        range=to_range(doc, finding.start, finding.end, server.encoding),
+        range=to_range(doc, finding.start, finding.end, session.encoding),
         message=finding.message,
         severity=_SEVERITY.get(finding.severity, t.DiagnosticSeverity.Warning),
         code=finding.code,
@@ -46,19 +49,19 @@ def to_diagnostic(finding: Finding, doc: Document, server: MpgServer) -> t.Diagn
     )
 
 
-def findings_by_path(server: MpgServer, root: str) -> dict[str, list[Finding]]:
+def findings_by_path(session: Session, root: str) -> dict[str, list[Finding]]:
     grouped: dict[str, list[Finding]] = defaultdict(list)
     try:
-        for finding in server.engine.findings(root):
+        for finding in session.engine.findings(root):
             grouped[finding.path].append(finding)
     except Exception:
         log.exception("checking %s failed; publishing nothing for it", root)
     return grouped
 
 
-def settings_diagnostics(server: MpgServer, root: str, doc: Document) -> list[t.Diagnostic]:
+def settings_diagnostics(session: Session, root: str, doc: Document) -> list[t.Diagnostic]:
     """Bad values in .mpg-lsp.toml, at the key that holds them (the default is used)."""
-    _, problems = server.engine.settings(root)
+    _, problems = session.engine.settings(root)
     keys: dict[str, tuple[int, int]] = {}
     for node in doc.tree.root_node.named_children:
         parts = tm.pair_parts(node) if node.type == tm.PAIR else None
@@ -71,7 +74,7 @@ def settings_diagnostics(server: MpgServer, root: str, doc: Document) -> list[t.
         start, end = keys.get(problem.key, (0, 0))
         out.append(
             t.Diagnostic(
-                range=to_range(doc, start, end, server.encoding),
+                range=to_range(doc, start, end, session.encoding),
                 message=problem.message,
                 severity=t.DiagnosticSeverity.Warning,
                 source=SOURCE,
@@ -81,54 +84,50 @@ def settings_diagnostics(server: MpgServer, root: str, doc: Document) -> list[t.
 
 
 def document_diagnostics(
-    server: MpgServer, root: str, doc: Document, grouped: dict[str, list[Finding]]
+    session: Session, root: str, doc: Document, grouped: dict[str, list[Finding]]
 ) -> list[t.Diagnostic]:
-    diags = [to_diagnostic(f, doc, server) for f in grouped.get(doc.path, [])]
+    diags = [to_diagnostic(f, doc, session) for f in grouped.get(doc.path, [])]
     if os.path.basename(doc.path) == PROJECT_SETTINGS:
-        diags += settings_diagnostics(server, root, doc)
+        diags += settings_diagnostics(session, root, doc)
     return diags
 
 
-def diagnostics_for(server: MpgServer, uri: str) -> list[t.Diagnostic]:
-    doc = server.docs.get(uri)
-    path = path_of(uri)
-    if doc is None or path is None:
+def diagnostics_for(session: Session, uri: str) -> list[t.Diagnostic]:
+    doc = session.document(uri)
+    if doc is None:
         return []
-    root = server.engine.root_of(path)
+    root = session.engine.root_of(doc.path)
     if root is None:
         return []
-    return document_diagnostics(server, root, doc, findings_by_path(server, root))
+    return document_diagnostics(session, root, doc, findings_by_path(session, root))
 
 
 def refresh(server: MpgServer, changed_uri: str | None = None) -> None:
     """Recheck the projects of open documents and publish what changed."""
-    roots: dict[str, list[str]] = defaultdict(list)
-    for uri in list(server.docs):
-        path = path_of(uri)
-        root = server.engine.root_of(path) if path else None
+    session = server.session
+    roots: dict[str, list[tuple[str, Document]]] = defaultdict(list)
+    for uri, doc in session.documents():
+        root = session.engine.root_of(doc.path)
         if root is not None:
-            roots[root].append(uri)
+            roots[root].append((uri, doc))
         elif uri == changed_uri:
             _publish(server, uri, [], force=True)
     changed_root = None
     if changed_uri is not None:
         path = path_of(changed_uri)
-        changed_root = server.engine.root_of(path) if path else None
-    for root, uris in roots.items():
+        changed_root = session.engine.root_of(path) if path else None
+    for root, docs in roots.items():
         if changed_uri is not None and changed_root is not None and root != changed_root:
             continue
-        grouped = findings_by_path(server, root)
+        grouped = findings_by_path(session, root)
         stale = []
-        for uri in uris:
-            doc = server.docs[uri]
-            diags = document_diagnostics(server, root, doc, grouped)
-            if server.pull_mode:
-                key = tuple(
-                    (d.code, d.range.start.line, d.range.start.character, d.message) for d in diags
-                )
-                if server.published.get(uri) != key and uri != changed_uri:
+        for uri, doc in docs:
+            diags = document_diagnostics(session, root, doc, grouped)
+            if session.pull:
+                key = fingerprint(diags)
+                if session.published.get(uri) != key and uri != changed_uri:
                     stale.append(uri)
-                server.published[uri] = key
+                session.published[uri] = key
             else:
                 _publish(server, uri, diags, force=uri == changed_uri)
         if stale:
@@ -137,12 +136,12 @@ def refresh(server: MpgServer, changed_uri: str | None = None) -> None:
 
 
 def report_problems(server: MpgServer) -> None:
-    for root in list(server.engine.projects):
-        _, problems = server.engine.settings(root)
+    session = server.session
+    for root in list(session.engine.projects):
+        _, problems = session.engine.settings(root)
         for problem in problems:
-            if (
-                problem.source == PROJECT_SETTINGS
-                and os.path.join(root, PROJECT_SETTINGS) in server.engine.ws.open_docs
+            if problem.source == PROJECT_SETTINGS and session.is_open(
+                os.path.join(root, PROJECT_SETTINGS)
             ):
                 continue  # shown as a diagnostic where it is written
             # the editor's settings are one for every project: say it once
@@ -151,9 +150,9 @@ def report_problems(server: MpgServer) -> None:
                 problem.source,
                 problem.message,
             )
-            if key in server.reported:
+            if key in session.reported:
                 continue
-            server.reported.add(key)
+            session.reported.add(key)
             server.window_show_message(
                 t.ShowMessageParams(
                     type=t.MessageType.Warning,
@@ -163,32 +162,34 @@ def report_problems(server: MpgServer) -> None:
 
 
 def _publish(server: MpgServer, uri: str, diags: list[t.Diagnostic], force: bool) -> None:
-    doc = server.docs.get(uri)
+    session = server.session
+    doc = session.document(uri)
     version = doc.version if doc is not None else None
-    key = tuple((d.code, d.range, d.message, d.severity) for d in diags)
-    if not force and server.published.get(uri) == key:
+    key = fingerprint(diags)
+    if not force and session.published.get(uri) == key:
         return
-    server.published[uri] = key
+    session.published[uri] = key
     server.text_document_publish_diagnostics(
         t.PublishDiagnosticsParams(uri=uri, diagnostics=diags, version=version)
     )
 
 
 def _request_pull(server: MpgServer) -> None:
-    caps = server.client_capabilities.workspace
-    if caps is not None and caps.diagnostics is not None and caps.diagnostics.refresh_support:
+    if server.session.refresh:
         server.workspace_diagnostic_refresh(None)
 
 
 def clear(server: MpgServer, uri: str) -> None:
-    server.published.pop(uri, None)
-    if not server.pull_mode:
+    server.session.published.pop(uri, None)
+    if not server.session.pull:
         server.text_document_publish_diagnostics(
             t.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
 
 
-def register(server: MpgServer) -> None:
+def register_pull(server: MpgServer) -> None:
+    """Document pull diagnostics, registered during ``initialize`` for clients that pull."""
+
     @server.feature(
         t.TEXT_DOCUMENT_DIAGNOSTIC,
         t.DiagnosticOptions(
@@ -197,5 +198,5 @@ def register(server: MpgServer) -> None:
     )
     def pull(ls: MpgServer, params: t.DocumentDiagnosticParams) -> t.DocumentDiagnosticReport:
         return t.RelatedFullDocumentDiagnosticReport(
-            items=diagnostics_for(ls, params.text_document.uri)
+            items=diagnostics_for(ls.session, params.text_document.uri)
         )

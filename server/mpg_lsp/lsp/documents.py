@@ -1,4 +1,6 @@
-"""Text synchronisation into our own document store, and files watched on disk."""
+"""Text synchronisation: the editor's buffers into the session's documents, and files watched
+on disk into the engine's workspace. Each handler changes the session, then asks
+``diagnostics`` to publish what changed (step three of didOpen/didChange -> diagnostics)."""
 
 from __future__ import annotations
 
@@ -43,9 +45,7 @@ def _too_big(ls: MpgServer, uri: str, size: int) -> bool:
         size,
         MAX_FILE_BYTES,
     )
-    doc = ls.docs.pop(uri, None)
-    if doc is not None:
-        ls.engine.ws.close(doc.path)
+    if ls.session.close(uri) is not None:
         diagnostics.clear(ls, uri)
         diagnostics.refresh(ls)
     return True
@@ -55,27 +55,23 @@ def register(server: MpgServer) -> None:
     @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: MpgServer, params: t.DidOpenTextDocumentParams) -> None:
         item = params.text_document
-        path = path_of(item.uri)
-        if path is None:
+        if path_of(item.uri) is None:
             return
         text = _bytes(item.text)
         if _too_big(ls, item.uri, len(text)):
             return
-        doc = ls.engine.ws.open(path, text, item.version)
-        if doc is None:
+        if ls.session.open(item.uri, text, item.version) is None:
             return  # not a file mpg-lsp reads
-        ls.docs[item.uri] = doc
-        ls.published.pop(item.uri, None)
         diagnostics.refresh(ls, item.uri)
 
     @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: MpgServer, params: t.DidChangeTextDocumentParams) -> None:
         uri = params.text_document.uri
-        doc = ls.docs.get(uri)
+        doc = ls.session.document(uri)
         if doc is None:
             log.warning("didChange for a document that is not open: %s", uri)
             return
-        encoding = ls.encoding
+        encoding = ls.session.encoding
         edited = False
         for change in params.content_changes:
             new = _bytes(change.text)
@@ -101,7 +97,7 @@ def register(server: MpgServer) -> None:
     @server.feature(t.TEXT_DOCUMENT_DID_SAVE, t.SaveOptions(include_text=False))
     def did_save(ls: MpgServer, params: t.DidSaveTextDocumentParams) -> None:
         uri = params.text_document.uri
-        doc = ls.docs.get(uri)
+        doc = ls.session.document(uri)
         if doc is not None and params.text is not None:
             text = _bytes(params.text)
             if _too_big(ls, uri, len(text)):
@@ -112,23 +108,21 @@ def register(server: MpgServer) -> None:
     @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: MpgServer, params: t.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
-        doc = ls.docs.pop(uri, None)
-        if doc is None:
+        if ls.session.close(uri) is None:
             return
-        ls.engine.ws.close(doc.path)
         diagnostics.clear(ls, uri)
         diagnostics.refresh(ls)  # other files may have read the buffer's unsaved text
 
     @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: MpgServer, params: t.DidChangeWatchedFilesParams) -> None:
         paths = [p for p in (path_of(c.uri) for c in params.changes) if p]
-        ls.engine.files_changed(paths)
+        ls.session.engine.files_changed(paths)
         diagnostics.refresh(ls)
 
 
 def register_watchers(ls: MpgServer) -> None:
     """Ask the client to tell us about project files changing on disk, when it can."""
-    caps = ls.client_capabilities.workspace
+    caps = ls.session.capabilities.workspace
     watch = caps.did_change_watched_files if caps is not None else None
     if watch is None or not watch.dynamic_registration:
         return

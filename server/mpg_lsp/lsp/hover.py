@@ -12,8 +12,9 @@ from importlib import resources
 from lsprotocol import types as t
 from tree_sitter import Node
 
-from mpg_lsp.lsp.positions import path_of, to_range
+from mpg_lsp.lsp.positions import to_range
 from mpg_lsp.lsp.server import MpgServer
+from mpg_lsp.lsp.session import Session
 from mpg_lsp.project.model import ProdView
 from mpg_lsp.rules import REGISTRY
 from mpg_lsp.syntax import elixir as ex
@@ -53,7 +54,7 @@ def _config_key(node: Node) -> str | None:
     return None
 
 
-def _elixir(server: MpgServer, doc: Document, offset: int) -> tuple[str, Node] | None:
+def _elixir(session: Session, doc: Document, offset: int) -> tuple[str, Node] | None:
     node = doc.tree.root_node.named_descendant_for_byte_range(offset, offset)
     if node is None:
         return None
@@ -68,7 +69,7 @@ def _elixir(server: MpgServer, doc: Document, offset: int) -> tuple[str, Node] |
         owner = _config_key(node)
         if owner is None:
             return None
-        view = _view(server, doc.path)
+        view = _view(session, doc.path)
         is_oban = owner == "Oban" or (view is not None and any(o.name == owner for o in view.obans))
         is_repo = owner.rsplit(".", 1)[-1].endswith("Repo") or (
             view is not None and owner in view.repos
@@ -87,7 +88,7 @@ def _elixir(server: MpgServer, doc: Document, offset: int) -> tuple[str, Node] |
         return (text, node) if text else None
     if node.type == ex.QUOTED_CONTENT and node.parent is not None and node.parent.type == ex.STRING:
         name = ex.text(node)
-        view = _view(server, doc.path)
+        view = _view(session, doc.path)
         if name in ENV_VARS:
             text = topic(f"env.{name}")
         elif view is not None and view.settings.is_direct_var(name):
@@ -143,23 +144,23 @@ def _toml(doc: Document, offset: int) -> tuple[str, Node] | None:
     return None
 
 
-def _view(server: MpgServer, path: str) -> ProdView | None:
-    root = server.engine.root_of(path)
+def _view(session: Session, path: str) -> ProdView | None:
+    root = session.engine.root_of(path)
     if root is None:
         return None
     try:
-        return server.engine.view(root)
+        return session.engine.view(root)
     except Exception:
         log.exception("reading %s for hover failed", root)
         return None
 
 
-def _is_fly(server: MpgServer, path: str) -> bool:
+def _is_fly(session: Session, path: str) -> bool:
     """A Fly config of its project (fly.toml, fly.*.toml, or one under deploy/ and the like)."""
     name = path.replace("\\", "/").rsplit("/", 1)[-1]
     if name == "fly.toml" or (name.startswith("fly.") and name.endswith(".toml")):
         return True
-    view = _view(server, path)
+    view = _view(session, path)
     return view is not None and any(f.path == path for f in view.fly)
 
 
@@ -180,12 +181,12 @@ def rule_brief(code: str) -> str | None:
     return "\n\n".join(parts)
 
 
-def _diagnostic_docs(server: MpgServer, doc: Document, offset: int) -> list[str]:
-    root = server.engine.root_of(doc.path)
+def _diagnostic_docs(session: Session, doc: Document, offset: int) -> list[str]:
+    root = session.engine.root_of(doc.path)
     if root is None:
         return []
     try:
-        findings = server.engine.findings(root)
+        findings = session.engine.findings(root)
     except Exception:
         log.exception("checking %s for hover failed", root)
         return []
@@ -198,31 +199,32 @@ def _diagnostic_docs(server: MpgServer, doc: Document, offset: int) -> list[str]
 def register(server: MpgServer) -> None:
     @server.feature(t.TEXT_DOCUMENT_HOVER)
     def hover(ls: MpgServer, params: t.HoverParams) -> t.Hover | None:
-        doc = ls.docs.get(params.text_document.uri)
-        if doc is None or path_of(params.text_document.uri) is None:
+        session = ls.session
+        doc = session.document(params.text_document.uri)
+        if doc is None:
             return None
         pos = params.position
-        offset = doc.offset_at(pos.line, pos.character, ls.encoding)
+        offset = doc.offset_at(pos.line, pos.character, session.encoding)
         code = _rule_code(doc, offset)
         if code is not None:
             text, start, end = code
             return t.Hover(
                 contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value=text),
-                range=to_range(doc, start, end, ls.encoding),
+                range=to_range(doc, start, end, session.encoding),
             )
         if doc.lang is Lang.ELIXIR:
-            found = _elixir(ls, doc, offset)
-        elif _is_fly(ls, doc.path):
+            found = _elixir(session, doc, offset)
+        elif _is_fly(session, doc.path):
             found = _toml(doc, offset)
         else:
             found = None
-        briefs = _diagnostic_docs(ls, doc, offset)
+        briefs = _diagnostic_docs(session, doc, offset)
         if found is None and not briefs:
             return None
         texts = [*briefs, found[0]] if found is not None else briefs
         return t.Hover(
             contents=t.MarkupContent(kind=t.MarkupKind.Markdown, value="\n\n---\n\n".join(texts)),
-            range=to_range(doc, found[1].start_byte, found[1].end_byte, ls.encoding)
+            range=to_range(doc, found[1].start_byte, found[1].end_byte, session.encoding)
             if found
             else None,
         )

@@ -1,4 +1,10 @@
-"""Server wiring: the pygls server, our own document store, and the feature modules."""
+"""Server wiring: the pygls server, its session, and the feature modules it registers.
+
+Where to read next: ``protocol`` (how a message is read and dispatched), ``session`` (all the
+state), then one module per feature: ``configuration`` (initialize, settings), ``documents``
+(didOpen/didChange/didClose, watched files), ``diagnostics`` (publish and pull),
+``code_actions``, ``hover``.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,8 @@ from pygls.exceptions import JsonRpcMethodNotFound
 from pygls.lsp.server import LanguageServer
 
 from mpg_lsp import __version__
-from mpg_lsp.engine import Engine
 from mpg_lsp.lsp.protocol import CHECK_SYNC, MpgProtocol
-from mpg_lsp.syntax.document import Document, Encoding
+from mpg_lsp.lsp.session import Session
 
 log = logging.getLogger("mpg_lsp")
 
@@ -27,24 +32,14 @@ class MpgServer(LanguageServer):
             text_document_sync_kind=t.TextDocumentSyncKind.Incremental,
             protocol_cls=MpgProtocol,
         )
-        self.engine = Engine()
-        self.docs: dict[str, Document] = {}  # uri -> our document
-        self.published: dict[str, tuple[Any, ...]] = {}
-        self.pull_mode = False
-        self.sync_mismatches = 0
-        self.reported: set[tuple[str, str, str]] = set()
-
-    @property
-    def encoding(self) -> Encoding:
-        value = self.workspace.position_encoding
-        raw = getattr(value, "value", value) or "utf-16"
-        return raw if raw in ("utf-8", "utf-16", "utf-32") else "utf-16"  # type: ignore[return-value]
+        self.session = Session()
+        self.sync_mismatches = 0  # test-only (MPG_LSP_CHECK_SYNC=1)
 
     def check_sync(self, uri: str) -> None:
         """In sync-checking mode, compare our text with pygls' copy after every change."""
         if not CHECK_SYNC:
             return
-        ours = self.docs.get(uri)
+        ours = self.session.document(uri)
         theirs = self.workspace.text_documents.get(uri)
         if ours is None or theirs is None:
             return
@@ -70,10 +65,11 @@ def _setup_logging() -> None:
 
 
 def build() -> MpgServer:
-    from mpg_lsp.lsp import code_actions, configuration, diagnostics, documents, hover
+    from mpg_lsp.lsp import code_actions, configuration, documents, hover
 
     server = MpgServer()
-    for feature in (configuration, documents, diagnostics, code_actions, hover):
+    # diagnostics registers its pull handler during initialize, for clients that pull
+    for feature in (configuration, documents, code_actions, hover):
         feature.register(server)
     if CHECK_SYNC:
 
@@ -81,7 +77,7 @@ def build() -> MpgServer:
         def sync_state(ls: MpgServer, params: Any) -> dict[str, Any]:
             """Test-only: how often our text and pygls' copy disagreed, and our text."""
             uri = str(params.uri if hasattr(params, "uri") else (params or {}).get("uri"))
-            doc = ls.docs.get(uri)
+            doc = ls.session.document(uri)
             if doc is None:
                 return {
                     "mismatches": ls.sync_mismatches,

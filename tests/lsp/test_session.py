@@ -1,0 +1,76 @@
+"""The session's settings: asked per workspace folder, applied per project."""
+
+from __future__ import annotations
+
+import asyncio
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from editor import ENV, SERVER, Editor, capabilities, make_client
+from lsprotocol import types as t
+from projects import SAMPLE, copy_project
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=SERVER, server_env=ENV, client_factory=make_client),
+    scope="module",
+)
+async def client(
+    lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[None]:
+    """Two workspace folders, one storefront each; the first ignores MPG101 in its folder
+    settings (VS Code's `.vscode/settings.json` of that folder)."""
+    quiet = copy_project(SAMPLE, tmp_path_factory.mktemp("quiet") / "storefront")
+    loud = copy_project(SAMPLE, tmp_path_factory.mktemp("loud") / "storefront")
+    lsp_client.set_configuration({"ignore": ["MPG101"]}, section="mpgLsp", scope_uri=quiet.as_uri())
+    result = await lsp_client.initialize_session(
+        t.InitializeParams(
+            capabilities=capabilities("visual-studio-code"),
+            workspace_folders=[
+                t.WorkspaceFolder(uri=quiet.as_uri(), name="quiet"),
+                t.WorkspaceFolder(uri=loud.as_uri(), name="loud"),
+            ],
+        )
+    )
+    lsp_client.init_result = result  # type: ignore[attr-defined]
+    lsp_client.folders = (quiet, loud)  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.fixture
+def folders(client: LanguageClient) -> tuple[Editor, Path, Path]:
+    quiet, loud = client.folders  # type: ignore[attr-defined]
+    return Editor(client, "visual-studio-code", "utf-16"), quiet, loud
+
+
+async def _settled(editor: Editor, uri: str, codes: list[str]) -> list[str]:
+    """The codes of the latest diagnostics for ``uri`` once they are ``codes`` (or after 5 s):
+    the settings arrive a moment after the documents may have been checked."""
+    seen: list[str] = []
+    for _ in range(500):
+        seen = [str(d.code) for d in editor.client.diagnostics.get(uri, [])]
+        if seen == codes:
+            break
+        await asyncio.sleep(0.01)
+    return seen
+
+
+async def test_each_workspace_folder_has_its_own_settings(
+    folders: tuple[Editor, Path, Path],
+) -> None:
+    editor, quiet, loud = folders
+    runtime_quiet = editor.open(quiet / "config" / "runtime.exs")
+    runtime_loud = editor.open(loud / "config" / "runtime.exs")
+    assert await _settled(editor, runtime_loud, ["MPG101"]) == ["MPG101"]
+    assert await _settled(editor, runtime_quiet, []) == []
+    # a change to the folder's settings applies once the server asks again
+    editor.client.set_configuration({}, section="mpgLsp", scope_uri=quiet.as_uri())
+    editor.client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=None))
+    assert await _settled(editor, runtime_quiet, ["MPG101"]) == ["MPG101"]
