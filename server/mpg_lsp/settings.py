@@ -25,7 +25,7 @@ class Settings:
     severity: Mapping[str, str] = field(default_factory=dict)
     direct_env_vars: tuple[str, ...] = ("DIRECT_DATABASE_URL", "DATABASE_DIRECT_URL", "*_UNPOOLED*")
     pooled_env_vars: tuple[str, ...] = ("DATABASE_URL",)
-    direct_pool_max: int = 5
+    direct_pool_max: int = 6  # Fly's size for an Oban repo on Basic
 
     def is_direct_var(self, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.direct_env_vars)
@@ -107,7 +107,7 @@ SPECS: tuple[Spec, ...] = (
         "direct-pool-max",
         "directPoolMax",
         "Largest pool_size worth keeping on a repo that bypasses PgBouncer.",
-        {"type": "integer", "minimum": 1, "default": 5},
+        {"type": "integer", "minimum": 1, "default": 6},
     ),
 )
 

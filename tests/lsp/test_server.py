@@ -137,6 +137,27 @@ async def test_hover_explains_keys_and_stays_out_of_the_way(editor: Editor, tmp_
     assert await editor.hover(runtime, editor.find(runtime, "host: host")) is None
 
 
+async def test_hover_on_connection_keys_with_their_diagnostics(
+    editor: Editor, tmp_path: Path
+) -> None:
+    root = copy_project(FIXTURES / "startup_parameters", tmp_path / "atlas")
+    runtime = editor.open(root / "config" / "runtime.exs")
+    codes = sorted(d.code for d in await editor.diagnostics(runtime))
+    assert codes == ["MPG106", "MPG110", "MPG110"]
+    # inside `parameters: [...]`, the nested key explains itself and the refused login
+    nested = await editor.hover(runtime, editor.find(runtime, 'search_path: "atlas'))
+    assert nested is not None and nested.startswith("**MPG110** `startup-parameter-rejected`")
+    assert "**`search_path`**" in nested and "Postgrex 0.20" in nested
+    params = await editor.hover(runtime, editor.find(runtime, "parameters: [application_name"))
+    assert params is not None and params.startswith("**`parameters`**")
+
+    root = copy_project(FIXTURES / "max_lifetime", tmp_path / "harbor")
+    runtime = editor.open(root / "config" / "runtime.exs")
+    assert {d.code for d in await editor.diagnostics(runtime)} == {"MPG111"}
+    life = await editor.hover(runtime, editor.find(runtime, "max_lifetime: 300_000"))
+    assert life is not None and "**`max_lifetime`**" in life and "2.10.1" in life
+
+
 async def test_crlf_project_stays_crlf(editor: Editor, tmp_path: Path) -> None:
     root = await _open_sample(editor, tmp_path, crlf=True)
     runtime = editor.open(root / "config" / "runtime.exs")

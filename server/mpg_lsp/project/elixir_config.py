@@ -120,6 +120,7 @@ RELEVANT_KEYS = frozenset(
         "after_connect",
         "parameters",
         "search_path",
+        "max_lifetime",
         # Oban
         "repo",
         "notifier",

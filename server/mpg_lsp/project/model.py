@@ -22,7 +22,7 @@ from mpg_lsp.project.elixir_config import (
 from mpg_lsp.project.fly_config import FlyFacts, read_fly
 from mpg_lsp.project.libs import LibFacts, read_lib
 from mpg_lsp.project.merge import Located, MergedOptions, anchor_for, merge, module_name, resolve
-from mpg_lsp.project.mix import MixDeps, MixLock, read_deps, read_lock
+from mpg_lsp.project.mix import MixDeps, MixLock, Version, read_deps, read_lock
 from mpg_lsp.project.oban import Oban, find_obans
 from mpg_lsp.project.release import ReleaseFacts, read_release
 from mpg_lsp.project.urls import classify_host, classify_url, is_mpg_evidence
@@ -86,6 +86,10 @@ class ProdView:
 
     def has_dep(self, name: str) -> bool:
         return name in self.dep_names or (self.lock is not None and name in self.lock.packages)
+
+    def locked(self, package: str) -> Version | None:
+        """The version of ``package`` mix.lock pins, when there is a lock and it is a hex one."""
+        return self.lock.version(package) if self.lock is not None else None
 
 
 class Project:

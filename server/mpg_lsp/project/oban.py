@@ -18,6 +18,8 @@ from mpg_lsp.project.values import Alias, KeywordList, Span, TupleV, Value
 from mpg_lsp.records import field, record, replace
 
 DEFAULT_NOTIFIER = "Oban.Notifiers.Postgres"
+# The notifiers that LISTEN on a connection of their own, opened from the repo's config
+POSTGRES_NOTIFIERS = frozenset({DEFAULT_NOTIFIER, "Oban.PostgresNotifier"})
 PG_NOTIFIER = "Oban.Notifiers.PG"
 _OBAN_KEYS = ("queues", "plugins", "engine")
 
@@ -40,6 +42,11 @@ class Oban:
     def module(self, value: Value, path: str) -> str | None:
         """The full module name ``value`` (written in ``path``) stands for, if it is one."""
         return module_of(value, path, self.bindings)
+
+    @property
+    def listens(self) -> bool:
+        """Its notifier is the Postgres one (explicit, legacy name or the default)."""
+        return self.notifier in POSTGRES_NOTIFIERS
 
     def knows(self, key: str) -> bool:
         """Whether ``key``'s presence or absence is certain."""

@@ -19,7 +19,6 @@ from mpg_lsp.rules.edits import (
     remove_item,
 )
 
-POSTGRES_NOTIFIERS = {"Oban.Notifiers.Postgres", "Oban.PostgresNotifier"}
 PHOENIX_NOTIFIER = "Oban.Notifiers.Phoenix"
 PHOENIX_NOTIFIER_PACKAGE = "oban_notifiers_phoenix"
 PHOENIX_NOTIFIER_DEP = '{:oban_notifiers_phoenix, "~> 0.2"}'
@@ -30,7 +29,7 @@ DIRECT_POOL_SIZE = 2
 
 
 def _locked(view: ProdView) -> tuple[int, ...] | None:
-    return view.lock.version("oban") if view.lock is not None else None
+    return view.locked("oban")
 
 
 def _version(version: tuple[int, ...]) -> str:
@@ -87,7 +86,7 @@ def _add_dependency(view: ProdView) -> tuple[Edit, ...]:
 )
 def listen_notify(view: ProdView) -> Iterator[Finding]:
     for oban in view.obans:
-        if oban.notifier not in POSTGRES_NOTIFIERS:
+        if not oban.listens:
             continue
         repo = _pooled_repo(view, oban)
         where = _where(oban, "notifier")
@@ -229,7 +228,7 @@ def no_polling_fallback(view: ProdView) -> Iterator[Finding]:
     if version is None or version >= (2, 14, 0):
         return
     for oban in view.obans:
-        if oban.notifier not in POSTGRES_NOTIFIERS:
+        if not oban.listens:
             continue
         repo = _pooled_repo(view, oban)
         if repo is None:

@@ -7,7 +7,17 @@ from collections.abc import Iterator
 
 from mpg_lsp.project.merge import resolve
 from mpg_lsp.project.model import ProdView, Repo
-from mpg_lsp.project.values import Atom, Int, KeywordList, ListV, Other, Span, Value, mentions
+from mpg_lsp.project.values import (
+    Atom,
+    Int,
+    KeywordList,
+    ListV,
+    Other,
+    Pair,
+    Span,
+    Value,
+    mentions,
+)
 from mpg_lsp.rules.base import Edit, Finding, Fix, rule
 from mpg_lsp.rules.edits import add_pair, inet6_binding
 from mpg_lsp.rules.fly import migrations_through_pooler_found
@@ -285,19 +295,27 @@ def advisory_lock(view: ProdView) -> Iterator[Finding]:
 
 
 _SET = re.compile(r"\bSET\s+(?!LOCAL\b)", re.IGNORECASE)
+# Postgrex 0.20 sends `search_path:` in the startup packet; before, it ran `SET` after login.
+SEARCH_PATH_AT_STARTUP = (0, 20, 0)
+
+
+def _search_path_at_startup(view: ProdView) -> bool:
+    version = view.locked("postgrex")
+    return version is not None and version >= SEARCH_PATH_AT_STARTUP
 
 
 @rule(
     "MPG106",
     "session-state-through-pooler",
     "warning",
-    "Session state (`SET` in after_connect, startup `parameters`) does not survive PgBouncer.",
+    "Session state set after login (`SET` in after_connect, `search_path:` before Postgrex 0.20) "
+    "does not survive PgBouncer.",
     transaction_only=True,
     fixable=False,
 )
 def session_state(view: ProdView) -> Iterator[Finding]:
     for repo in pooled_postgres_repos(view):
-        for key in ("after_connect", "parameters", "search_path"):
+        for key in ("after_connect", "search_path"):
             found = repo.options.get(key)
             if found is None:
                 continue
@@ -305,20 +323,82 @@ def session_state(view: ProdView) -> Iterator[Finding]:
             value = resolve(pair.value, path, view.bindings)
             if key == "after_connect" and not _SET.search(value.text):
                 continue
-            what = {
-                "after_connect": "runs `SET` after connecting",
-                "parameters": "sends startup `parameters`",
-                "search_path": "sets `search_path` at startup",
-            }[key]
+            if key == "search_path" and _search_path_at_startup(view):
+                continue  # a startup parameter: MPG110
+            what = (
+                "runs `SET` after connecting"
+                if key == "after_connect"
+                else "sets `search_path`, which Postgrex before 0.20 applies with `SET` after login"
+            )
             yield Finding(
                 "MPG106",
                 path,
                 pair.span.start,
                 pair.span.end,
-                f"{repo.name} {what}, but behind PgBouncer in transaction mode the next query may "
-                "run on another server connection (and unknown startup parameters are refused at "
-                "login). Qualify names with the schema or use Ecto's `:prefix` instead.",
+                f"{repo.name} {what}; behind PgBouncer in transaction mode the next query may "
+                "run on another server connection, and the setting stays behind for other "
+                "clients. Qualify names with the schema or use Ecto's `:prefix` instead.",
                 "warning",
+            )
+
+
+# The startup parameters PgBouncer tracks by default (`track_extra_parameters` adds
+# IntervalStyle); any other is refused at login unless `ignore_startup_parameters` lists it.
+TRACKED_STARTUP_PARAMETERS = frozenset(
+    {
+        "client_encoding",
+        "datestyle",
+        "timezone",
+        "standard_conforming_strings",
+        "application_name",
+        "intervalstyle",
+    }
+)
+
+
+def _rejected_parameters(view: ProdView, repo: Repo) -> Iterator[tuple[str, Pair, list[str]]]:
+    """(file, pair, names) of the repo options that send startup parameters PgBouncer does not
+    track; a `parameters:` value that cannot be read is left alone."""
+    found = repo.options.get("parameters")
+    if found is not None:
+        path, pair, _ = found
+        value = resolve(pair.value, path, view.bindings)
+        if isinstance(value, KeywordList):
+            names = [p.key for p in value.pairs if p.key.lower() not in TRACKED_STARTUP_PARAMETERS]
+            if names:
+                yield path, pair, names
+    found = repo.options.get("search_path")
+    if found is not None and _search_path_at_startup(view):
+        yield found[0], found[1], ["search_path"]
+
+
+@rule(
+    "MPG110",
+    "startup-parameter-rejected",
+    "error",
+    "A pooled repo sends a startup parameter PgBouncer does not track: the login is refused.",
+    fixable=False,
+)
+def startup_parameter_rejected(view: ProdView) -> Iterator[Finding]:
+    for repo in pooled_postgres_repos(view):
+        for path, pair, names in _rejected_parameters(view, repo):
+            listed = ", ".join(f"`{n}`" for n in names)
+            what = "the startup parameter" if len(names) == 1 else "the startup parameters"
+            instead = (
+                "Use Ecto's `:prefix` / `@schema_prefix` or schema-qualified names instead."
+                if any(n.lower() == "search_path" for n in names)
+                else "Set it per transaction with `SET LOCAL`, or on the database role, instead."
+            )
+            yield Finding(
+                "MPG110",
+                path,
+                pair.span.start,
+                pair.span.end,
+                f"{repo.name} connects through PgBouncer ({pooled_because(repo)}) and sends "
+                f"{what} {listed} at login. PgBouncer refuses parameters it does not track "
+                f"(`FATAL 08P01 unsupported startup parameter: {names[0]}`) unless told to "
+                f"ignore them, and Fly does not publish MPG's settings. {instead}",
+                "error",
             )
 
 
@@ -379,19 +459,100 @@ def direct_pool(view: ProdView) -> Iterator[Finding]:
         if found is None or not isinstance(found[1].value, Int) or found[1].value.value <= limit:
             continue
         path, pair, _ = found
+        size = found[1].value.value
+        listeners = [o.name for o in view.obans if o.repo == repo.name and o.listens]
+        count = (
+            f"pool_size {size}, plus the connection {listeners[0]}'s Postgres notifier opens "
+            f"for LISTEN: {size + len(listeners)} direct connections per Machine"
+            if listeners
+            else f"pool_size {size}: {size} direct connections per Machine"
+        )
         yield Finding(
             "MPG108",
             path,
             pair.span.start,
             pair.span.end,
             f"{repo.name} reads {repo.url_var}, a direct connection that bypasses PgBouncer, with "
-            f"pool_size {found[1].value.value}; direct connections are few, keep this pool at "
-            f"{limit} or less (direct-pool-max).",
+            f"{count}. Direct connections are few; keep this pool at {limit} or less "
+            "(direct-pool-max; Fly sizes an Oban repo at 6 on Basic).",
             "information",
             (
                 Fix(
                     f"Set pool_size to {limit}",
                     (Edit(path, pair.value.span.start, pair.value.span.end, str(limit)),),
+                    preferred=True,
+                ),
+            ),
+        )
+
+
+# db_connection 2.10.0 added `max_lifetime`; 2.10.1 made it recycle idle connections too.
+MAX_LIFETIME_WORKS = (2, 10, 1)
+MAX_LIFETIME = "480_000..540_000"
+
+
+def _version_text(version: tuple[int, ...]) -> str:
+    return ".".join(map(str, version))
+
+
+@rule(
+    "MPG111",
+    "connection-max-lifetime",
+    "hint",
+    "A pooled MPG repo keeps its connections open past the 10 minutes Fly's proxy gives them "
+    "when it restarts (`max_lifetime`).",
+)
+def connection_max_lifetime(view: ProdView) -> Iterator[Finding]:
+    version = view.locked("db_connection")
+    if version is None:
+        return  # without mix.lock, whether the option works is unknown
+    for repo in postgres_repos(view):
+        found = repo.options.get("max_lifetime")
+        if found is not None:
+            if version >= MAX_LIFETIME_WORKS:
+                continue
+            path, pair, _ = found
+            why = (
+                "recycles only connections in use (idle ones from 2.10.1 on)"
+                if version >= (2, 10, 0)
+                else "ignores it (the option arrived in 2.10.0)"
+            )
+            yield Finding(
+                "MPG111",
+                path,
+                pair.span.start,
+                pair.span.end,
+                f"{repo.name} sets `max_lifetime`, but the locked db_connection "
+                f"{_version_text(version)} {why}. Upgrade db_connection to 2.10.1 or later "
+                "(`mix deps.update db_connection`).",
+                "warning",
+            )
+            continue
+        if repo.kind != "pooled" or not (view.evidence or repo.literal_pooled):
+            continue
+        if version < MAX_LIFETIME_WORKS or repo.options.opaque:
+            continue
+        if any(mentions(t, "max_lifetime") for t in repo.options.texts):
+            continue  # set in a way that cannot be read (Keyword.put, a conditional)
+        where = missing_key_anchor(view, repo)
+        if where is None:
+            continue
+        doc, keywords, span = where
+        yield Finding(
+            "MPG111",
+            doc.path,
+            span.start,
+            span.end,
+            f"{repo.name} keeps each connection open indefinitely; when MPG's pooler restarts, "
+            "Fly's proxy drains connections within 10 minutes and cuts the rest (`tcp recv "
+            "(idle): closed`). Fly recommends recycling them before 600 s: db_connection "
+            f"{_version_text(version)} supports `max_lifetime: {MAX_LIFETIME}` (ms, a range "
+            "that spreads the reconnects).",
+            "hint",
+            (
+                Fix(
+                    f"Add `max_lifetime: {MAX_LIFETIME}` to {repo.name}",
+                    add_pair(doc, keywords, "max_lifetime", MAX_LIFETIME),
                     preferred=True,
                 ),
             ),
