@@ -142,7 +142,7 @@ async def test_hover_on_connection_keys_with_their_diagnostics(
 ) -> None:
     root = copy_project(FIXTURES / "startup_parameters", tmp_path / "atlas")
     runtime = editor.open(root / "config" / "runtime.exs")
-    codes = sorted(d.code for d in await editor.diagnostics(runtime))
+    codes = sorted(str(d.code) for d in await editor.diagnostics(runtime))
     assert codes == ["MPG106", "MPG110", "MPG110"]
     # inside `parameters: [...]`, the nested key explains itself and the refused login
     nested = await editor.hover(runtime, editor.find(runtime, 'search_path: "atlas'))
