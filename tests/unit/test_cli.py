@@ -1,6 +1,6 @@
 """The installed console script on fixture projects: every output format against golden files,
-exit codes, --select/--ignore over .mpg-lsp.toml, colour, progress, `fix`, `rules`, `explain`,
-the SARIF validator, and the pre-commit hooks.
+exit codes, --select/--ignore over .mpg-lsp.toml, colour, progress, `fix`, `rules`, `explain`.
+(The SARIF validator and the pre-commit hooks, which drive other tools, are in tests/tooling/.)
 
 Golden files live in tests/fixtures/cli/; MPG_LSP_UPDATE_SNAPSHOTS=1 rewrites them.
 """
@@ -8,21 +8,18 @@ Golden files live in tests/fixtures/cli/; MPG_LSP_UPDATE_SNAPSHOTS=1 rewrites th
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import os
-import pty
 import re
-import select
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from command_line import ANSI, run, run_tty
 from mpg_lsp import __version__
+from mpg_lsp.cli.github import github_lines
 from mpg_lsp.engine import Engine
-from mpg_lsp.output import github_lines
 from mpg_lsp.rules import REGISTRY, Finding
 from projects import (
     FIXTURES,
@@ -34,85 +31,8 @@ from projects import (
     toml_error,
 )
 
-SCRIPT = shutil.which("mpg-lsp", path=os.path.dirname(sys.executable)) or "mpg-lsp"
 GOLDEN = REPO / "tests" / "fixtures" / "cli"
-TOOLS = REPO / "tests" / "cli_tools"
 UPDATE = os.environ.get("MPG_LSP_UPDATE_SNAPSHOTS") == "1"
-ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
-# the golden workspace: a stock app, secrets in fly.toml (errors and information, no fix),
-# a renamed Oban peer (hints) and suppression comments (MPG001)
-GOLDEN_PROJECTS = {
-    "storefront": SAMPLE,
-    "fly_env_secrets": FIXTURES / "fly_env_secrets",
-    "oban_peer_renamed": FIXTURES / "oban_peer_renamed",
-    "suppressions": FIXTURES / "suppressions",
-}
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("NO_COLOR", "FORCE_COLOR", "CLICOLOR_FORCE")
-    }
-    env.update(extra)
-    return env
-
-
-def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [SCRIPT, *args],
-        check=False,
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=120,
-        env=clean_env(**env),
-    )
-
-
-def run_tty(*args: str, cwd: Path | None = None, **env: str) -> tuple[int, str, str]:
-    """Run with stdout and stderr on two pseudo-terminals, as in an interactive shell."""
-    out_master, out_slave = pty.openpty()
-    err_master, err_slave = pty.openpty()
-    proc = subprocess.Popen(
-        [SCRIPT, *args],
-        stdout=out_slave,
-        stderr=err_slave,
-        cwd=cwd,
-        env=clean_env(TERM="xterm", **env),
-    )
-    os.close(out_slave)
-    os.close(err_slave)
-    chunks: dict[int, bytes] = {out_master: b"", err_master: b""}
-    open_fds = [out_master, err_master]
-    while open_fds:
-        ready, _, _ = select.select(open_fds, [], [], 60)
-        if not ready:
-            break
-        for fd in ready:
-            try:
-                data = os.read(fd, 65536)
-            except OSError:  # EIO: the other end closed
-                data = b""
-            if data:
-                chunks[fd] += data
-            else:
-                open_fds.remove(fd)
-                os.close(fd)
-    code = proc.wait(timeout=60)
-    def decode(b):
-        return b.decode("utf-8").replace("\r\n", "\n")  # the tty's ONLCR
-    return code, decode(chunks[out_master]), decode(chunks[err_master])
-
-
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of four projects, checked as ``.`` from inside it (stable relative paths)."""
-    root = tmp_path_factory.mktemp("workspace")
-    for name, src in GOLDEN_PROJECTS.items():
-        copy_project(src, root / name)
-    return root
 
 
 def golden(name: str, actual: str) -> None:
@@ -480,166 +400,3 @@ def test_check_does_not_import_heavy_modules() -> None:
         text=True,
     )
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
-
-
-# -- SARIF against the official validator ---------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def sarif_multitool() -> Path:
-    """Microsoft's SARIF validator, from the npm lock in tests/cli_tools (installed once)."""
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip(
-            "npm is not installed: the SARIF validator (@microsoft/sarif-multitool) comes from npm"
-        )
-    platform = {"linux": "linux", "darwin": "darwin", "win32": "win32"}.get(sys.platform)
-    if platform is None:
-        pytest.skip(f"@microsoft/sarif-multitool has no build for {sys.platform}")
-    package = TOOLS / "node_modules" / "@microsoft" / f"sarif-multitool-{platform}"
-    binary = package / ("Sarif.Multitool.exe" if platform == "win32" else "Sarif.Multitool")
-    stamp = TOOLS / "node_modules" / ".mpg-lsp-lock"
-    lock = hashlib.sha256((TOOLS / "package-lock.json").read_bytes()).hexdigest()
-    if not (binary.exists() and stamp.exists() and stamp.read_text() == lock):
-        out = subprocess.run(
-            [npm, "ci", "--no-audit", "--no-fund"],
-            check=False,
-            cwd=TOOLS,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert out.returncode == 0, out.stderr
-        stamp.write_text(lock)
-    if not os.access(binary, os.X_OK):  # its postinstall does this; npm may not run install scripts
-        binary.chmod(binary.stat().st_mode | 0o100)
-    return binary
-
-
-def test_sarif_output_is_valid_sarif_2_1_0(
-    sarif_multitool: Path, workspace: Path, tmp_path: Path
-) -> None:
-    ours = tmp_path / "mpg-lsp.sarif"
-    ours.write_text(run("check", "--format", "sarif", ".", cwd=workspace).stdout, encoding="utf-8")
-    log = json.loads(ours.read_text())
-    assert log["version"] == "2.1.0" and len(log["runs"][0]["results"]) > 10
-    # the control: the same log with a result missing its required message must be caught
-    broken = copy.deepcopy(log)
-    del broken["runs"][0]["results"][0]["message"]
-    control = tmp_path / "control.sarif"
-    control.write_text(json.dumps(broken), encoding="utf-8")
-    env = dict(
-        os.environ, DOTNET_SYSTEM_GLOBALIZATION_INVARIANT="1", DOTNET_CLI_TELEMETRY_OPTOUT="1"
-    )
-    out = subprocess.run(
-        [str(sarif_multitool), "validate", str(ours), str(control)],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
-    report = out.stdout + out.stderr
-    assert "2 files scanned" in report, report
-    assert re.search(r"control\.sarif.*error JSON1002", report), report
-    problems = [
-        line
-        for line in report.splitlines()
-        if "mpg-lsp.sarif" in line and re.search(r": (error|warning) ", line)
-    ]
-    assert problems == []
-    # validate reports nothing when the SARIF object model cannot read a value (an unknown
-    # enum member): a rewrite reads the whole log through that model, and fails if it cannot
-    rewrite = subprocess.run(
-        [str(sarif_multitool), "rewrite", str(ours), "-o", str(tmp_path / "rewritten.sarif")],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=env,
-    )
-    assert rewrite.returncode == 0, rewrite.stdout + rewrite.stderr
-
-
-# -- pre-commit -----------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """This checkout's hook definitions and package as a one-commit git repository, and its
-    revision: pre-commit installs hooks from a revision, so files not yet committed count too."""
-    if shutil.which("git") is None:
-        pytest.skip("git is not installed")
-    repo = tmp_path_factory.mktemp("hook-repo")
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
-    for name in ("server", "grammars"):
-        shutil.copytree(REPO / name, repo / name, ignore=ignore)
-    for name in (".pre-commit-hooks.yaml", "pyproject.toml", "README.md"):
-        shutil.copy2(REPO / name, repo / name)
-    git(repo, "init", "-q")
-    git(repo, "add", ".")
-    git(repo, "commit", "-q", "-m", "hooks")
-    rev = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=repo, capture_output=True, text=True, check=True
-    )
-    return repo, rev.stdout.strip()
-
-
-def git(cwd: Path, *args: str) -> None:
-    env = dict(
-        os.environ,
-        GIT_AUTHOR_NAME="t",
-        GIT_AUTHOR_EMAIL="t@example.com",
-        GIT_COMMITTER_NAME="t",
-        GIT_COMMITTER_EMAIL="t@example.com",
-    )
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)
-
-
-def test_pre_commit_hooks(hook_repo: tuple[Path, str], tmp_path: Path) -> None:
-    """A user's repository that lists both hooks, as the README shows, with the project in a
-    folder of it. (Not `pre-commit try-repo`: it installs the hooks anew on every call.)"""
-    pre_commit = shutil.which("pre-commit", path=os.path.dirname(sys.executable))
-    if pre_commit is None:
-        pytest.skip(
-            "pre-commit is not installed in this environment (it is in the test extra: pip install -e '.[test]')"
-        )
-    repo, rev = hook_repo
-    user = tmp_path / "user"
-    copy_project(SAMPLE, user / "app")
-    (user / "README.md").write_text("not checked\n", encoding="utf-8")
-    (user / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {repo}\n    rev: {rev}\n    hooks:\n      - id: mpg-lsp\n"
-        "      - id: mpg-lsp-fix\n        stages: [manual]\n",
-        encoding="utf-8",
-    )
-    git(user, "init", "-q")
-    git(user, "add", ".")
-    env = clean_env(PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"))
-
-    def pre_commit_run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [pre_commit, "run", *args],
-            check=False,
-            cwd=user,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            env=env,
-        )
-
-    check = pre_commit_run("mpg-lsp", "--all-files")
-    assert check.returncode == 1, check.stdout + check.stderr
-    assert "app/config/runtime.exs:22:23: MPG101" in check.stdout
-    assert "Found 3 problems (3 fixable with `mpg-lsp fix`) in 1 project." in check.stdout
-    skipped = pre_commit_run("mpg-lsp", "--files", "README.md")
-    assert skipped.returncode == 0 and "(no files to check)Skipped" in skipped.stdout, (
-        skipped.stdout
-    )
-    fix = pre_commit_run("mpg-lsp-fix", "--hook-stage", "manual", "--files", "app/fly.toml")
-    assert fix.returncode == 1 and "files were modified by this hook" in fix.stdout, fix.stdout
-    assert "Found 3 problems (3 fixed, 0 remaining) in 1 project." in fix.stdout
-    assert "prepare: :unnamed" in (user / "app" / "config" / "runtime.exs").read_text()
-    git(user, "add", ".")
-    again = pre_commit_run("mpg-lsp", "--all-files")
-    assert again.returncode == 0 and "Passed" in again.stdout, again.stdout

@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from mpg_lsp.cli import rules_table
+from mpg_lsp.cli.rules import rules_table
 from mpg_lsp.rules import REGISTRY
 from projects import REPO
 

@@ -8,8 +8,10 @@ import os
 from pathlib import Path
 
 import pytest
+from mpg_lsp.cli.writing import write_atomically
 from mpg_lsp.engine import Engine, discover_projects
-from mpg_lsp.rules.edits import apply_edits, preferred_edits
+from mpg_lsp.fixing import fix_project
+from mpg_lsp.rules.edits import preferred_fix
 from projects import FIXTURES, copy_project, elixir_errors, expectations, position, toml_error
 
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.endswith(".fixed"))
@@ -38,20 +40,15 @@ def test_diagnostics_exactly_where_annotated(case: str) -> None:
 
 
 def _fix(case: str, dst: Path, crlf: bool = False) -> tuple[Path, list[str]]:
-    """Apply every preferred safe fix, pass after pass (fixes that touch the same place wait
-    for the next pass), like `mpg-lsp fix` does."""
+    """Apply every preferred safe fix the way `mpg-lsp fix` does: its passes, its refusal of a
+    fix that would leave a file unparsable, and its atomic write."""
     root = copy_project(FIXTURES / case, dst, crlf=crlf)
-    changed: set[str] = set()
-    for _ in range(5):
-        engine, findings = findings_of(root)
-        edits = preferred_edits(findings)
-        if not edits:
-            break
-        for path in {e.path for e in edits}:
-            data = Path(path).read_bytes()
-            Path(path).write_bytes(apply_edits(data, [e for e in edits if e.path == path]))
-            changed.add(path)
-    return root, sorted(changed)
+    engine = Engine()
+    (project,) = discover_projects(str(root))
+    result = fix_project(engine, project)
+    for path, new in result.fixed.items():
+        write_atomically(path, new)
+    return root, sorted(result.fixed)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -71,9 +68,7 @@ def test_preferred_fixes_match_snapshot_and_clear_the_finding(case: str, tmp_pat
         assert snapshots == {Path(p).relative_to(root) for p in changed}
     engine, after = findings_of(root)
     fixable_before = {
-        (f.code)
-        for f in findings_of(FIXTURES / case)[1]
-        if any(x.preferred and x.safe for x in f.fixes)
+        (f.code) for f in findings_of(FIXTURES / case)[1] if preferred_fix(f) is not None
     }
     assert not fixable_before & {f.code for f in after}, "a preferred fix left its finding behind"
 

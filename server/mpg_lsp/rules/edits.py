@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from mpg_lsp.project.elixir_config import Admits, condition_admits
 from mpg_lsp.project.model import ProdView
 from mpg_lsp.project.values import KeywordList
-from mpg_lsp.rules.base import Edit, Finding
+from mpg_lsp.rules.base import Edit, Finding, Fix
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
 
@@ -215,6 +215,12 @@ def apply_edits(text: bytes, edits: list[Edit]) -> bytes:
     return text
 
 
+def preferred_fix(finding: Finding, unsafe: bool = False) -> Fix | None:
+    """The fix that fixing everything applies to ``finding``: its preferred fix when marked
+    safe (what `mpg-lsp fix` and "Fix all" apply), or with ``unsafe`` any preferred fix."""
+    return next((f for f in finding.fixes if f.preferred and (f.safe or unsafe)), None)
+
+
 def preferred_edits(
     findings: Iterable[Finding], safe_only: bool = True, only_path: str | None = None
 ) -> list[Edit]:
@@ -222,7 +228,7 @@ def preferred_edits(
     (and, with ``only_path``, any that edits another file)."""
     chosen: list[Edit] = []
     for finding in findings:
-        fix = next((f for f in finding.fixes if f.preferred and (f.safe or not safe_only)), None)
+        fix = preferred_fix(finding, unsafe=not safe_only)
         if fix is None or any(conflicts(e, c) for e in fix.edits for c in chosen):
             continue
         if only_path is not None and any(e.path != only_path for e in fix.edits):
