@@ -42,11 +42,12 @@ def test_mypy_strict() -> None:
 
 # One run per folder: each has a conftest.py of its own, and mypy wants one module per name.
 TEST_FOLDERS = (
-    ["tests/conftest.py", "tests/projects.py"],
+    ["tests/conftest.py", "tests/projects.py", "tests/command_line.py"],
     ["tests/unit"],
     ["tests/lsp"],
     ["tests/hardening"],
     ["tests/clients"],
+    ["tests/tooling"],
 )
 
 
