@@ -3,12 +3,18 @@
 The project file wins (it is shared by the team), then the editor's settings, then defaults.
 Keys are kebab-case in TOML and camelCase in editors (``pool-mode`` / ``poolMode``). A bad
 value is reported as a ``Problem`` and its default is used; nothing here raises.
+
+Every setting is declared once, in ``SPECS``: its name, default, JSON schema, how a value is
+read and checked, and its documentation. The parser (``apply_layer``), the editor schema
+(``mpg-lsp settings-schema``), VS Code's ``contributes.configuration`` (``vscode_settings``,
+compared with clients/vscode/package.json by a test) and the README's example
+(``toml_example``, compared likewise) are all made from it.
 """
 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from mpg_lsp.records import field, record, replace
@@ -16,16 +22,214 @@ from mpg_lsp.records import field, record, replace
 SEVERITIES = ("error", "warning", "information", "hint")
 
 
+class Invalid(ValueError):
+    """A value a setting does not accept; the message says what it must be."""
+
+
+# -- how values are read --------------------------------------------------------------------
+
+
+def _enabled(value: Any) -> bool | None:
+    if value in ("auto", None):
+        return None
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return bool(value == "true")
+    raise Invalid('must be "auto", true or false')
+
+
+def _pool_mode(value: Any) -> str:
+    if value in ("transaction", "session"):
+        return str(value)
+    raise Invalid('must be "transaction" or "session"')
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+def _codes(value: Any) -> frozenset[str]:
+    codes = _strings(value)
+    if codes is None:
+        raise Invalid("must be a list of rule codes")
+    return frozenset(c.strip().upper() for c in codes if c.strip())
+
+
+def _select(value: Any) -> frozenset[str] | None:
+    return _codes(value) or None  # empty: every rule
+
+
+def _severity(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        raise Invalid("must be a table of CODE = severity")
+    bad = {k: v for k, v in value.items() if v not in SEVERITIES}
+    if bad:
+        raise Invalid(
+            f"unknown severity for {', '.join(map(str, bad))} (use {', '.join(SEVERITIES)})"
+        )
+    return {str(k).upper(): str(v) for k, v in value.items()}
+
+
+def _variable_names(value: Any) -> tuple[str, ...]:
+    names = _strings(value)
+    if not names:
+        raise Invalid("must be a non-empty list of variable names")
+    return names
+
+
+def _pool_max(value: Any) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise Invalid("must be a whole number of at least 1")
+
+
+# -- the table ------------------------------------------------------------------------------
+
+
+@record(frozen=True)
+class Spec:
+    name: str  # kebab-case, as in .mpg-lsp.toml
+    attribute: str  # the field of Settings it sets
+    default: Any  # as written in TOML and JSON
+    schema: dict[str, Any]  # the JSON schema of a value (default and description are added)
+    read: Callable[[Any], Any]  # a value -> the field's value; raises Invalid
+    description: str  # Markdown, for editors and the schema
+    example: str  # the README's line: a TOML value and a comment
+    enum_descriptions: tuple[str, ...] = ()
+
+    @property
+    def camel(self) -> str:
+        """As in editor settings: ``pool-mode`` -> ``poolMode``."""
+        head, *rest = self.name.split("-")
+        return head + "".join(word.capitalize() for word in rest)
+
+
+_CODES_SCHEMA: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+_DIRECT_VARS = ["DIRECT_DATABASE_URL", "DATABASE_DIRECT_URL", "*_UNPOOLED*"]
+
+SPECS: tuple[Spec, ...] = (
+    Spec(
+        "enabled",
+        "enabled",
+        "auto",
+        {"type": ["string", "boolean"], "enum": ["auto", True, False]},
+        _enabled,
+        'Whether mpg-lsp checks this project: "auto" when it looks like Fly MPG (a Fly config '
+        "and a Postgres repo, or MPG evidence), `true` always, `false` never.",
+        '"auto"            # true: always check; false: never',
+        (
+            "Check only projects that look like they run on Fly.io Managed Postgres (a Fly "
+            "config plus a Postgres repo).",
+            "Always check.",
+            "Never check.",
+        ),
+    ),
+    Spec(
+        "pool-mode",
+        "pool_mode",
+        "transaction",
+        {"type": "string", "enum": ["transaction", "session"]},
+        _pool_mode,
+        "How the pooler in front of the database hands out connections: the PgBouncer pool "
+        'mode of your MPG cluster. "session" turns off the rules that only matter in '
+        "transaction mode.",
+        '"transaction"   # "session" turns off the transaction-mode-only rules',
+        (
+            "PgBouncer in transaction mode, what Fly.io Managed Postgres uses: named prepared "
+            "statements, LISTEN/NOTIFY and session state do not survive.",
+            "PgBouncer in session mode: a client keeps its server connection, so "
+            "transaction-mode rules are off.",
+        ),
+    ),
+    Spec(
+        "select",
+        "select",
+        [],
+        _CODES_SCHEMA,
+        _select,
+        "Check only these rule codes or code prefixes (for example `MPG1`). Leave empty to run "
+        "every rule.",
+        "[]                 # empty: every rule",
+    ),
+    Spec(
+        "ignore",
+        "ignore",
+        [],
+        _CODES_SCHEMA,
+        _codes,
+        "Rule codes or code prefixes that are never reported (for example `MPG301`).",
+        '["MPG202"]',
+    ),
+    Spec(
+        "severity",
+        "severity",
+        {},
+        {
+            "type": "object",
+            "additionalProperties": {"type": "string", "enum": list(SEVERITIES)},
+        },
+        _severity,
+        "Severity per rule code, overriding the rule's own, for example "
+        '`{"MPG301": "error"}`: error, warning, information or hint.',
+        '{ MPG301 = "error" }',
+    ),
+    Spec(
+        "direct-env-vars",
+        "direct_env_vars",
+        _DIRECT_VARS,
+        {"type": "array", "items": {"type": "string"}},
+        _variable_names,
+        "Names of environment variables (globs allowed) whose URL reaches Postgres directly, "
+        "bypassing PgBouncer. A repo configured from one of these is treated as a direct "
+        "connection.",
+        '["DIRECT_DATABASE_URL", "DATABASE_DIRECT_URL", "*_UNPOOLED*"]',
+    ),
+    Spec(
+        "pooled-env-vars",
+        "pooled_env_vars",
+        ["DATABASE_URL"],
+        {"type": "array", "items": {"type": "string"}},
+        _variable_names,
+        "Names of environment variables (globs allowed) whose URL goes through PgBouncer. A "
+        "repo configured from one of these gets the transaction-mode checks.",
+        '["DATABASE_URL"]',
+    ),
+    Spec(
+        "direct-pool-max",
+        "direct_pool_max",
+        6,  # Fly's size for an Oban repo on Basic
+        {"type": "integer", "minimum": 1},
+        _pool_max,
+        "The biggest pool_size that still makes sense for a repo that connects directly "
+        "instead of through PgBouncer.",
+        "6",
+    ),
+)
+
+_BY_NAME = {s.name: s for s in SPECS} | {s.camel: s for s in SPECS}
+_DEFAULTS: dict[str, Any] = {s.attribute: s.read(s.default) for s in SPECS}
+
+
+# -- the model ------------------------------------------------------------------------------
+
+
 @record(frozen=True)
 class Settings:
-    enabled: bool | None = None  # None = auto: the project gate decides
-    pool_mode: str = "transaction"
-    select: frozenset[str] | None = None  # None = every rule
-    ignore: frozenset[str] = frozenset()
+    """What the rules read. Defaults come from ``SPECS``."""
+
+    enabled: bool | None = _DEFAULTS["enabled"]  # None = auto: the project gate decides
+    pool_mode: str = _DEFAULTS["pool_mode"]
+    select: frozenset[str] | None = _DEFAULTS["select"]  # None = every rule
+    ignore: frozenset[str] = _DEFAULTS["ignore"]
     severity: Mapping[str, str] = field(default_factory=dict)
-    direct_env_vars: tuple[str, ...] = ("DIRECT_DATABASE_URL", "DATABASE_DIRECT_URL", "*_UNPOOLED*")
-    pooled_env_vars: tuple[str, ...] = ("DATABASE_URL",)
-    direct_pool_max: int = 6  # Fly's size for an Oban repo on Basic
+    direct_env_vars: tuple[str, ...] = _DEFAULTS["direct_env_vars"]
+    pooled_env_vars: tuple[str, ...] = _DEFAULTS["pooled_env_vars"]
+    direct_pool_max: int = _DEFAULTS["direct_pool_max"]
 
     def is_direct_var(self, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.direct_env_vars)
@@ -43,135 +247,10 @@ class Settings:
 
 
 @record(frozen=True)
-class Spec:
-    name: str  # kebab-case, as in .mpg-lsp.toml
-    camel: str  # as in editor settings
-    description: str
-    schema: dict[str, Any]
-
-
-SPECS: tuple[Spec, ...] = (
-    Spec(
-        "enabled",
-        "enabled",
-        'Run the checks: "auto" when the project looks like Fly MPG (a Fly config and a Postgres '
-        "repo, or MPG evidence), true always, false never.",
-        {"type": ["string", "boolean"], "enum": ["auto", True, False], "default": "auto"},
-    ),
-    Spec(
-        "pool-mode",
-        "poolMode",
-        'The PgBouncer pool mode of your MPG cluster. "session" turns off the rules that only '
-        "matter in transaction mode.",
-        {"type": "string", "enum": ["transaction", "session"], "default": "transaction"},
-    ),
-    Spec(
-        "select",
-        "select",
-        'Only these rule codes (or prefixes such as "MPG2"). Empty: all.',
-        {"type": "array", "items": {"type": "string"}, "default": []},
-    ),
-    Spec(
-        "ignore",
-        "ignore",
-        "Rule codes (or prefixes) never reported.",
-        {"type": "array", "items": {"type": "string"}, "default": []},
-    ),
-    Spec(
-        "severity",
-        "severity",
-        "Severity per rule code: error, warning, information or hint.",
-        {
-            "type": "object",
-            "additionalProperties": {"type": "string", "enum": list(SEVERITIES)},
-            "default": {},
-        },
-    ),
-    Spec(
-        "direct-env-vars",
-        "directEnvVars",
-        "Environment variable names (globs) that hold a direct, unpooled database URL.",
-        {
-            "type": "array",
-            "items": {"type": "string"},
-            "default": ["DIRECT_DATABASE_URL", "DATABASE_DIRECT_URL", "*_UNPOOLED*"],
-        },
-    ),
-    Spec(
-        "pooled-env-vars",
-        "pooledEnvVars",
-        "Environment variable names (globs) that hold the pooled (PgBouncer) database URL.",
-        {"type": "array", "items": {"type": "string"}, "default": ["DATABASE_URL"]},
-    ),
-    Spec(
-        "direct-pool-max",
-        "directPoolMax",
-        "Largest pool_size worth keeping on a repo that bypasses PgBouncer.",
-        {"type": "integer", "minimum": 1, "default": 6},
-    ),
-)
-
-
-@record(frozen=True)
 class Problem:
     key: str
     message: str
     source: str
-
-
-def _strings(value: Any) -> tuple[str, ...] | None:
-    if isinstance(value, str):
-        return (value,)
-    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-        return tuple(value)
-    return None
-
-
-def _apply(settings: Settings, spec: Spec, value: Any) -> Settings | str:
-    """The settings with one key set, or a message saying why the value is bad."""
-    name = spec.name
-    if name == "enabled":
-        if value in ("auto", None):
-            return replace(settings, enabled=None)
-        if isinstance(value, bool):
-            return replace(settings, enabled=value)
-        if value in ("true", "false"):
-            return replace(settings, enabled=value == "true")
-        return 'must be "auto", true or false'
-    if name == "pool-mode":
-        if value in ("transaction", "session"):
-            return replace(settings, pool_mode=value)
-        return 'must be "transaction" or "session"'
-    if name in ("select", "ignore"):
-        codes = _strings(value)
-        if codes is None:
-            return "must be a list of rule codes"
-        upper = frozenset(c.strip().upper() for c in codes if c.strip())
-        if name == "select":
-            return replace(settings, select=upper or None)
-        return replace(settings, ignore=upper)
-    if name == "severity":
-        if not isinstance(value, Mapping):
-            return "must be a table of CODE = severity"
-        bad = {k: v for k, v in value.items() if v not in SEVERITIES}
-        if bad:
-            return f"unknown severity for {', '.join(map(str, bad))} (use {', '.join(SEVERITIES)})"
-        return replace(settings, severity={str(k).upper(): str(v) for k, v in value.items()})
-    if name in ("direct-env-vars", "pooled-env-vars"):
-        names = _strings(value)
-        if names is None or not names:
-            return "must be a non-empty list of variable names"
-        if name == "direct-env-vars":
-            return replace(settings, direct_env_vars=names)
-        return replace(settings, pooled_env_vars=names)
-    if name == "direct-pool-max":
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
-            return replace(settings, direct_pool_max=value)
-        return "must be a whole number of at least 1"
-    return "is not a setting"  # pragma: no cover
-
-
-_BY_NAME = {s.name: s for s in SPECS} | {s.camel: s for s in SPECS}
 
 
 def apply_layer(
@@ -188,11 +267,10 @@ def apply_layer(
         if spec is None:
             problems.append(Problem(str(key), f"unknown setting `{key}`", source))
             continue
-        result = _apply(settings, spec, value)
-        if isinstance(result, str):
-            problems.append(Problem(spec.name, f"`{key}` {result}; using the default", source))
-        else:
-            settings = result
+        try:
+            settings = replace(settings, **{spec.attribute: spec.read(value)})
+        except Invalid as err:
+            problems.append(Problem(spec.name, f"`{key}` {err}; using the default", source))
     return settings, problems
 
 
@@ -204,9 +282,34 @@ def resolve(
     return settings, problems + more
 
 
+# -- what is made from the table ------------------------------------------------------------
+
+
 def json_schema() -> dict[str, Any]:
-    """The editor-facing schema (camelCase keys), which the VS Code extension mirrors."""
+    """The editor-facing schema (camelCase keys): `mpg-lsp settings-schema`."""
     return {
         "type": "object",
-        "properties": {s.camel: {**s.schema, "description": s.description} for s in SPECS},
+        "properties": {
+            s.camel: {**s.schema, "default": s.default, "description": s.description} for s in SPECS
+        },
     }
+
+
+def vscode_settings(section: str = "mpgLsp") -> dict[str, Any]:
+    """The server's settings as VS Code's ``contributes.configuration.properties``."""
+    properties: dict[str, Any] = {}
+    for s in SPECS:
+        entry = dict(s.schema)
+        if s.enum_descriptions:
+            entry["enumDescriptions"] = list(s.enum_descriptions)
+        entry |= {"default": s.default, "scope": "resource", "markdownDescription": s.description}
+        properties[f"{section}.{s.camel}"] = entry
+    return properties
+
+
+def toml_example() -> str:
+    """The README's .mpg-lsp.toml: every key with a value and what it means."""
+    lines = ["# .mpg-lsp.toml"]
+    for s in SPECS:
+        lines.append(f"{s.name} = {s.example}")
+    return "\n".join(lines)

@@ -7,8 +7,14 @@ import re
 import subprocess
 import sys
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
 from mpg_lsp.cli.rules import rules_table
 from mpg_lsp.rules import REGISTRY
+from mpg_lsp.settings import SPECS, resolve, toml_example
 from projects import REPO
 
 HOVER_TOPICS = [
@@ -29,21 +35,35 @@ HOVER_TOPICS = [
 ]
 
 
-def test_readme_rule_table_is_generated_from_the_registry() -> None:
-    """MPG_LSP_UPDATE_SNAPSHOTS=1 rewrites the table from the registry."""
+def readme_block(name: str, generated: str) -> None:
+    """The README's text between ``<!-- name:start -->`` and ``<!-- name:end -->`` is
+    ``generated``; MPG_LSP_UPDATE_SNAPSHOTS=1 rewrites it."""
     path = REPO / "README.md"
     readme = path.read_text(encoding="utf-8")
-    head, rest = readme.split("<!-- rules:start -->")
-    table, tail = rest.split("<!-- rules:end -->")
+    head, rest = readme.split(f"<!-- {name}:start -->")
+    block, tail = rest.split(f"<!-- {name}:end -->")
     if os.environ.get("MPG_LSP_UPDATE_SNAPSHOTS") == "1":
         path.write_text(
-            f"{head}<!-- rules:start -->\n{rules_table()}\n<!-- rules:end -->{tail}",
+            f"{head}<!-- {name}:start -->\n{generated}\n<!-- {name}:end -->{tail}",
             encoding="utf-8",
         )
         return
-    assert table.strip() == rules_table(), (
-        "README drifted: MPG_LSP_UPDATE_SNAPSHOTS=1 regenerates it"
+    assert block.strip() == generated, (
+        f"README's {name} drifted: MPG_LSP_UPDATE_SNAPSHOTS=1 regenerates it"
     )
+
+
+def test_readme_rule_table_is_generated_from_the_registry() -> None:
+    readme_block("rules", rules_table())
+
+
+def test_readme_settings_example_is_generated_from_the_settings_table() -> None:
+    """Every setting, in the order and with the example values of settings.SPECS, and valid
+    TOML that the settings model reads without a problem."""
+    example = toml_example()
+    readme_block("settings", f"```toml\n{example}\n```")
+    assert resolve(None, tomllib.loads(example))[1] == []
+    assert [line.split(" = ")[0] for line in example.splitlines()[1:]] == [s.name for s in SPECS]
 
 
 def test_every_rule_has_a_page_with_the_sections_users_need() -> None:

@@ -139,6 +139,29 @@ def test_contributed_settings_match_the_server_schema() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_contributed_settings_are_generated_from_the_settings_table() -> None:
+    """package.json's server settings are, word for word, what settings.SPECS makes of them
+    (descriptions and scope too); MPG_LSP_UPDATE_SNAPSHOTS=1 rewrites them there, after the
+    extension's own settings."""
+    import os
+
+    from mpg_lsp.settings import vscode_settings
+
+    generated = vscode_settings(SECTION.rstrip("."))
+    manifest = json.loads(PACKAGE_JSON.read_text(encoding="utf-8"))
+    properties = manifest["contributes"]["configuration"]["properties"]
+    own = {k: v for k, v in properties.items() if k[len(SECTION) :] in CLIENT_ONLY}
+    if os.environ.get("MPG_LSP_UPDATE_SNAPSHOTS") == "1":
+        manifest["contributes"]["configuration"]["properties"] = own | generated
+        text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+        PACKAGE_JSON.write_text(text, encoding="utf-8")
+        return
+    server_entries = {k: v for k, v in properties.items() if k not in own}
+    assert server_entries == generated, (
+        "package.json drifted from settings.SPECS: MPG_LSP_UPDATE_SNAPSHOTS=1 regenerates it"
+    )
+
+
 def test_client_only_settings_are_contributed() -> None:
     client = contributed_settings()
     assert CLIENT_ONLY <= set(client), f"missing: {sorted(CLIENT_ONLY - set(client))}"
@@ -148,6 +171,7 @@ if __name__ == "__main__":
     failures = 0
     for test in (
         test_contributed_settings_match_the_server_schema,
+        test_contributed_settings_are_generated_from_the_settings_table,
         test_client_only_settings_are_contributed,
     ):
         try:
