@@ -25,6 +25,13 @@ WATCHED = [
     "**/.mpg-lsp.toml",
     "**/lib/**/*.ex",
     "**/rel/**",
+    "**/priv/*/migrations/*.exs",
+    "**/Dockerfile",
+    "**/Makefile",
+    "**/justfile",
+    "**/bin/*",
+    "**/scripts/*",
+    "**/.github/workflows/*.{yml,yaml}",
 ]
 
 

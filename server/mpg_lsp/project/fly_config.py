@@ -1,5 +1,5 @@
 """Facts of a Fly config (``fly.toml``, ``fly.*.toml``, ``deploy/fly/*.toml``...): the app name,
-the release command and ``[env]``.
+the release command, ``[env]`` and ``[processes]``.
 
 Positions come from the tree-sitter tree; values come from the TOML itself (tomllib/tomli), so
 escapes and quoting are read exactly as flyctl reads them. The release command may be written
@@ -53,6 +53,7 @@ class FlyFacts:
     env: tuple[TomlValue, ...]
     valid: bool
     text: str
+    processes: tuple[TomlValue, ...] = ()  # `[processes]`: group name (key) -> its command
 
 
 def _go_text(value: object) -> str | None:
@@ -159,4 +160,14 @@ def read_fly(doc: Document) -> FlyFacts:
         for v in values
     ]
     env.sort(key=lambda v: v.pair_range)
-    return FlyFacts(apps[-1].value if apps else None, release, tuple(env), valid, text)
+    processes = [
+        v
+        for name, values in found.items()
+        if name.startswith("processes.") and name.count(".") == 1
+        for v in values
+        if v.is_string
+    ]
+    processes.sort(key=lambda v: v.pair_range)
+    return FlyFacts(
+        apps[-1].value if apps else None, release, tuple(env), valid, text, tuple(processes)
+    )

@@ -11,6 +11,13 @@ from __future__ import annotations
 import os
 import re
 
+from mpg_lsp.project.app import (
+    AppFacts,
+    deploy_paths,
+    lib_worth_parsing,
+    migration_paths,
+    read_app,
+)
 from mpg_lsp.project.elixir_config import (
     Admits,
     Binding,
@@ -80,6 +87,8 @@ class ProdView:
     config_paths: list[str]
     runtime_path: str
     release: ReleaseFacts = field(default_factory=ReleaseFacts)  # rel/ scripts, Release.migrate
+    app: AppFacts = field(default_factory=AppFacts)  # lib/ beyond config, Dockerfile, scripts
+    event_stores: dict[str, Repo] = field(default_factory=dict)  # Commanded EventStores
 
     def direct_repo(self) -> Repo | None:
         return next((r for r in self.repos.values() if r.kind == "direct" and r.postgres), None)
@@ -98,6 +107,7 @@ class Project:
         self.root = root
         self._cache_key: object = None
         self._view: ProdView | None = None
+        self._worth: dict[str, tuple[bytes, bool]] = {}  # lib/ file -> (bytes, worth parsing)
 
     # -- files ----------------------------------------------------------------------------
 
@@ -160,6 +170,23 @@ class Project:
             paths.extend(self.ws.walk(os.path.join(apps, app, "lib"), ".ex"))
         return paths
 
+    def lib_docs(self) -> list[Document]:
+        """The lib/ files that hold a word some reader looks for, parsed; the rest are only
+        searched, once per version of their bytes."""
+        out = []
+        for path in self.lib_paths():
+            data = self.ws.raw(path)
+            if data is None:
+                continue
+            known = self._worth.get(path)
+            if known is None or known[0] is not data:
+                known = self._worth[path] = (data, lib_worth_parsing(path, data))
+            if known[1]:
+                doc = self.ws.get(path)
+                if doc is not None:
+                    out.append(doc)
+        return out
+
     def mix_paths(self) -> list[str]:
         paths = [self.path("mix.exs")]
         apps = self.path("apps")
@@ -174,28 +201,50 @@ class Project:
         key_parts: list[object] = [settings, self.ws.epoch]
         for path, facts in configs:
             key_parts.append((path, id(facts), facts.relevant_generation))
-        others = [*self.fly_paths(), *self.mix_paths(), self.path("mix.lock"), *self.lib_paths()]
+        others = [*self.fly_paths(), *self.mix_paths(), self.path("mix.lock")]
         for path in others:
             doc = self.ws.get(path)
             if doc is not None:
                 docs[path] = doc
                 key_parts.append((path, id(doc), doc.revision))
+        # lib/, migrations and deploy files: their bytes (parsed or not) are the key
+        for path in [
+            *self.lib_paths(),
+            *migration_paths(self.ws, self.root),
+            *deploy_paths(self.ws, self.root),
+        ]:
+            key_parts.append((path, self.ws.raw(path)))
         for path, _ in configs:
             doc = self.ws.get(path)
             if doc is not None:
                 docs[path] = doc
         key = tuple(key_parts)
         if self._view is not None and key == self._cache_key:
-            self._view.docs = docs
+            # the same bytes everywhere: lib/ and deploy documents parsed last time still hold
+            self._view.docs = {**self._view.docs, **docs}
             return self._view
         self._view = _build(self, settings, configs, docs)
         self._cache_key = key
         return self._view
 
 
+def fly_env_literals(fly: list[FlyConfig]) -> dict[str, str]:
+    """``[env]`` values every Fly config of the project agrees on: what ``System.get_env``
+    returns in the release (a variable two configs set differently is left out)."""
+    seen: dict[str, set[str]] = {}
+    for config in fly:
+        for entry in config.facts.env:
+            seen.setdefault(entry.key, set()).add(entry.value)
+    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+
+
 def _classify(
-    merged: MergedOptions, settings: Settings, bindings: dict[str, list[Binding]]
+    merged: MergedOptions,
+    settings: Settings,
+    bindings: dict[str, list[Binding]],
+    env: dict[str, str] | None = None,
 ) -> tuple[str, str | None, str, bool]:
+    env = env or {}
     found = merged.get("url")
     if found is not None:
         path, pair, _ = found
@@ -203,12 +252,18 @@ def _classify(
         if isinstance(value, EnvRead):
             if settings.is_direct_var(value.var):
                 return "direct", value.var, f"reads {value.var}: direct, bypassing PgBouncer", False
+            literal = env.get(value.var)
+            if literal is not None and classify_url(literal) != "unknown":
+                kind = classify_url(literal)
+                return kind, value.var, f"reads {value.var}, set in [env] ({kind})", False
             return "pooled", value.var, f"reads {value.var}: pooled, through PgBouncer", False
         if isinstance(value, Str) and value.value:
             kind = classify_url(value.value)
             return kind, None, f"a literal URL ({kind})", kind == "pooled"
         return "unknown", None, "computed at run time; mpg-lsp cannot tell where it points", False
     host = merged.value("hostname")
+    if isinstance(host, EnvRead) and host.var in env:
+        host = Str(host.span, host.text, env[host.var])
     if isinstance(host, Str) and host.value:
         port_value = merged.value("port")
         port = getattr(port_value, "value", None) if port_value is not None else None
@@ -261,6 +316,7 @@ def _build(
 
     by_key: dict[str, list[Located]] = {}
     ecto_repos: list[str] = []
+    event_stores: list[str] = []
     pubsub: str | None = None
     for located in calls:
         call = located.call
@@ -270,6 +326,10 @@ def _build(
                 if pair is not None:
                     items = getattr(pair.value, "items", ())
                     ecto_repos.extend(i.name for i in items if isinstance(i, Alias))
+                pair = call.opts.get("event_stores")
+                if pair is not None:
+                    items = getattr(pair.value, "items", ())
+                    event_stores.extend(i.name for i in items if isinstance(i, Alias))
             continue
         by_key.setdefault(call.key, []).append(located)
         if call.key.endswith("Endpoint") and isinstance(call.opts, KeywordList):
@@ -279,22 +339,23 @@ def _build(
 
     # lib/: repo adapters, application children
     lib = LibFacts.empty()
-    lib_docs = []
-    for path in project.lib_paths():
-        doc = docs.get(path) or ws.get(path)
-        if doc is not None:
-            lib = lib.union(ws.derived(doc, "lib", read_lib))
-            lib_docs.append(doc)
+    lib_docs = project.lib_docs()
+    for doc in lib_docs:
+        docs[doc.path] = doc
+        lib = lib.union(ws.derived(doc, "lib", read_lib))
     release = read_release(ws, project.root, lib_docs)
+    config_docs = [docs[p] for p, _ in configs if p in docs]
+    app = read_app(ws, project.root, lib_docs, config_docs)
+    docs.update(app.docs)
     pubsub = pubsub or lib.pubsub
 
     # Every mix.exs of the project (an umbrella's apps too). A dependency a fix adds goes to
     # the one that already depends on Oban (in an umbrella, the app that runs it), else the root.
     all_deps: list[tuple[str, MixDeps]] = []
     for path in project.mix_paths():
-        doc = docs.get(path)
-        if doc is not None:
-            all_deps.append((path, ws.derived(doc, "deps", read_deps)))
+        mix_doc = docs.get(path)
+        if mix_doc is not None:
+            all_deps.append((path, ws.derived(mix_doc, "deps", read_deps)))
     dep_names = {name for _, d in all_deps for name in d.names}
     deps_path, deps = next(
         ((p, d) for p, d in all_deps if "oban" in d.names),
@@ -305,6 +366,7 @@ def _build(
     postgrex = "postgrex" in dep_names or (lock is not None and "postgrex" in lock.packages)
 
     obans = find_obans(by_key, bindings, runtime, lib)
+    event_store_names = [e.name for e in app.eventstores]
     oban_repo_names = [o.repo for o in obans if o.repo]
 
     candidates = list(dict.fromkeys([*ecto_repos, *oban_repo_names]))
@@ -313,10 +375,20 @@ def _build(
         repo_like = last.endswith("Repo") or ".Repo." in f"{key}."
         if not key.startswith(":") and repo_like and key not in candidates:
             candidates.append(key)
+    fly = []
+    for path in project.fly_paths():
+        fly_doc = docs.get(path)
+        if fly_doc is not None:
+            fly.append(FlyConfig(path, ws.derived(fly_doc, "fly", read_fly)))
+    env = fly_env_literals(fly)
+
     repos: dict[str, Repo] = {}
-    for name in candidates:
+    event_store_repos: dict[str, Repo] = {}
+    stores = list(dict.fromkeys([*event_store_names, *event_stores]))
+    candidates = [c for c in candidates if c not in stores]
+    for name in [*candidates, *stores]:
         merged = merge(by_key.get(name, []), bindings)
-        kind, url_var, summary, literal = _classify(merged, settings, bindings)
+        kind, url_var, summary, literal = _classify(merged, settings, bindings, env)
         adapter = module_name(merged.value("adapter")) or lib.adapters.get(name)
         postgres = adapter in POSTGRES_ADAPTERS if adapter else postgrex
         anchor, anchor_options = anchor_for(merged, runtime, bindings)
@@ -327,7 +399,7 @@ def _build(
             if isinstance(value, Str) and value.value:
                 # the file the literal sits in: the binding's file is the pair's file
                 url_literal = (found[0], value)
-        repos[name] = Repo(
+        (event_store_repos if name in stores else repos)[name] = Repo(
             name,
             merged,
             kind,
@@ -339,12 +411,6 @@ def _build(
             anchor_options,
             url_literal,
         )
-
-    fly = []
-    for path in project.fly_paths():
-        doc = docs.get(path)
-        if doc is not None:
-            fly.append(FlyConfig(path, ws.derived(doc, "fly", read_fly)))
 
     for config in fly:
         names.update(_VAR_TOKEN.findall(config.facts.text))
@@ -386,4 +452,6 @@ def _build(
         config_paths=[p for p, _ in configs],
         runtime_path=runtime,
         release=release,
+        app=app,
+        event_stores=event_store_repos,
     )

@@ -209,12 +209,12 @@ def read_release(ws: Workspace, root: str, lib_docs: Iterable[Document]) -> Rele
     for name in ws.listdir(bin_dir):
         if name.endswith(".bat"):
             continue
-        data = ws.fs.read(os.path.join(bin_dir, name))
+        data = ws.raw(os.path.join(bin_dir, name))
         if data is not None:
             scripts.append((name, data.decode("utf-8", errors="replace")))
     env_script = ""
     for name in ("env.sh.eex", "env.sh"):
-        data = ws.fs.read(os.path.join(rel, name))
+        data = ws.raw(os.path.join(rel, name))
         if data is not None:
             env_script = data.decode("utf-8", errors="replace")
             break

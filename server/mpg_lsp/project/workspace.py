@@ -40,6 +40,7 @@ class Workspace:
         self.fs = fs
         self.open_docs: dict[str, Document] = {}
         self._disk: dict[str, Document | None] = {}
+        self._raw: dict[str, bytes | None] = {}  # bytes read, for files not parsed unless needed
         self._listings: dict[str, list[str]] = {}
         self._elixir_facts: dict[str, tuple[Document, ElixirFacts]] = {}
         self._derived: dict[tuple[str, str], tuple[Document, int, object]] = {}
@@ -59,6 +60,20 @@ class Workspace:
     def close(self, path: str) -> None:
         self.open_docs.pop(path, None)
         self._disk.pop(path, None)
+        self._raw.pop(path, None)
+
+    def raw(self, path: str) -> bytes | None:
+        """The file's bytes (the editor's buffer when open), read once until it changes: a
+        byte search on them decides whether a file is worth parsing at all."""
+        doc = self.open_docs.get(path)
+        if doc is not None:
+            return doc.text
+        parsed = self._disk.get(path)
+        if parsed is not None:
+            return parsed.text
+        if path not in self._raw:
+            self._raw[path] = self.fs.read(path)
+        return self._raw[path]
 
     def get(self, path: str) -> Document | None:
         doc = self.open_docs.get(path)
@@ -67,17 +82,20 @@ class Workspace:
         if path in self._disk:
             return self._disk[path]
         lang = lang_for_path(path)
-        data = self.fs.read(path) if lang is not None else None
+        data = self.raw(path) if lang is not None else None
         doc = Document(path, lang, data) if (lang is not None and data is not None) else None
         self._disk[path] = doc
+        self._raw.pop(path, None)  # the document holds the bytes now
         return doc
 
     def invalidate(self, path: str | None = None) -> None:
         """A file changed on disk (or anything did, when ``path`` is None)."""
         if path is None:
             self._disk.clear()
+            self._raw.clear()
         else:
             self._disk.pop(path, None)
+            self._raw.pop(path, None)
         self._listings.clear()
         self.epoch += 1
 
@@ -92,6 +110,8 @@ class Workspace:
 
         for path in [p for p in self._disk if gone(p)]:
             del self._disk[path]
+        for path in [p for p in self._raw if gone(p)]:
+            del self._raw[path]
         for path in [p for p in self._elixir_facts if gone(p)]:
             del self._elixir_facts[path]
         for key in [k for k in self._derived if gone(k[0])]:

@@ -90,7 +90,7 @@ class Document:
         self.text = text
         self.lines = LineIndex(text)
         self._parser = parser(lang)
-        self._tree: Tree | None = self._parser.parse(text)
+        self._tree: Tree | None = self._parse()
         _live_trees.keep(self)
         self._previous: Tree | None = None
         self.parses = 0  # reparses so far: changed_ranges() only describes the last one
@@ -104,7 +104,7 @@ class Document:
     def replace_all(self, text: bytes, version: int | None = None) -> None:
         self.text = text
         self.lines = LineIndex(text)
-        self._tree = self._parser.parse(text)
+        self._tree = self._parse()
         _live_trees.keep(self)
         self._previous = None
         self.version = version
@@ -122,7 +122,8 @@ class Document:
         old_end_point = _ts_point(old, old_end)
         self.text = new = old[:start] + new_bytes + old[old_end:]
         self.lines.update(new, start, old_end, new_end)
-        if self._tree is not None:  # a dropped tree is parsed afresh when next needed
+        if self._tree is not None and self.lang is not Lang.TEXT:
+            # a dropped tree is parsed afresh when next needed; plain text has no tree to edit
             self._tree.edit(
                 start_byte=start,
                 old_end_byte=old_end,
@@ -139,11 +140,7 @@ class Document:
     def reparse(self) -> None:
         """Parse the edited text, reusing every subtree the edits did not touch."""
         self._previous = self._tree
-        self._tree = (
-            self._parser.parse(self.text, self._tree)
-            if self._tree
-            else self._parser.parse(self.text)
-        )
+        self._tree = self._parse(self._tree)
         _live_trees.keep(self)
         self.parses += 1
 
@@ -151,10 +148,17 @@ class Document:
     def tree(self) -> Tree:
         """The syntax tree; parsed again if it was dropped to save memory."""
         if self._tree is None:
-            self._tree = self._parser.parse(self.text)
+            self._tree = self._parse()
             self._previous = None
         _live_trees.keep(self)
         return self._tree
+
+    def _parse(self, old: Tree | None = None) -> Tree:
+        if self.lang is Lang.TEXT:
+            # shell, Dockerfile and YAML text has no grammar here: an empty tree, so readers of
+            # the tree find nothing in it and read the bytes instead
+            return self._parser.parse(b"")
+        return self._parser.parse(self.text, old) if old else self._parser.parse(self.text)
 
     def drop_tree(self) -> None:
         self._tree = None

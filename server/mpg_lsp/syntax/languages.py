@@ -12,11 +12,12 @@ from tree_sitter import Language, Parser
 class Lang(str, Enum):
     ELIXIR = "elixir"
     TOML = "toml"
+    TEXT = "text"  # deploy files read as text: Dockerfile, shell scripts, Makefile, workflows
 
 
 @cache
 def language(lang: Lang) -> Language:
-    if lang is Lang.ELIXIR:
+    if lang is not Lang.TOML:  # plain text documents keep an empty tree of this grammar
         import tree_sitter_elixir
 
         return Language(tree_sitter_elixir.language())
@@ -58,11 +59,29 @@ def parser(lang: Lang) -> Parser:
     return Parser(language(lang))
 
 
+_DEPLOY_NAMES = {"Dockerfile", "Makefile", "makefile", "GNUmakefile", "justfile", "Justfile"}
+_SCRIPT_FOLDERS = {"bin", "scripts"}
+
+
 def lang_for_path(path: str) -> Lang | None:
-    """Which grammar reads this file, or None when mpg-lsp has nothing to say about it."""
-    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    """Which grammar reads this file, or None when mpg-lsp has nothing to say about it.
+
+    Deploy files (a Dockerfile, ``rel/`` scripts, ``bin/*``, ``scripts/*``, a Makefile or
+    justfile, GitHub workflows) are plain text."""
+    posix = path.replace("\\", "/")
+    name = posix.rsplit("/", 1)[-1]
     if name.endswith((".exs", ".ex")) or name == "mix.lock":
         return Lang.ELIXIR
     if name.endswith(".toml"):
         return Lang.TOML
+    if name in _DEPLOY_NAMES or name.startswith("Dockerfile.") or name.endswith(".dockerfile"):
+        return Lang.TEXT
+    parts = posix.split("/")
+    if parts[-3:-1] == [".github", "workflows"] and name.endswith((".yml", ".yaml")):
+        return Lang.TEXT
+    parent = parts[-2] if len(parts) > 1 else ""
+    if name.startswith("."):
+        return None
+    if parent in _SCRIPT_FOLDERS or (parent == "rel" and name.startswith("env.sh")):
+        return Lang.TEXT
     return None
