@@ -21,7 +21,10 @@ from harness import FIGURES, Server
 from projects import SAMPLE, copy_project
 
 STRACE = shutil.which("strace")
-TRACED = "trace=execve,execveat,fork,vfork,socket,socketpair,connect,bind,sendto,sendmsg,openat,open,creat"
+TRACED = (
+    "trace=execve,execveat,fork,vfork,socket,socketpair,connect,bind,sendto,sendmsg,"
+    "openat,open,creat"
+)
 
 
 def booby_trap(root: Path, markers: Path) -> list[Path]:
@@ -40,8 +43,10 @@ def booby_trap(root: Path, markers: Path) -> list[Path]:
         + f":os.cmd('touch {marker('runtime-os-cmd')}')\n"
         + f'Code.eval_string(~s|File.write!("{marker("runtime-eval")}", "x")|)\n'
         + "config :storefront, Storefront.Repo,\n"
-        + f'  url: (File.write!("{marker("runtime-in-value")}", "x"); System.get_env("DATABASE_URL")),\n'
-        + f'  pool_size: String.to_integer(elem(System.cmd("sh", ["-c", "touch {marker("runtime-in-pool")}; echo 5"]), 0))\n'
+        + f'  url: (File.write!("{marker("runtime-in-value")}", "x"); '
+        'System.get_env("DATABASE_URL")),\n'
+        + '  pool_size: String.to_integer(elem(System.cmd("sh", ["-c", "touch '
+        f'{marker("runtime-in-pool")}; echo 5"]), 0))\n'
     )
     config = root / "config" / "config.exs"
     config.write_text(

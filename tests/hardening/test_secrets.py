@@ -67,7 +67,7 @@ FLY = """app = 'storefront'
 primary_region = 'ams'
 
 [deploy]
-  release_command = "DATABASE_URL=postgres://app:Release-Pw-55@direct.store-db.flympg.net/store /app/bin/migrate"
+  release_command = "DATABASE_URL=postgres://app:Release-Pw-55@direct.db.flympg.net/s bin/migrate"
 
 [env]
   PHX_HOST = 'storefront.fly.dev'
@@ -96,7 +96,9 @@ def project(tmp_path: Path) -> Path:
     (root / "fly.toml").write_text(FLY)
     (root / "rel" / "env.sh.eex").write_text(ENV_SH)
     (root / "rel" / "overlays" / "bin" / "migrate").write_text(
-        "#!/bin/sh\nDATABASE_URL=postgres://app:EnvSh-Pw-33@direct.store-db.flympg.net/store ./storefront eval Storefront.Release.migrate\n"
+        "#!/bin/sh\n"
+        "DATABASE_URL=postgres://app:EnvSh-Pw-33@direct.store-db.flympg.net/store "
+        "./storefront eval Storefront.Release.migrate\n"
     )
     assert set(leaked(RUNTIME + PROD + FLY + ENV_SH)) == set(SECRETS)  # the oracle sees them
     return root

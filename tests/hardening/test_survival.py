@@ -123,7 +123,10 @@ def edits_past_the_end(server: Server, base: Path) -> int:
 def split_line_breaks_and_surrogates(server: Server, base: Path) -> int:
     root = _victim(base, "splits")
     path = root / "config" / "runtime.exs"
-    text = 'import Config\r\nconfig :storefront, Storefront.Repo,\r\n  url: "🚀 é 日本",\r\n  pool_size: 2\r\n'
+    text = (
+        'import Config\r\nconfig :storefront, Storefront.Repo,\r\n  url: "🚀 é 日本",\r\n'
+        "  pool_size: 2\r\n"
+    )
     uri = server.open(path, text)
     changes = [
         {"range": _range(0, 13, 0, 13), "text": "x\r"},  # a \r just before a \r\n

@@ -386,7 +386,10 @@ async def test_two_projects_in_one_session(editor: Editor, tmp_path: Path) -> No
     tidy = copy_project(FIXTURES / "compliant", tmp_path / "tidy")
     shop_runtime = editor.open(shop / "config" / "runtime.exs")
     tidy_runtime = editor.open(tidy / "config" / "runtime.exs")
-    assert sorted(str(d.code) for d in await editor.diagnostics(shop_runtime)) == ["MPG101", "MPG104"]
+    assert sorted(str(d.code) for d in await editor.diagnostics(shop_runtime)) == [
+        "MPG101",
+        "MPG104",
+    ]
     assert await editor.diagnostics(tidy_runtime) == []
 
 

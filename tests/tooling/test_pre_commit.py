@@ -52,7 +52,8 @@ def test_pre_commit_hooks(hook_repo: tuple[Path, str], tmp_path: Path) -> None:
     pre_commit = shutil.which("pre-commit", path=os.path.dirname(sys.executable))
     if pre_commit is None:
         pytest.skip(
-            "pre-commit is not installed in this environment (it is in the test extra: pip install -e '.[test]')"
+            "pre-commit is not installed in this environment (it is in the test extra: pip "
+            "install -e '.[test]')"
         )
     repo, rev = hook_repo
     user = tmp_path / "user"

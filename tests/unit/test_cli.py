@@ -162,7 +162,8 @@ def test_github_commands_escape_their_data() -> None:
     (line,) = github_lines([finding], lambda path: Doc(), cwd="/w")  # type: ignore[arg-type,return-value]
     assert (
         line
-        == "::notice file=a%2Cb%3Ac.exs,line=1,col=1,endLine=1,endColumn=2,title=MPG101::50%25 off%0Anext line"
+        == "::notice file=a%2Cb%3Ac.exs,line=1,col=1,endLine=1,endColumn=2,title=MPG101::50%25 "
+        "off%0Anext line"
     )
 
 

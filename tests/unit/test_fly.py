@@ -29,10 +29,14 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 ROOT = "/proj"
-MIX = 'defmodule A.MixProject do\n  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}]\nend\n'
+MIX = (
+    "defmodule A.MixProject do\n"
+    '  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}]\nend\n'
+)
 RUNTIME = (
     "import Config\n"
-    'config :a, A.Repo, url: System.get_env("DATABASE_URL"), socket_options: [:inet6], prepare: :unnamed\n'
+    'config :a, A.Repo, url: System.get_env("DATABASE_URL"), socket_options: [:inet6], prepare: '
+    ":unnamed\n"
 )
 POOLED = "postgres://app:pooled@pgbouncer.c1.flympg.net/db"
 DIRECT = "postgres://app:direct@direct.c1.flympg.net/db"
@@ -243,7 +247,8 @@ def test_mpg301_rewrite_keeps_flyctls_argv_and_sets_the_direct_url(command: str)
 
 SCRIPT_COMMANDS = [
     # shell syntax without a shell: taken as the script its author meant
-    "X='a b' && printf '[%s]' \"$X\" 'q\"uo'\\''te' \"bs\\\\x\" migrate && printf '<%s>' \"$DATABASE_URL\"",
+    "X='a b' && printf '[%s]' \"$X\" 'q\"uo'\\''te' \"bs\\\\x\" migrate && printf '<%s>' "
+    '"$DATABASE_URL"',
     "printf '<%s>' \"$DATABASE_URL\" migrate \"$HOME\" '$NOT' \\$ESCAPED",
     "printf '%s' migrate | tr a-z A-Z; echo \"`echo tick`\" ${DATABASE_URL#postgres://}",
 ]
@@ -267,8 +272,10 @@ def test_mpg301_rewrite_of_a_script_behaves_like_the_script_with_the_direct_url(
 
 
 WRAPPED_COMMANDS = [
-    '/bin/sh -c \'printf "[%s]" "$0" "$1" migrate && printf "<%s>" "$DATABASE_URL"\' zero \'one two\'',
-    '/bin/bash -e -c "printf \'[%s]\' migrate \\"it\'s\\" \\"\\\\$DATABASE_URL\\"; printf \'<%s>\' \\"$DATABASE_URL\\""',
+    '/bin/sh -c \'printf "[%s]" "$0" "$1" migrate && printf "<%s>" "$DATABASE_URL"\' zero \'one '
+    "two'",
+    '/bin/bash -e -c "printf \'[%s]\' migrate \\"it\'s\\" \\"\\\\$DATABASE_URL\\"; printf '
+    '\'<%s>\' \\"$DATABASE_URL\\""',
     "sh -lc 'cd / && printf \"%s\" \"migrate'\\''s\"'",
 ]
 
@@ -301,8 +308,15 @@ def test_mpg302_wrap_round_trips(command: str) -> None:
 
 
 def test_mpg303_rename_round_trips_and_keeps_the_rest() -> None:
-    runtime = 'import Config\nconfig :a, A.Repo, url: System.fetch_env!("MPG_URL"), socket_options: [:inet6], prepare: :unnamed\n'
-    command = "/bin/sh -lc 'DATABASE_URL=${DIRECT_DATABASE_URL:?unset} exec /app/bin/migrate \"it'\\''s\" \\\\'"
+    runtime = (
+        "import Config\n"
+        'config :a, A.Repo, url: System.fetch_env!("MPG_URL"), socket_options: [:inet6], '
+        "prepare: :unnamed\n"
+    )
+    command = (
+        "/bin/sh -lc 'DATABASE_URL=${DIRECT_DATABASE_URL:?unset} exec /app/bin/migrate "
+        "\"it'\\''s\" \\\\'"
+    )
     for quote in _quotes_for(command):
         text = fly_with(command, quote)
         (finding,) = run({"fly.toml": text, "config/runtime.exs": runtime}, "MPG303")
@@ -390,7 +404,8 @@ def test_env_sh_rebind_counts_for_commands_that_run_the_release() -> None:
 def test_release_migrate_over_a_listed_direct_repo() -> None:
     runtime = (
         RUNTIME
-        + 'config :a, A.DirectRepo, url: System.get_env("DIRECT_DATABASE_URL"), socket_options: [:inet6], pool_size: 2\n'
+        + 'config :a, A.DirectRepo, url: System.get_env("DIRECT_DATABASE_URL"), socket_options: '
+        "[:inet6], pool_size: 2\n"
     )
     release = RELEASE_EX.replace("Application.fetch_env!(@app, :ecto_repos)", "[A.DirectRepo]")
     files = {
@@ -415,7 +430,10 @@ def test_mix_ecto_migrate_with_a_direct_repo() -> None:
 
 
 def test_a_repo_whose_url_cannot_be_known_gets_a_hedged_warning_and_no_automatic_fix() -> None:
-    runtime = "import Config\nconfig :a, A.Repo, url: A.Config.url(), socket_options: [:inet6], prepare: :unnamed\n"
+    runtime = (
+        "import Config\n"
+        "config :a, A.Repo, url: A.Config.url(), socket_options: [:inet6], prepare: :unnamed\n"
+    )
     (finding,) = run({"fly.toml": FLY, "config/runtime.exs": runtime}, "MPG301")
     assert finding.severity == "warning" and "cannot tell" in finding.message
     assert [f.safe for f in finding.fixes if f.preferred] == [False]
@@ -424,7 +442,8 @@ def test_a_repo_whose_url_cannot_be_known_gets_a_hedged_warning_and_no_automatic
 def test_two_pooled_variables_get_no_automatic_fix() -> None:
     runtime = (
         RUNTIME
-        + 'config :a, A.EventsRepo, url: System.get_env("EVENTS_DATABASE_URL"), socket_options: [:inet6], prepare: :unnamed\n'
+        + 'config :a, A.EventsRepo, url: System.get_env("EVENTS_DATABASE_URL"), socket_options: '
+        "[:inet6], prepare: :unnamed\n"
     )
     (finding,) = run({"fly.toml": FLY, "config/runtime.exs": runtime}, "MPG301")
     assert "DATABASE_URL, EVENTS_DATABASE_URL" in finding.message
@@ -434,7 +453,8 @@ def test_two_pooled_variables_get_no_automatic_fix() -> None:
 def test_rebinding_to_another_pooled_variable_is_not_direct() -> None:
     runtime = (
         RUNTIME
-        + 'config :a, A.EventsRepo, url: System.get_env("EVENTS_URL"), socket_options: [:inet6], prepare: :unnamed\n'
+        + 'config :a, A.EventsRepo, url: System.get_env("EVENTS_URL"), socket_options: [:inet6], '
+        "prepare: :unnamed\n"
     )
     command = "/bin/sh -lc 'DATABASE_URL=$EVENTS_URL EVENTS_URL=$DATABASE_URL bin/migrate'"
     assert len(run({"fly.toml": fly_with(command), "config/runtime.exs": runtime}, "MPG301")) == 1
@@ -465,7 +485,10 @@ def test_fly_facts_from_every_toml_shape() -> None:
 
 
 def test_a_broken_fly_toml_says_only_what_its_intact_parts_say() -> None:
-    text = '[deploy]\n  release_command = "/app/bin/migrate"\n[env\n  RELEASE_COOKIE = "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF"\n'
+    text = (
+        '[deploy]\n  release_command = "/app/bin/migrate"\n[env\n'
+        '  RELEASE_COOKIE = "aB3dE5gH7jK9mN1pQ3sT5vW7yZ9bC1dF"\n'
+    )
     facts = read_fly(Document("fly.toml", Lang.TOML, text.encode()))
     assert not facts.valid
     assert facts.release_command is not None and facts.env == ()
@@ -475,7 +498,8 @@ def test_a_broken_fly_toml_says_only_what_its_intact_parts_say() -> None:
 
 GENERATOR_RUNTIME = """import Config
 maybe_ipv6 = if System.get_env("ECTO_IPV6") in ~w(true 1), do: [:inet6], else: []
-config :a, A.Repo, url: System.get_env("DATABASE_URL"), socket_options: maybe_ipv6, prepare: :unnamed
+config :a, A.Repo,
+  url: System.get_env("DATABASE_URL"), socket_options: maybe_ipv6, prepare: :unnamed
 """
 IPV6_YES = 'app = "a"\n[env]\n  ECTO_IPV6 = "yes"\n'
 

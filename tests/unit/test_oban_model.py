@@ -9,8 +9,14 @@ from mpg_lsp.project.oban import Oban
 from projects import MemoryFileSystem, position
 
 ROOT = "/proj"
-MIX = 'defmodule A.MixProject do\n  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}, {:oban, "~> 2.19"}]\nend\n'
-REPO = 'config :a, A.Repo, url: System.fetch_env!("DATABASE_URL"), prepare: :unnamed, socket_options: [:inet6]\n'
+MIX = (
+    "defmodule A.MixProject do\n"
+    '  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}, {:oban, "~> 2.19"}]\nend\n'
+)
+REPO = (
+    'config :a, A.Repo, url: System.fetch_env!("DATABASE_URL"), prepare: :unnamed, '
+    "socket_options: [:inet6]\n"
+)
 LOCK = '%{{\n  "oban": {{:hex, :oban, "{}", "abc", [:mix], [], "hexpm", "def"}},\n}}\n'
 
 
@@ -70,7 +76,8 @@ def test_custom_instance_names_need_repo_and_an_oban_key() -> None:
 
 def test_notifier_merged_across_files_for_prod_only() -> None:
     base = {
-        "config/config.exs": 'config :a, Oban, repo: A.Repo, queues: [default: 1]\nimport_config "#{config_env()}.exs"\n',
+        "config/config.exs": "config :a, Oban, repo: A.Repo, queues: [default: 1]\n"
+        'import_config "#{config_env()}.exs"\n',
         "config/test.exs": "config :a, Oban, testing: :inline, notifier: Oban.Notifiers.PG\n",
         "config/prod.exs": "",
         "config/runtime.exs": REPO,
@@ -106,7 +113,8 @@ def test_notifier_names(prelude: str, notifier: str, expected: str | None) -> No
 
 def test_an_alias_counts_only_after_it_and_in_its_own_file() -> None:
     files = {
-        "config/config.exs": 'config :a, Oban, repo: A.Repo, notifier: PG\nalias Oban.Notifiers.PG\nimport_config "prod.exs"\n',
+        "config/config.exs": "config :a, Oban, repo: A.Repo, notifier: PG\n"
+        'alias Oban.Notifiers.PG\nimport_config "prod.exs"\n',
         "config/prod.exs": "config :a, A.Jobs, repo: A.Repo, queues: [a: 1], notifier: PG\n",
         "config/runtime.exs": REPO,
     }
@@ -197,32 +205,40 @@ def test_a_child_with_its_options_written_out() -> None:
     ("children", "helpers"),
     [
         (
-            "    children = [{Oban, Application.fetch_env!(:a, Oban) |> Keyword.put(:notifier, Oban.Notifiers.PG)}]\n",
+            "    children = [{Oban, Application.fetch_env!(:a, Oban) |> Keyword.put(:notifier, "
+            "Oban.Notifiers.PG)}]\n",
             "",
         ),
         (
-            "    children = [{Oban, Keyword.put(Application.fetch_env!(:a, Oban), :notifier, Oban.Notifiers.PG)}]\n",
+            "    children = [{Oban, Keyword.put(Application.fetch_env!(:a, Oban), :notifier, "
+            "Oban.Notifiers.PG)}]\n",
             "",
         ),
         (
-            "    children = [{Oban, Keyword.merge(Application.get_env(:a, Oban), notifier: Oban.Notifiers.PG)}]\n",
+            "    children = [{Oban, Keyword.merge(Application.get_env(:a, Oban), notifier: "
+            "Oban.Notifiers.PG)}]\n",
             "",
         ),
         (
-            "    children = [{Oban, Application.fetch_env!(:a, Oban) |> Keyword.merge([notifier: Oban.Notifiers.PG])}]\n",
+            "    children = [{Oban, Application.fetch_env!(:a, Oban) |> Keyword.merge([notifier: "
+            "Oban.Notifiers.PG])}]\n",
             "",
         ),
         (
-            "    opts = Application.fetch_env!(:a, Oban)\n    opts = Keyword.put(opts, :notifier, Oban.Notifiers.PG)\n    children = [{Oban, opts}]\n",
+            "    opts = Application.fetch_env!(:a, Oban)\n"
+            "    opts = Keyword.put(opts, :notifier, Oban.Notifiers.PG)\n"
+            "    children = [{Oban, opts}]\n",
             "",
         ),
         (
             "    children = [{Oban, oban_config()}]\n",
-            "  defp oban_config do\n    :a\n    |> Application.fetch_env!(Oban)\n    |> Keyword.put(:notifier, Oban.Notifiers.PG)\n  end\n",
+            "  defp oban_config do\n    :a\n    |> Application.fetch_env!(Oban)\n"
+            "    |> Keyword.put(:notifier, Oban.Notifiers.PG)\n  end\n",
         ),
         (
             "    children = [{Oban, oban_config()}]\n",
-            "  defp oban_config, do: Keyword.put(Application.fetch_env!(:a, Oban), :notifier, Oban.Notifiers.PG)\n",
+            "  defp oban_config, do: Keyword.put(Application.fetch_env!(:a, Oban), :notifier, "
+            "Oban.Notifiers.PG)\n",
         ),
     ],
 )
@@ -252,7 +268,10 @@ def test_keyword_steps_in_order() -> None:
         "             |> Keyword.update!(:queues, &(&1 ++ [extra: 1]))}\n"
         "    ]\n"
     )
-    config = "config :a, Oban, repo: A.Repo, notifier: Oban.Notifiers.Postgres, plugins: [Oban.Plugins.Pruner], queues: [a: 1]\n"
+    config = (
+        "config :a, Oban, repo: A.Repo, notifier: Oban.Notifiers.Postgres, plugins: "
+        "[Oban.Plugins.Pruner], queues: [a: 1]\n"
+    )
     files = {
         "config/config.exs": config,
         "config/runtime.exs": REPO,
@@ -265,7 +284,10 @@ def test_keyword_steps_in_order() -> None:
 
 
 def test_a_child_that_changes_the_config_unreadably_says_less() -> None:
-    children = "    children = [{Oban, AshOban.config(Application.fetch_env!(:a, :domains), Application.fetch_env!(:a, Oban))}]\n"
+    children = (
+        "    children = [{Oban, AshOban.config(Application.fetch_env!(:a, :domains), "
+        "Application.fetch_env!(:a, Oban))}]\n"
+    )
     files = {
         "config/config.exs": "config :a, Oban, repo: A.Repo, queues: [default: 10]\n",
         "config/runtime.exs": REPO,
@@ -366,10 +388,17 @@ def test_polling_fallback_when_plugins_cannot_be_read() -> None:
 
 
 def test_the_phoenix_notifier_package_in_the_lock_counts() -> None:
-    config = "config :a, Oban, repo: A.Repo, queues: [a: 1], notifier: {Oban.Notifiers.Phoenix, pubsub: A.PubSub}\n"
+    config = (
+        "config :a, Oban, repo: A.Repo, queues: [a: 1], notifier: {Oban.Notifiers.Phoenix, "
+        "pubsub: A.PubSub}\n"
+    )
     files = {**BASE, "config/config.exs": config}
     assert codes(files) == [("MPG204", "config.exs", 1)]
-    lock = '%{\n  "oban_notifiers_phoenix": {:hex, :oban_notifiers_phoenix, "0.2.1", "a", [:mix], [], "hexpm", "b"},\n}\n'
+    lock = (
+        "%{\n"
+        '  "oban_notifiers_phoenix": {:hex, :oban_notifiers_phoenix, "0.2.1", "a", [:mix], [], '
+        '"hexpm", "b"},\n}\n'
+    )
     assert codes({**files, "mix.lock": lock}) == []
 
 
@@ -386,7 +415,10 @@ def test_pubsub_fix_needs_a_known_pubsub() -> None:
 
 
 def test_peer_rename_needs_2_19() -> None:
-    config = "config :a, Oban, repo: A.Repo, queues: [a: 1], notifier: Oban.Notifiers.PG, peer: Oban.Peers.Postgres\n"
+    config = (
+        "config :a, Oban, repo: A.Repo, queues: [a: 1], notifier: Oban.Notifiers.PG, peer: "
+        "Oban.Peers.Postgres\n"
+    )
     files = {**BASE, "config/config.exs": config}
     assert codes({**files, "mix.lock": LOCK.format("2.18.3")}) == []
     assert codes(files) == []
@@ -403,7 +435,10 @@ def test_repo_config_fix_without_runtime_exs_offers_nothing() -> None:
 
 
 def test_repo_config_fix_uses_the_config_app_and_the_direct_variable_in_use() -> None:
-    config = "config :shop_core, Oban, repo: Shop.ObanRepo, queues: [a: 1], notifier: Oban.Notifiers.PG\n"
+    config = (
+        "config :shop_core, Oban, repo: Shop.ObanRepo, queues: [a: 1], notifier: "
+        "Oban.Notifiers.PG\n"
+    )
     runtime = (
         REPO + 'if config_env() == :prod do\n  jobs = System.get_env("DATABASE_DIRECT_URL")\nend\n'
     )

@@ -13,7 +13,10 @@ from mpg_lsp.syntax.languages import Lang
 from projects import MemoryFileSystem
 
 ROOT = "/proj"
-MIX = 'defmodule A.MixProject do\n  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}]\nend\n'
+MIX = (
+    "defmodule A.MixProject do\n"
+    '  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}]\nend\n'
+)
 
 
 def view(files: dict[str, str], **settings: object):
@@ -109,10 +112,15 @@ def test_environment_guards(condition: str, admits: Admits) -> None:
 def test_prod_view_merges_like_config_and_skips_other_envs() -> None:
     v = view(
         {
-            "config/config.exs": 'import Config\nconfig :a, A.Repo, pool_size: 5, prepare: :named\nimport_config "#{config_env()}.exs"\n',
+            "config/config.exs": "import Config\n"
+            "config :a, A.Repo, pool_size: 5, prepare: :named\n"
+            'import_config "#{config_env()}.exs"\n',
             "config/prod.exs": "import Config\nconfig :a, A.Repo, pool_size: 7\n",
-            "config/dev.exs": "import Config\nconfig :a, A.Repo, pool_size: 99, prepare: :unnamed\n",
-            "config/runtime.exs": 'import Config\nif config_env() == :test do\n  config :a, A.Repo, prepare: :unnamed\nend\nconfig :a, A.Repo, url: System.get_env("DATABASE_URL")\n',
+            "config/dev.exs": "import Config\n"
+            "config :a, A.Repo, pool_size: 99, prepare: :unnamed\n",
+            "config/runtime.exs": "import Config\nif config_env() == :test do\n"
+            "  config :a, A.Repo, prepare: :unnamed\nend\n"
+            'config :a, A.Repo, url: System.get_env("DATABASE_URL")\n',
         }
     )
     repo = v.repos["A.Repo"]
@@ -143,8 +151,10 @@ def test_the_gate() -> None:
 def test_non_postgres_adapter_is_not_ours() -> None:
     v = view(
         {
-            "config/runtime.exs": 'config :a, A.Repo, url: System.get_env("DATABASE_URL")\nconfig :a, A.ChRepo, url: System.get_env("CH_URL")',
-            "lib/a/ch_repo.ex": "defmodule A.ChRepo do\n  use Ecto.Repo, otp_app: :a, adapter: Ecto.Adapters.ClickHouse\nend\n",
+            "config/runtime.exs": 'config :a, A.Repo, url: System.get_env("DATABASE_URL")\n'
+            'config :a, A.ChRepo, url: System.get_env("CH_URL")',
+            "lib/a/ch_repo.ex": "defmodule A.ChRepo do\n"
+            "  use Ecto.Repo, otp_app: :a, adapter: Ecto.Adapters.ClickHouse\nend\n",
         }
     )
     assert v.repos["A.Repo"].postgres and not v.repos["A.ChRepo"].postgres
@@ -162,7 +172,8 @@ def test_mix_lock_shapes() -> None:
     text = (
         '%{\n  "oban": {:hex, :oban, "2.13.6", "abc", [:mix], [], "hexpm", "def"},\n'
         '  "bunt": {:hex, :bunt, "0.2.0", "abc", [:mix], [], "hexpm"},\n'
-        '  "heroicons": {:git, "https://github.com/tailwindlabs/heroicons.git", "88ab", [tag: "v2.2.0"]},\n}\n'
+        '  "heroicons": {:git, "https://github.com/tailwindlabs/heroicons.git", "88ab", [tag: '
+        '"v2.2.0"]},\n}\n'
     )
     lock = read_lock(Document("mix.lock", Lang.ELIXIR, text.encode()))
     assert lock.version("oban") == (2, 13, 6)
@@ -173,7 +184,8 @@ def test_mix_lock_shapes() -> None:
 def test_broken_input_never_raises_and_invents_nothing() -> None:
     v = view(
         {
-            "config/runtime.exs": 'config :a, A.Repo, url: System.get_env("DATABASE_URL"), pool_size: (',
+            "config/runtime.exs": 'config :a, A.Repo, url: System.get_env("DATABASE_URL"), '
+            "pool_size: (",
             "fly.toml": "[deploy\nrelease_command = '/app/bin/migrate",
             "mix.lock": "%{ not a lock",
         }

@@ -9,7 +9,10 @@ from mpg_lsp.rules.base import Finding
 from projects import MemoryFileSystem
 
 ROOT = "/proj"
-MIX = 'defmodule A.MixProject do\n  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}]\nend\n'
+MIX = (
+    "defmodule A.MixProject do\n"
+    '  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}]\nend\n'
+)
 HASH = '"00", [:mix], [], "hexpm", "11"'
 
 
@@ -109,5 +112,8 @@ def test_mpg111_by_db_connection_version(
 def test_mpg111_says_nothing_without_a_lock_or_when_set_in_an_unreadable_way() -> None:
     assert run(POOLED + "\n", "MPG111") == []
     files = {"mix.lock": lock(db_connection="2.10.2")}
-    computed = 'opts = [max_lifetime: 1..2]\nconfig :a, A.Repo, Keyword.merge([url: System.get_env("DATABASE_URL")], opts)\n'
+    computed = (
+        "opts = [max_lifetime: 1..2]\n"
+        'config :a, A.Repo, Keyword.merge([url: System.get_env("DATABASE_URL")], opts)\n'
+    )
     assert run(computed, "MPG111", **files) == []
