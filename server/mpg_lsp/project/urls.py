@@ -92,3 +92,33 @@ def is_mpg_evidence(text: str) -> bool:
     # a URL quoted in backticks (a doc comment) ends at the backtick
     urls = (url.split("`", 1)[0] for url in find_urls(text))
     return any(classify_url(url) == "pooled" for url in urls if url.startswith(_DATABASE_SCHEMES))
+
+
+def query_params(url: str) -> list[tuple[str, str]]:
+    """The query parameters of ``url`` in order, decoded as Ecto decodes them
+    (``URI.query_decoder``: ``+`` is a space, ``%XX`` an escape)."""
+    from urllib.parse import unquote_plus
+
+    _, _, query = url.partition("?")
+    query = query.split("#", 1)[0]
+    out = []
+    for part in query.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            out.append((unquote_plus(name), unquote_plus(value)))
+    return out
+
+
+def query_names(url: str) -> set[str]:
+    return {name for name, _ in query_params(url)}
+
+
+def without_params(url: str, names: set[str]) -> str:
+    """``url`` with the query parameters ``names`` removed (the rest kept byte for byte)."""
+    from urllib.parse import unquote_plus
+
+    base, sep, query = url.partition("?")
+    if not sep:
+        return url
+    kept = [p for p in query.split("&") if p and unquote_plus(p.split("=", 1)[0]) not in names]
+    return base + ("?" + "&".join(kept) if kept else "")

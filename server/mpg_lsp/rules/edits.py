@@ -40,24 +40,30 @@ def _indent_before(doc: Document, pos: int) -> str | None:
 
 
 def append_item(
-    doc: Document, items: list[tuple[int, int]], new: str, open_end: int | None = None
+    doc: Document,
+    items: list[tuple[int, int]],
+    new: str | tuple[str, ...],
+    open_end: int | None = None,
 ) -> tuple[Edit, ...]:
-    """Add ``new`` after the last of ``items`` (byte ranges), in the list's layout.
+    """Add ``new`` (one item, or several in order) after the last of ``items`` (byte ranges),
+    in the list's layout.
 
     ``open_end`` is where an empty list's inside starts (just after ``[``), used when
     ``items`` is empty.
     """
     path = doc.path
+    several = (new,) if isinstance(new, str) else new
     if not items:
         if open_end is None:
             return ()
-        return (Edit(path, open_end, open_end, new),)
+        return (Edit(path, open_end, open_end, ", ".join(several)),)
     last_start, last_end = items[-1]
     eol = doc.line_ending().decode()
     indent = _indent_before(doc, last_start)
     one_per_line = indent is not None and (
         len(items) == 1 or doc.lines.line_of(items[0][0]) != doc.lines.line_of(last_start)
     )
+    new = f",{eol}{indent}".join(several) if one_per_line else ", ".join(several)
     after = _SPACE.match(doc.text, last_end)
     comma = after.end() if after and doc.text[after.end() : after.end() + 1] == b"," else None
     if not one_per_line:
@@ -124,7 +130,16 @@ def remove_item(doc: Document, items: list[tuple[int, int]], index: int) -> tupl
 
 def add_pair(doc: Document, options: KeywordList, key: str, value: str) -> tuple[Edit, ...]:
     """Edits that add ``key: value`` as the last pair of ``options``."""
-    new = f"{{:{key}, {value}}}" if options.tuple_style else f"{key}: {value}"
+    return add_pairs(doc, options, ((key, value),))
+
+
+def add_pairs(
+    doc: Document, options: KeywordList, pairs: tuple[tuple[str, str], ...]
+) -> tuple[Edit, ...]:
+    """Edits that add ``pairs`` (key, value), in order, after the last pair of ``options``."""
+    new = tuple(
+        f"{{:{key}, {value}}}" if options.tuple_style else f"{key}: {value}" for key, value in pairs
+    )
     items = [(p.span.start, p.span.end) for p in options.pairs]
     open_end = options.span.start + 1 if options.text.startswith("[") else None
     return append_item(doc, items, new, open_end)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from mpg_lsp.project.merge import resolve
 from mpg_lsp.project.model import ProdView, Repo
+from mpg_lsp.project.urls import query_names
 from mpg_lsp.project.values import (
     Atom,
     Int,
@@ -60,7 +61,7 @@ def prepare_missing(view: ProdView) -> Iterator[Finding]:
         options = repo.options
         if options.opaque or any(mentions(t, "prepare") for t in options.texts):
             continue
-        if repo.url_literal is not None and "prepare" in _query_names(
+        if repo.url_literal is not None and "prepare" in query_names(
             repo.url_literal[1].value or ""
         ):
             continue  # MPG103 moves it out of the URL
@@ -126,54 +127,6 @@ def postgres_repos(view: ProdView) -> Iterator[Repo]:
     for repo in view.repos.values():
         if repo.postgres and repo.options.calls:
             yield repo
-
-
-def _without_params(url: str, names: set[str]) -> str:
-    """``url`` with the query parameters ``names`` removed (the rest kept byte for byte)."""
-    base, sep, query = url.partition("?")
-    if not sep:
-        return url
-    kept = [p for p in query.split("&") if p and p.split("=", 1)[0] not in names]
-    return base + ("?" + "&".join(kept) if kept else "")
-
-
-def _query_names(url: str) -> set[str]:
-    _, _, query = url.partition("?")
-    return {p.split("=", 1)[0] for p in query.split("&") if p}
-
-
-@rule(
-    "MPG103",
-    "prepare-in-url",
-    "error",
-    "A literal database URL carries `prepare=`, which Ecto passes on as a string.",
-    transaction_only=True,
-)
-def prepare_in_url(view: ProdView) -> Iterator[Finding]:
-    for repo in postgres_repos(view):
-        if repo.url_literal is None or "prepare" not in _query_names(
-            repo.url_literal[1].value or ""
-        ):
-            continue
-        path, literal = repo.url_literal
-        url = literal.value or ""
-        new_literal = '"' + _without_params(url, {"prepare"}) + '"'
-        edits = [Edit(path, literal.span.start, literal.span.end, new_literal)]
-        if repo.options.get("prepare") is None and repo.anchor_options is not None:
-            doc = view.docs.get(repo.anchor_options[0])
-            if doc is not None:
-                edits.extend(add_pair(doc, repo.anchor_options[1], "prepare", ":unnamed"))
-        yield Finding(
-            "MPG103",
-            path,
-            literal.span.start,
-            literal.span.end,
-            f"{repo.name}'s URL sets `prepare=` as a query parameter: Ecto turns it into the string "
-            '"unnamed" (not the atom) and lets it override the keyword options. Drop it from the '
-            "URL and set `prepare: :unnamed` instead.",
-            "error",
-            (Fix("Move `prepare` out of the URL", tuple(edits), preferred=True),),
-        )
 
 
 def _has_inet6(value: Value, path: str, view: ProdView) -> bool | None:
@@ -400,48 +353,6 @@ def startup_parameter_rejected(view: ProdView) -> Iterator[Finding]:
                 f"ignore them, and Fly does not publish MPG's settings. {instead}",
                 "error",
             )
-
-
-@rule(
-    "MPG107",
-    "sslmode-ignored",
-    "warning",
-    "`sslmode=` in an Ecto URL does nothing: Ecto and Postgrex do not read it.",
-)
-def sslmode_ignored(view: ProdView) -> Iterator[Finding]:
-    for repo in postgres_repos(view):
-        if repo.url_literal is None or "sslmode" not in _query_names(
-            repo.url_literal[1].value or ""
-        ):
-            continue
-        path, literal = repo.url_literal
-        url = literal.value or ""
-        remove = Edit(
-            path,
-            literal.span.start,
-            literal.span.end,
-            '"' + _without_params(url, {"sslmode"}) + '"',
-        )
-        fixes = [Fix("Remove `sslmode` from the URL", (remove,), preferred=True)]
-        if repo.options.get("ssl") is None and repo.anchor_options is not None:
-            doc = view.docs.get(repo.anchor_options[0])
-            if doc is not None:
-                fixes.append(
-                    Fix(
-                        "Remove `sslmode` and set `ssl: true`",
-                        (remove, *add_pair(doc, repo.anchor_options[1], "ssl", "true")),
-                    )
-                )
-        yield Finding(
-            "MPG107",
-            path,
-            literal.span.start,
-            literal.span.end,
-            f"{repo.name}'s URL sets `sslmode`, which Ecto passes on as an unknown option and "
-            "Postgrex ignores; it does not turn TLS on or off. Use the `ssl:` option instead.",
-            "warning",
-            tuple(fixes),
-        )
 
 
 @rule(
