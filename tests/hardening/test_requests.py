@@ -171,7 +171,7 @@ ODD_REQUESTS: list[tuple[str, bytes, object]] = [
         json.dumps(
             {"jsonrpc": "2.0", "id": [5], "method": "textDocument/hover", "params": {}}
         ).encode(),
-        [5],
+        None,  # an id that is no id is answered with a null one, as JSON-RPC asks
     ),
     (
         "params as array",

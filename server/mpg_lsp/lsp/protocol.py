@@ -3,16 +3,29 @@
 pygls keeps its own copy of every document and applies each change to it before our handler
 runs, counting code points. mpg-lsp keeps UTF-8 bytes and a tree per document instead, so the
 protocol below skips pygls' copy (unless MPG_LSP_CHECK_SYNC=1 asks to keep it and compare).
-It also answers every request pygls would leave unanswered.
+
+It also reads stdin itself (``serve_stdio``) instead of pygls' loop, which dies on a
+``Content-Length`` it cannot allocate and hands over one message per executor round trip: a
+thread frames messages as they arrive, and the event loop handles them in order, merging
+``didChange`` notifications for one document that are already queued behind each other into
+one (the same changes, in the same order), so a burst of keystrokes is checked and published
+once, for the newest version. Every request pygls would leave unanswered gets an error answer,
+and no value of a malformed message is echoed into the log or a reply (it may hold a secret).
 """
 
 from __future__ import annotations
 
+import asyncio
 import copy
+import json
 import logging
 import os
-from collections.abc import Iterator
-from typing import Any
+import re
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import Any, BinaryIO
 
 from lsprotocol import types as t
 from pygls.exceptions import (
@@ -21,12 +34,30 @@ from pygls.exceptions import (
     JsonRpcInvalidRequest,
     JsonRpcServerNotInitialized,
 )
+from pygls.io_ import StdoutWriter
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 log = logging.getLogger("mpg_lsp")
 
 CHECK_SYNC = os.environ.get("MPG_LSP_CHECK_SYNC") == "1"
+
+# The largest message read: a document over the 4 MiB file limit is dropped anyway, and JSON
+# escaping can double it. A bigger Content-Length is refused, not allocated.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024
+MAX_HEADER_BYTES = 8192
+_HEADER = re.compile(rb"(?im)^content-length:")
+_SAFE_NAME = re.compile(r"[A-Za-z$][A-Za-z0-9$_./-]{0,79}")
+
+
+def _name(method: object) -> str:
+    """A method name fit for the log: the client's own text only when it looks like one."""
+    return method if isinstance(method, str) and _SAFE_NAME.fullmatch(method) else "(unnamed)"
+
+
+def _valid_id(msg_id: object) -> bool:
+    """A string or a number (JSON-RPC's ids); anything else is answered with a null id."""
+    return isinstance(msg_id, (str, int, float)) and not isinstance(msg_id, bool)
 
 
 class _Answered:
@@ -49,27 +80,48 @@ class MpgProtocol(LanguageServerProtocol):
     """Hands text changes straight to our handlers without pygls' document copy, and answers
     every request pygls 2.1 would leave unanswered (the client would wait forever): params
     that do not validate, requests before `initialize` (-32002, as LSP asks) or after
-    `shutdown` (InvalidRequest), and messages with an id that are not requests."""
+    `shutdown` (InvalidRequest), a second `initialize`, ids that are not ids, batches, and
+    messages with an id that are not requests."""
 
     _initialize_seen = False
+    # set by serve_stdio: ends the session with an exit code (0 after shutdown, else 1)
+    on_exit: Callable[[int], None] | None = None
+    # told about a didChange that could not be applied (the document is out of sync)
+    on_bad_change: Callable[[str], None] | None = None
+
+    def _execute_handler(  # type: ignore[no-untyped-def]
+        self, msg_id, handler, callback, args=None, kwargs=None
+    ):
+        # pygls 2.1.1 files the future of every generator handler (didOpen, didChange,
+        # initialized...: all of LSP's notifications) in _request_futures under a fresh uuid and
+        # only pops it for requests: ~2 KiB kept per notification, forever. Pop it when done.
+        futures = self._request_futures
+
+        def done(future: Any) -> None:
+            # a cancelled one is popped by whoever cancelled it (shutdown iterates the dict)
+            if not future.cancelled() and futures.get(msg_id) is future:
+                del futures[msg_id]
+            callback(future)
+
+        super()._execute_handler(msg_id, handler, done, args, kwargs)
 
     def structure_message(self, data: dict[str, Any]):  # type: ignore[no-untyped-def]
         try:
             message = super().structure_message(data)
         except (JsonRpcInvalidParams, JsonRpcInternalError) as err:
+            method = data.get("method") if isinstance(data, dict) else None
             if isinstance(data, dict) and "id" in data and "method" in data:
-                log.warning(
-                    "invalid params for %s (id %r): answered with an error",
-                    data["method"],
-                    data["id"],
-                )
+                log.warning("invalid params for %s: answered with an error", _name(method))
                 self._send_response(data["id"], error=err.to_response_error())
                 return _Answered()
             if isinstance(data, dict) and "id" in data and "jsonrpc" in data:
                 # the client's answer to our request does not validate (a null where a list
                 # belongs): the request fails, instead of waiting forever for a valid answer
-                log.warning("the client's answer to request %r does not validate", data["id"])
+                log.warning("the client's answer to one of our requests does not validate")
                 return t.ResponseErrorMessage(id=data["id"], error=err.to_response_error())
+            if method == t.TEXT_DOCUMENT_DID_CHANGE:
+                self._bad_change(data)
+                return _Answered()
             raise
         if (
             "jsonrpc" in data
@@ -80,9 +132,47 @@ class MpgProtocol(LanguageServerProtocol):
             return _Misdirected(data["id"], data["method"])
         return message
 
+    def _bad_change(self, data: dict[str, Any]) -> None:
+        """A didChange that does not validate was not applied: the server no longer holds
+        the editor's text for that document."""
+        params = data.get("params")
+        doc = params.get("textDocument") if isinstance(params, dict) else None
+        uri = doc.get("uri") if isinstance(doc, dict) else None
+        if not isinstance(uri, str):
+            log.warning("ignored a didChange that does not validate and names no document")
+            return
+        if self.on_bad_change is not None:
+            self.on_bad_change(uri)
+
     def _refuse(self, msg_id: Any, error: Any, why: str) -> None:
-        log.warning("request %r refused: %s", msg_id, why)
+        log.warning("a request was refused: %s", why)
         self._send_response(msg_id, error=error.of(why).to_response_error())
+
+    def handle_raw(self, data: Any) -> None:
+        """One decoded JSON message: checked for what pygls cannot take, structured, handled."""
+        if isinstance(data, list):
+            # JSON-RPC batches: LSP has none, and a client waiting on an id inside one would
+            # wait forever. Each request in it is answered with an error, nothing is run.
+            ids = [m["id"] for m in data if isinstance(m, dict) and "method" in m and "id" in m]
+            log.warning("refused a batch of %d messages: LSP has no batches", len(data))
+            for msg_id in ids:
+                if _valid_id(msg_id):
+                    self._send_response(
+                        msg_id,
+                        error=JsonRpcInvalidRequest.of(
+                            "batches are not part of LSP: send each message on its own"
+                        ).to_response_error(),
+                    )
+            return
+        if isinstance(data, dict) and "method" in data and "id" in data:
+            if not _valid_id(data["id"]):
+                # an id that is an object, an array, a float...: not echoed, answered as null
+                self._refuse(
+                    None, JsonRpcInvalidRequest, "a request id must be a string or an integer"
+                )
+                return
+        message = self.structure_message(data) if isinstance(data, dict) else data
+        self.handle_message(message)
 
     def handle_message(self, message: Any) -> None:
         if isinstance(message, _Answered):
@@ -91,16 +181,16 @@ class MpgProtocol(LanguageServerProtocol):
             self._refuse(
                 message.id,
                 JsonRpcInvalidRequest,
-                f"{message.method} is a notification, not a request",
+                f"{_name(message.method)} is a notification, not a request",
             )
             return
         if isinstance(message, dict):  # no "jsonrpc" member: not JSON-RPC 2.0
-            if "id" in message and "method" in message:
+            if "id" in message and "method" in message and _valid_id(message["id"]):
                 self._refuse(message["id"], JsonRpcInvalidRequest, "not a JSON-RPC 2.0 message")
             else:
                 log.warning("ignored a message that is not JSON-RPC 2.0")
             return
-        if not hasattr(message, "jsonrpc"):  # `42`, `null`, a batch `[...]`: LSP has no batches
+        if not hasattr(message, "jsonrpc"):  # `42`, `null`, `"text"`
             log.warning("ignored a message that is not a JSON object")
             return
         method = getattr(message, "method", None)
@@ -109,16 +199,29 @@ class MpgProtocol(LanguageServerProtocol):
             if is_request:
                 self._refuse(message.id, JsonRpcInvalidRequest, "not a JSON-RPC 2.0 message")
             else:
-                log.warning("ignored a message that is not JSON-RPC 2.0 (%s)", method)
+                log.warning("ignored a message that is not JSON-RPC 2.0 (%s)", _name(method))
             return
-        if method == t.INITIALIZE:
-            self._initialize_seen = True
-        elif method is not None and method != t.EXIT:
+        if method == t.EXIT and self.on_exit is not None:
+            code = 0 if self._shutdown else 1
+            if code:
+                log.warning("exit without shutdown: exiting with code 1")
+            self.on_exit(code)
+            return
+        if method is not None and method != t.EXIT:
             if self._shutdown:
                 if is_request:
                     self._refuse(message.id, JsonRpcInvalidRequest, "the server is shutting down")
                 return
-            if not self._initialize_seen:
+            if method == t.INITIALIZE:
+                if self._initialize_seen:
+                    # a second initialize would renegotiate the position encoding mid-session
+                    if is_request:
+                        self._refuse(
+                            message.id, JsonRpcInvalidRequest, "the server is already initialized"
+                        )
+                    return
+                self._initialize_seen = True
+            elif not self._initialize_seen:
                 if is_request:
                     self._refuse(
                         message.id, JsonRpcServerNotInitialized, "the server is not initialized"
@@ -151,3 +254,243 @@ class MpgProtocol(LanguageServerProtocol):
             self.workspace.remove_text_document(params.text_document.uri)
         if (handler := self.fm.features.get(t.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
+
+
+# -- reading stdin ----------------------------------------------------------------------------
+
+
+def _content_length(headers: bytes) -> int | None:
+    """The body length a header block declares, or None when it declares none we can read."""
+    for line in headers.split(b"\r\n"):
+        name, sep, value = line.partition(b":")
+        if sep and name.strip().lower() == b"content-length":
+            value = value.strip()
+            if not value.isdigit():
+                return None
+            return int(value) if len(value) <= 30 else MAX_MESSAGE_BYTES * 2**40
+    return None
+
+
+class Frames:
+    """Content-Length framing over a byte stream. A header it cannot honour (no length, a
+    length over MAX_MESSAGE_BYTES such as 10**12 or 2**64, a header block that never ends) is
+    refused with a log line, and reading goes on from the next line that starts a header."""
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        self._read = read
+        self._buf = bytearray()
+        self._eof = False
+
+    def _more(self) -> bool:
+        if self._eof:
+            return False
+        chunk = self._read(65536)
+        if not chunk:
+            self._eof = True
+            return False
+        self._buf += chunk
+        return True
+
+    def next(self) -> bytes | None:
+        """The next message body, or None at the end of the input."""
+        buf = self._buf
+        while True:
+            end = buf.find(b"\r\n\r\n")
+            if end == -1 or end > MAX_HEADER_BYTES:
+                if len(buf) > MAX_HEADER_BYTES:
+                    log.error("skipped %d bytes that are no message header", len(buf))
+                    del buf[:1]
+                    self._resync()
+                elif not self._more():
+                    if buf.strip():
+                        log.error("the input ended inside a message header")
+                    return None
+                continue
+            length = _content_length(bytes(buf[:end]))
+            del buf[: end + 4]
+            if length is None:
+                log.error("skipped a message without a valid Content-Length header")
+                self._resync()
+                continue
+            if length > MAX_MESSAGE_BYTES:
+                shown = f"{length:,}" if length < 2**80 else "an enormous number of"
+                log.error(
+                    "refused a message of %s bytes (the limit is %s); reading on from the next"
+                    " message header",
+                    shown,
+                    f"{MAX_MESSAGE_BYTES:,}",
+                )
+                self._resync()
+                continue
+            while len(buf) < length:
+                if not self._more():
+                    log.error("the input ended inside a message (%d of %d bytes)", len(buf), length)
+                    return None
+            body = bytes(buf[:length])
+            del buf[:length]
+            return body
+
+    def _resync(self) -> None:
+        """Drop bytes up to the next line that starts with a Content-Length header."""
+        keep = len("content-length:") - 1
+        while True:
+            found = _HEADER.search(self._buf)
+            if found is not None:
+                del self._buf[: found.start()]
+                return
+            del self._buf[: max(0, len(self._buf) - keep)]
+            if not self._more():
+                return
+
+
+def _decode(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):  # not UTF-8, not JSON, or nested past Python's limit
+        log.warning("ignored a message of %d bytes that is not valid JSON", len(body))
+        return _INVALID
+
+
+_INVALID = object()
+_EOF = object()
+
+
+def _change_target(data: Any) -> tuple[str, list[Any]] | None:
+    """(uri, contentChanges) of a well-formed didChange notification, else None."""
+    if not isinstance(data, dict) or data.get("method") != t.TEXT_DOCUMENT_DID_CHANGE:
+        return None
+    if "id" in data or data.get("jsonrpc") != "2.0":
+        return None
+    params = data.get("params")
+    doc = params.get("textDocument") if isinstance(params, dict) else None
+    changes = params.get("contentChanges") if isinstance(params, dict) else None
+    uri = doc.get("uri") if isinstance(doc, dict) else None
+    if not isinstance(uri, str) or not isinstance(changes, list):
+        return None
+    return uri, changes
+
+
+class Inbox:
+    """Messages framed by the reader thread, handled on the event loop one per turn, in order.
+    A didChange takes along every didChange for the same document queued right behind it."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, protocol: MpgProtocol) -> None:
+        self.loop = loop
+        self.protocol = protocol
+        self.items: deque[Any] = deque()
+        self.lock = threading.Lock()
+        self.scheduled = False
+        self.on_eof: Callable[[], None] = loop.stop
+        self.merged = 0  # didChange notifications folded into an earlier one
+
+    def put(self, body: bytes | object) -> None:
+        """From the reader thread."""
+        with self.lock:
+            self.items.append(body)
+            if self.scheduled:
+                return
+            self.scheduled = True
+        try:
+            self.loop.call_soon_threadsafe(self.step)
+        except RuntimeError:  # the loop is closed: the session is over
+            pass
+
+    def _peek(self) -> Any:
+        with self.lock:
+            if not self.items:
+                return None
+            item = self.items[0]
+        if isinstance(item, bytes):
+            item = _decode(item)
+            with self.lock:
+                self.items[0] = item
+        return item
+
+    def step(self) -> None:
+        with self.lock:
+            if not self.items:
+                self.scheduled = False
+                return
+        data = self._peek()
+        with self.lock:
+            self.items.popleft()
+        if data is _EOF:
+            log.info("the client closed the connection")
+            self.on_eof()
+            return
+        if data is not _INVALID:
+            target = _change_target(data)
+            if target is not None:
+                data = self._merge(data, *target)
+            try:
+                self.protocol.handle_raw(data)
+            except BrokenPipeError:
+                log.error("the connection to the client is lost; exiting")
+                self.on_eof()
+                return
+            except Exception as err:  # noqa: BLE001  (the next message must still be read)
+                log.error("could not handle a message: %s", type(err).__name__, exc_info=err)
+        self.loop.call_soon(self.step)
+
+    def _merge(self, data: dict[str, Any], uri: str, changes: list[Any]) -> dict[str, Any]:
+        merged: list[Any] | None = None
+        version = None
+        while True:
+            following = self._peek()
+            target = _change_target(following)
+            if target is None or target[0] != uri:
+                break
+            with self.lock:
+                self.items.popleft()
+            if merged is None:
+                merged = list(changes)
+            merged.extend(target[1])
+            version = following["params"]["textDocument"].get("version")
+            self.merged += 1
+        if merged is None:
+            return data
+        params = data["params"]
+        doc = {**params["textDocument"], "version": version}
+        return {**data, "params": {**params, "textDocument": doc, "contentChanges": merged}}
+
+
+def serve_stdio(server: Any, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
+    """Serve LSP over stdin/stdout until `exit` or the end of the input; the exit code."""
+    protocol: MpgProtocol = server.protocol
+    source = stdin or sys.stdin.buffer
+    try:
+        fd = source.fileno()
+        # os.read, not the buffered reader: a daemon thread blocked inside BufferedReader
+        # holds its lock, and the interpreter aborts on it at exit
+        read: Callable[[int], bytes] = lambda n: os.read(fd, n)  # noqa: E731
+    except (AttributeError, OSError, ValueError):
+        read = getattr(source, "read1", source.read)
+    protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    inbox = Inbox(loop, protocol)
+    outcome = {"code": 0}
+
+    def finish(code: int) -> None:
+        outcome["code"] = code
+        loop.stop()
+
+    protocol.on_exit = finish
+
+    def pump() -> None:
+        frames = Frames(read)
+        try:
+            while (body := frames.next()) is not None:
+                inbox.put(body)
+        except Exception as err:  # noqa: BLE001
+            log.error("reading the input failed: %s", type(err).__name__)
+        inbox.put(_EOF)
+
+    threading.Thread(target=pump, name="mpg-lsp-stdin", daemon=True).start()
+    try:
+        loop.run_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.shutdown()
+    return outcome["code"]

@@ -18,7 +18,7 @@ from pygls.exceptions import JsonRpcMethodNotFound
 from pygls.lsp.server import LanguageServer
 
 from mpg_lsp import __version__
-from mpg_lsp.lsp.protocol import CHECK_SYNC, MpgProtocol
+from mpg_lsp.lsp.protocol import CHECK_SYNC, MpgProtocol, serve_stdio
 from mpg_lsp.lsp.session import Session
 
 log = logging.getLogger("mpg_lsp")
@@ -99,4 +99,6 @@ def build() -> MpgServer:
 def serve() -> None:
     _setup_logging()
     log.info("mpg-lsp %s starting on stdio", __version__)
-    build().start_io()
+    code = serve_stdio(build())
+    if code:
+        sys.exit(code)

@@ -1,0 +1,158 @@
+"""The edges of the protocol, over the real server process: lengths no one can allocate, a
+second initialize, exit without shutdown, ids that are not ids, batches, and the values of a
+malformed message kept out of the log and the replies."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from harness import FIGURES, Server
+from projects import SAMPLE, copy_project
+
+INVALID_REQUEST = -32600
+PASSWORD = "hunter2-s3cr3t"
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return copy_project(SAMPLE, tmp_path / "storefront")
+
+
+def _write(server: Server, data: bytes) -> None:
+    with server._write:
+        assert server.proc.stdin is not None
+        server.proc.stdin.write(data)
+        server.proc.stdin.flush()
+
+
+@pytest.mark.parametrize("length", [10**12, 2**64, 10**40])
+def test_a_length_no_one_can_allocate_is_refused_and_serving_goes_on(
+    root: Path, length: int
+) -> None:
+    server = Server()
+    server.initialize(root)
+    uri = server.open(root / "config" / "runtime.exs")
+    # the header lies about the body; the next message starts right after what was sent
+    _write(server, b'Content-Length: %d\r\n\r\n{"jsonrpc": "2.0"' % length)
+    _write(server, b"\r\nnot a header either\r\n")
+    FIGURES["hostile messages"] += 1
+    reply = server.hover(uri, 0, 0)
+    assert "result" in reply, reply
+    assert server.proc.poll() is None
+    assert "refused a message of" in server.stderr
+    assert server.close() == 0
+    assert server.crashes() == []
+
+
+def test_a_huge_length_at_the_end_of_the_input_ends_the_session_cleanly(root: Path) -> None:
+    server = Server(log="INFO")
+    server.initialize(root)
+    _write(server, b"Content-Length: %d\r\n\r\n" % 2**64)
+    assert server.proc.stdin is not None
+    server.proc.stdin.close()
+    assert server.proc.wait(timeout=20) == 0
+    assert "refused a message of" in server.stderr
+    assert "the client closed the connection" in server.stderr
+    assert "Traceback" not in server.stderr
+
+
+def test_a_second_initialize_is_refused_and_keeps_the_position_encoding(root: Path) -> None:
+    server = Server(env={"MPG_LSP_CHECK_SYNC": "1"})
+    first = server.initialize(root, {"general": {"positionEncodings": ["utf-16"]}})
+    assert first["result"]["capabilities"]["positionEncoding"] == "utf-16"
+    again = server.request(
+        "initialize",
+        {
+            "processId": None,
+            "rootUri": root.as_uri(),
+            "capabilities": {"general": {"positionEncodings": ["utf-8"]}},
+        },
+    )
+    FIGURES["hostile messages"] += 1
+    assert again["error"]["code"] == INVALID_REQUEST
+    path = root / "config" / "notes.exs"
+    uri = server.open(path, "# \U0001f680x\n")
+    # character 4 in UTF-16 is the x after the rocket (2 units); in UTF-8 it is inside it
+    change = {"start": {"line": 0, "character": 4}, "end": {"line": 0, "character": 5}}
+    server.notify(
+        "textDocument/didChange",
+        {
+            "textDocument": {"uri": uri, "version": 2},
+            "contentChanges": [{"range": change, "text": "y"}],
+        },
+    )
+    state = server.request("mpgLsp/syncState", {"uri": uri})["result"]
+    assert state["text"] == "# \U0001f680y\n"
+    assert state["mismatches"] == 0
+    assert server.close() == 0
+
+
+def test_exit_without_shutdown_exits_1_and_with_it_0(root: Path) -> None:
+    server = Server()
+    server.initialize(root)
+    server.notify("exit", None)
+    assert server.proc.wait(timeout=20) == 1
+    assert "exit without shutdown" in server.stderr
+    polite = Server()
+    polite.initialize(root)
+    assert polite.request("shutdown", None)["result"] is None
+    polite.notify("exit", None)
+    assert polite.proc.wait(timeout=20) == 0
+
+
+def test_initialize_after_shutdown_is_answered_with_an_error(root: Path) -> None:
+    server = Server()
+    server.initialize(root)
+    assert server.request("shutdown", None)["result"] is None
+    reply = server.request(
+        "initialize", {"processId": None, "rootUri": root.as_uri(), "capabilities": {}}
+    )
+    FIGURES["hostile messages"] += 1
+    assert reply["error"]["code"] == INVALID_REQUEST
+    server.notify("exit", None)
+    assert server.proc.wait(timeout=20) == 0
+
+
+def test_ids_that_are_not_ids_and_batches_get_error_answers_without_echo(root: Path) -> None:
+    server = Server(log="DEBUG")
+    server.initialize(root)
+    uri = server.open(root / "config" / "runtime.exs")
+    hover = {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}
+    secret_id = {"password": PASSWORD}
+    server.send(
+        {"jsonrpc": "2.0", "id": secret_id, "method": "textDocument/hover", "params": hover}
+    )
+    FIGURES["hostile messages"] += 1
+    reply = server.wait_answer(None)  # an id that cannot be echoed is answered as null
+    assert reply["error"]["code"] == INVALID_REQUEST
+    batch = [
+        {"jsonrpc": "2.0", "id": 501, "method": "textDocument/hover", "params": hover},
+        {"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {"x": PASSWORD}},
+        {"jsonrpc": "2.0", "id": "five-o-two", "method": "shutdown"},
+    ]
+    server.send_raw(json.dumps(batch).encode())
+    FIGURES["hostile messages"] += 1
+    for msg_id in (501, "five-o-two"):
+        assert server.wait_answer(msg_id)["error"]["code"] == INVALID_REQUEST
+    # nothing in the batch ran: the server is not shutting down, the document is unchanged
+    assert "result" in server.hover(uri, 0, 0)
+    garbage = [
+        b'{"jsonrpc": "2.0", "method": "x", "params": {"password": "' + PASSWORD.encode() + b'"',
+        b'{"jsonrpc": "1.0", "id": 9, "method": "' + PASSWORD.encode() + b'", "params": {}}',
+        b'{"jsonrpc": "2.0", "id": 10, "method": "textDocument/hover", "params": {"t": "'
+        + PASSWORD.encode()
+        + b'"}}',
+    ]
+    for body in garbage:
+        server.send_raw(body)
+    _write(server, b"Content-Length: " + PASSWORD.encode() + b"\r\n\r\n")
+    FIGURES["hostile messages"] += len(garbage) + 1
+    assert "result" in server.hover(uri, 0, 0)
+    answers = json.dumps(list(server.answers.values()))
+    assert server.close() == 0
+    assert PASSWORD not in server.stderr
+    assert PASSWORD not in answers
+    assert PASSWORD not in json.dumps(server.notifications)
+    assert server.crashes() == []
