@@ -132,8 +132,11 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
 
 
-def discover_projects(path: str, fs: FileSystem | None = None) -> list[str]:
-    """Project roots at or under ``path`` (a folder), or the project of a file."""
+def discover_projects(
+    path: str, fs: FileSystem | None = None, limit: int | None = None
+) -> list[str]:
+    """Project roots at or under ``path`` (a folder), or the project of a file; ``limit``
+    bounds how many folders are looked into."""
     fs = fs or DiskFileSystem()
     path = os.path.abspath(path)
     if fs.is_file(path):
@@ -144,7 +147,9 @@ def discover_projects(path: str, fs: FileSystem | None = None) -> list[str]:
         return [root or path]
     roots: list[str] = []
     skip = {"deps", "_build", "node_modules", ".git", ".elixir_ls", "cover", "priv", "assets"}
-    for current, dirs, files in os.walk(path):
+    for walked, (current, dirs, files) in enumerate(os.walk(path)):
+        if limit is not None and walked >= limit:
+            break
         dirs[:] = sorted(d for d in dirs if d not in skip and not d.startswith("."))
         if "mix.exs" in files:
             root = find_root(current, fs) or current

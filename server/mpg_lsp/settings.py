@@ -88,6 +88,12 @@ def _pool_max(value: Any) -> int:
     raise Invalid("must be a whole number of at least 1")
 
 
+def _scope(value: Any) -> str:
+    if value in ("project", "open"):
+        return str(value)
+    raise Invalid('must be "project" or "open"')
+
+
 # -- the table ------------------------------------------------------------------------------
 
 
@@ -209,6 +215,21 @@ SPECS: tuple[Spec, ...] = (
         "instead of through PgBouncer.",
         "6",
     ),
+    Spec(
+        "diagnostics-scope",
+        "diagnostics_scope",
+        "project",
+        {"type": "string", "enum": ["project", "open"]},
+        _scope,
+        "Which files the editor shows problems for: every file of each project that has a file "
+        'open or is in a workspace folder ("project"), or only the open files ("open").',
+        '"project"  # "open": only the open files\' problems',
+        (
+            "Every file of the project: the Problems panel lists fly.toml's and config.exs's "
+            "problems as soon as one file of the project is open.",
+            "Only the files open in the editor.",
+        ),
+    ),
 )
 
 _BY_NAME = {s.name: s for s in SPECS} | {s.camel: s for s in SPECS}
@@ -230,6 +251,7 @@ class Settings:
     direct_env_vars: tuple[str, ...] = _DEFAULTS["direct_env_vars"]
     pooled_env_vars: tuple[str, ...] = _DEFAULTS["pooled_env_vars"]
     direct_pool_max: int = _DEFAULTS["direct_pool_max"]
+    diagnostics_scope: str = _DEFAULTS["diagnostics_scope"]  # an editor's concern: project|open
 
     def is_direct_var(self, name: str) -> bool:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.direct_env_vars)

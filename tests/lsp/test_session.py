@@ -12,9 +12,7 @@ from editor import ENV, SERVER, Editor, capabilities, make_client
 from lsprotocol import types as t
 from projects import SAMPLE, copy_project
 from pytest_lsp import ClientServerConfig, LanguageClient
-
-pytestmark = pytest.mark.asyncio(loop_scope="module")
-
+from rawclient import RawClient
 
 @pytest_lsp.fixture(
     config=ClientServerConfig(server_command=SERVER, server_env=ENV, client_factory=make_client),
@@ -61,6 +59,7 @@ async def _settled(editor: Editor, uri: str, codes: list[str]) -> list[str]:
     return seen
 
 
+@pytest.mark.asyncio(loop_scope="module")
 async def test_each_workspace_folder_has_its_own_settings(
     folders: tuple[Editor, Path, Path],
 ) -> None:
@@ -73,3 +72,49 @@ async def test_each_workspace_folder_has_its_own_settings(
     editor.client.set_configuration({}, section="mpgLsp", scope_uri=quiet.as_uri())
     editor.client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=None))
     assert await _settled(editor, runtime_quiet, ["MPG101"]) == ["MPG101"]
+
+
+@pytest.mark.parametrize(("version", "shown"), [("0.7.2", True), ("0.11.4", False)])
+def test_rule_code_in_the_message_for_neovim_before_0_10(
+    tmp_path: Path, version: str, shown: bool
+) -> None:
+    """Neovim 0.7 to 0.9 show a diagnostic's message but not its code: the code goes into the
+    message there (and only there)."""
+    root = copy_project(SAMPLE, tmp_path / "storefront")
+    runtime = root / "config" / "runtime.exs"
+    client = RawClient()
+    try:
+        client.request(
+            "initialize",
+            {
+                "processId": None,
+                "rootUri": None,
+                "capabilities": {},
+                "clientInfo": {"name": "Neovim", "version": version},
+            },
+        )
+        client.notify("initialized", {})
+        client.notify(
+            "textDocument/didOpen",
+            {
+                "textDocument": {
+                    "uri": runtime.as_uri(),
+                    "languageId": "elixir",
+                    "version": 1,
+                    "text": runtime.read_text(),
+                }
+            },
+        )
+        client.request("shutdown", None)  # answered after the publish
+        (published,) = [
+            n["params"]
+            for n in client.notifications
+            if n["method"] == "textDocument/publishDiagnostics"
+            and n["params"]["uri"] == runtime.as_uri()
+        ]
+        (diag,) = published["diagnostics"]
+        assert diag["code"] == "MPG101"
+        assert diag["message"].startswith("MPG101: ") == shown
+    finally:
+        client.notify("exit", None)
+        client.proc.wait(timeout=10)

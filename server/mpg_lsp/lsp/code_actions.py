@@ -1,4 +1,6 @@
-"""Code actions: a quick fix per fix of each diagnostic, and ``source.fixAll.mpg-lsp``.
+"""Code actions: a quick fix per fix of each diagnostic on the lines the request touches (or
+named by its diagnostics' ``data``), and ``source.fixAll.mpg-lsp`` when ``only`` asks for it or
+for a parent kind (``source.fixAll``, ``source``).
 
 Fixes are recomputed from the current document rather than trusted from the request's
 diagnostics, and every edit of an open document carries its version, so a client applies it
@@ -12,12 +14,13 @@ from collections.abc import Sequence
 
 from lsprotocol import types as t
 
-from mpg_lsp.lsp.diagnostics import findings_by_path, to_diagnostic
-from mpg_lsp.lsp.positions import to_offsets, to_range
+from mpg_lsp.lsp.diagnostics import SOURCE, findings_by_path, to_diagnostic
+from mpg_lsp.lsp.positions import to_range
 from mpg_lsp.lsp.server import MpgServer
 from mpg_lsp.lsp.session import Session
-from mpg_lsp.rules import Edit
+from mpg_lsp.rules import Edit, Finding
 from mpg_lsp.rules.edits import preferred_edits
+from mpg_lsp.syntax.document import Document
 
 FIX_ALL = "source.fixAll.mpg-lsp"
 
@@ -61,6 +64,44 @@ def workspace_edit(session: Session, edits: list[Edit]) -> t.WorkspaceEdit | Non
     return t.WorkspaceEdit(changes=changes)
 
 
+def _data_key(diagnostic: t.Diagnostic) -> tuple[str, int, int] | None:
+    """The finding one of our diagnostics was made from, as its ``data`` names it."""
+    data = diagnostic.data
+    if diagnostic.source != SOURCE or not isinstance(data, dict):
+        return None
+    code, start, end = data.get("code"), data.get("start"), data.get("end")
+    if isinstance(code, str) and isinstance(start, int) and isinstance(end, int):
+        return (code, start, end)
+    return None
+
+
+def requested(
+    session: Session, doc: Document, findings: list[Finding], params: t.CodeActionParams
+) -> list[tuple[Finding, t.Diagnostic | None]]:
+    """The findings a code action request is about, in file order, each with the client's
+    diagnostic for it when the request named it: those the request's diagnostics name through
+    their ``data``, and those on the lines the range touches, wherever the cursor is on them
+    (Neovim and Eglot send the cursor as an empty range at column 0 or at the end of the line).
+    """
+    named: dict[tuple[str, int, int], t.Diagnostic] = {}
+    for diagnostic in params.context.diagnostics:
+        key = _data_key(diagnostic)
+        if key is not None:
+            named[key] = diagnostic
+    rng = params.range
+    first, last = sorted((rng.start.line, rng.end.line))
+    if last > first and (rng.end if rng.end.line == last else rng.start).character == 0:
+        last -= 1  # a selection of whole lines ends at column 0 of the next one
+    chosen = []
+    for finding in findings:
+        key = (finding.code, finding.start, finding.end)
+        start_line = doc.position_at(finding.start, session.encoding)[0]
+        end_line = doc.position_at(finding.end, session.encoding)[0]
+        if key in named or (start_line <= last and end_line >= first):
+            chosen.append((finding, named.get(key)))
+    return chosen
+
+
 def register(server: MpgServer) -> None:
     @server.feature(
         t.TEXT_DOCUMENT_CODE_ACTION,
@@ -76,14 +117,11 @@ def register(server: MpgServer) -> None:
         if root is None:
             return None
         findings = findings_by_path(session, root).get(path, [])
-        start, end = to_offsets(doc, params.range, session.encoding)
         only = params.context.only
         actions: list[t.CodeAction] = []
         if _wanted(only, t.CodeActionKind.QuickFix):
-            for finding in findings:
-                if finding.start > end or finding.end < start:
-                    continue
-                diagnostic = to_diagnostic(finding, doc, session)
+            for finding, named in requested(session, doc, findings, params):
+                diagnostic = named or to_diagnostic(finding, doc, session)
                 for fix in finding.fixes:
                     edit = workspace_edit(session, list(fix.edits))
                     if edit is None:

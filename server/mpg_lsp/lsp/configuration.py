@@ -79,6 +79,14 @@ def register(server: MpgServer) -> None:
         documents.register_watchers(ls)
         await pull_configuration(ls)
 
+    @server.feature(t.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    async def folders(ls: MpgServer, params: t.DidChangeWorkspaceFoldersParams) -> None:
+        ls.session.change_folders(
+            [f.uri for f in params.event.added], [f.uri for f in params.event.removed]
+        )
+        diagnostics.refresh(ls)  # the projects of folders that went are cleared
+        await pull_configuration(ls)  # the new folders' settings
+
     @server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def changed(ls: MpgServer, params: t.DidChangeConfigurationParams) -> None:
         settings = params.settings

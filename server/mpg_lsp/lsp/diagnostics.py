@@ -18,7 +18,7 @@ from lsprotocol import types as t
 from mpg_lsp.engine import PROJECT_SETTINGS
 from mpg_lsp.lsp.positions import path_of, to_range
 from mpg_lsp.lsp.server import MpgServer
-from mpg_lsp.lsp.session import Session, fingerprint
+from mpg_lsp.lsp.session import Sent, Session, fingerprint
 from mpg_lsp.rules import REGISTRY, Finding
 from mpg_lsp.syntax import toml as tm
 from mpg_lsp.syntax.document import Document
@@ -39,7 +39,9 @@ def to_diagnostic(finding: Finding, doc: Document, session: Session) -> t.Diagno
     rule = REGISTRY[finding.code]
     return t.Diagnostic(
         range=to_range(doc, finding.start, finding.end, session.encoding),
-        message=finding.message,
+        message=f"{finding.code}: {finding.message}"
+        if session.code_in_message
+        else finding.message,
         severity=_SEVERITY.get(finding.severity, t.DiagnosticSeverity.Warning),
         code=finding.code,
         code_description=t.CodeDescription(href=rule.url),
@@ -102,37 +104,122 @@ def diagnostics_for(session: Session, uri: str) -> list[t.Diagnostic]:
     return document_diagnostics(session, root, doc, findings_by_path(session, root))
 
 
-def refresh(server: MpgServer, changed_uri: str | None = None) -> None:
-    """Recheck the projects of open documents and publish what changed."""
-    session = server.session
+# -- what the client should see -------------------------------------------------------------
+
+Report = tuple[int | None, list[t.Diagnostic]]  # for a URI: the document version (None: the
+# file on disk) and its diagnostics
+
+
+def _projects(
+    session: Session, only_uri: str | None = None
+) -> dict[str, list[tuple[str, Document]]]:
+    """Project roots with their open documents: the projects of open documents and of the
+    workspace folders, or only the project of ``only_uri``."""
     roots: dict[str, list[tuple[str, Document]]] = defaultdict(list)
     for uri, doc in session.documents():
         root = session.engine.root_of(doc.path)
         if root is not None:
             roots[root].append((uri, doc))
-        elif uri == changed_uri:
-            _publish(server, uri, [], force=True)
-    changed_root = None
-    if changed_uri is not None:
-        path = path_of(changed_uri)
-        changed_root = session.engine.root_of(path) if path else None
-    for root, docs in roots.items():
-        if changed_uri is not None and changed_root is not None and root != changed_root:
-            continue
-        grouped = findings_by_path(session, root)
-        stale = []
-        for uri, doc in docs:
-            diags = document_diagnostics(session, root, doc, grouped)
-            if session.pull:
-                key = fingerprint(diags)
-                if session.published.get(uri) != key and uri != changed_uri:
-                    stale.append(uri)
-                session.published[uri] = key
-            else:
-                _publish(server, uri, diags, force=uri == changed_uri)
-        if stale:
-            _request_pull(server)
+    for root in session.workspace_projects():
+        roots.setdefault(root, [])
+    if only_uri is not None:
+        path = path_of(only_uri)
+        only = session.engine.root_of(path) if path else None
+        if only is not None:
+            return {only: roots.get(only, [])}
+    return roots
+
+
+def project_reports(
+    session: Session, root: str, open_docs: list[tuple[str, Document]]
+) -> dict[str, Report]:
+    """What the client should see now for the project's files: its open documents, in
+    project scope every file with problems, and an empty report for each file it was shown
+    problems for that has none any more (fixed, deleted, or no longer read)."""
+    grouped = findings_by_path(session, root)
+    reports: dict[str, Report] = {
+        uri: (doc.version, document_diagnostics(session, root, doc, grouped))
+        for uri, doc in open_docs
+    }
+    if session.scope(root) == "project":
+        for path, findings in grouped.items():
+            doc = None if session.is_open(path) else session.engine.ws.get(path)
+            if doc is not None:
+                reports[session.uri(path)] = (
+                    None,
+                    [to_diagnostic(f, doc, session) for f in findings],
+                )
+    for uri in session.shown.get(root, ()):
+        reports.setdefault(uri, (None, []))
+    return reports
+
+
+def refresh(server: MpgServer, changed_uri: str | None = None) -> None:
+    """Recheck the projects (only the changed document's, when one changed) and give the
+    client what changed: published, or for clients that pull, a request to pull again."""
+    session = server.session
+    projects = _projects(session, changed_uri)
+    for root, open_docs in projects.items():
+        _deliver(server, root, project_reports(session, root, open_docs), changed_uri)
+    if changed_uri is None:
+        for root in [r for r in session.shown if r not in projects]:  # a project that is gone
+            gone = {uri: _nothing(session, uri) for uri in session.shown[root]}
+            _deliver(server, root, gone, changed_uri)
+            del session.shown[root]
+    elif session.document(changed_uri) is not None and not any(
+        uri == changed_uri for docs in projects.values() for uri, _ in docs
+    ):  # an open file outside every project: nothing to say about it
+        _deliver(server, "", {changed_uri: _nothing(session, changed_uri)}, changed_uri)
     report_problems(server)
+
+
+def _nothing(session: Session, uri: str) -> Report:
+    doc = session.document(uri)
+    return (doc.version if doc is not None else None, [])
+
+
+def closed(server: MpgServer, uri: str, path: str) -> None:
+    """The document was closed (or dropped): the next ``refresh`` gives the client the file's
+    problems on disk when the project shows every file's, or clears them."""
+    session = server.session
+    session.published.pop(uri, None)
+    root = session.engine.root_of(path)
+    session.shown.setdefault(root if root is not None else "", set()).add(uri)
+
+
+def _deliver(
+    server: MpgServer, root: str, reports: dict[str, Report], changed_uri: str | None
+) -> None:
+    """Publish each report the client does not have yet, at most once, never one for an
+    older document version than the last; to clients that pull, say they should pull again
+    when a report other than the changed document's own changed."""
+    session = server.session
+    stale = False
+    for uri, (version, diags) in reports.items():
+        sent = Sent(version, fingerprint(diags))
+        last = session.published.get(uri)
+        if last == sent:
+            continue
+        doc = session.document(uri)
+        current = doc.version if doc is not None else None
+        if version != current:
+            continue  # computed for a text the client no longer has; a later check will do
+        if session.pull:
+            stale = stale or uri != changed_uri
+        elif last is not None and version is not None and (last.version or 0) > version:
+            continue  # never an older version's diagnostics after a newer one's
+        else:
+            server.text_document_publish_diagnostics(
+                t.PublishDiagnosticsParams(uri=uri, diagnostics=diags, version=version)
+            )
+        session.published[uri] = sent
+    shown = {uri for uri, (_, diags) in reports.items() if diags}
+    if shown:
+        session.shown[root] = shown
+    else:
+        session.shown.pop(root, None)
+    if stale and session.refresh:
+        server.workspace_diagnostic_refresh(None)
 
 
 def report_problems(server: MpgServer) -> None:
@@ -161,42 +248,49 @@ def report_problems(server: MpgServer) -> None:
             )
 
 
-def _publish(server: MpgServer, uri: str, diags: list[t.Diagnostic], force: bool) -> None:
-    session = server.session
-    doc = session.document(uri)
-    version = doc.version if doc is not None else None
-    key = fingerprint(diags)
-    if not force and session.published.get(uri) == key:
-        return
-    session.published[uri] = key
-    server.text_document_publish_diagnostics(
-        t.PublishDiagnosticsParams(uri=uri, diagnostics=diags, version=version)
-    )
-
-
-def _request_pull(server: MpgServer) -> None:
-    if server.session.refresh:
-        server.workspace_diagnostic_refresh(None)
-
-
-def clear(server: MpgServer, uri: str) -> None:
-    server.session.published.pop(uri, None)
-    if not server.session.pull:
-        server.text_document_publish_diagnostics(
-            t.PublishDiagnosticsParams(uri=uri, diagnostics=[])
-        )
-
-
 def register_pull(server: MpgServer) -> None:
-    """Document pull diagnostics, registered during ``initialize`` for clients that pull."""
+    """Pull diagnostics, registered during ``initialize`` for clients that pull: each open
+    document's, and the workspace's (every project's files), with result ids so an unchanged
+    report is answered as unchanged."""
 
     @server.feature(
         t.TEXT_DOCUMENT_DIAGNOSTIC,
         t.DiagnosticOptions(
-            identifier=SOURCE, inter_file_dependencies=True, workspace_diagnostics=False
+            identifier=SOURCE, inter_file_dependencies=True, workspace_diagnostics=True
         ),
     )
     def pull(ls: MpgServer, params: t.DocumentDiagnosticParams) -> t.DocumentDiagnosticReport:
-        return t.RelatedFullDocumentDiagnosticReport(
-            items=diagnostics_for(ls.session, params.text_document.uri)
-        )
+        uri = params.text_document.uri
+        diags = diagnostics_for(ls.session, uri)
+        result_id = ls.session.result_id(uri, diags)
+        if params.previous_result_id == result_id:
+            return t.RelatedUnchangedDocumentDiagnosticReport(result_id=result_id)
+        return t.RelatedFullDocumentDiagnosticReport(items=diags, result_id=result_id)
+
+    @server.feature(t.WORKSPACE_DIAGNOSTIC)
+    def workspace_pull(
+        ls: MpgServer, params: t.WorkspaceDiagnosticParams
+    ) -> t.WorkspaceDiagnosticReport:
+        session = ls.session
+        previous = {p.uri: p.value for p in params.previous_result_ids}
+        reports: dict[str, Report] = {}
+        for root, open_docs in _projects(session).items():
+            reports.update(project_reports(session, root, open_docs))
+        for uri in previous:
+            reports.setdefault(uri, _nothing(session, uri))
+        items: list[t.WorkspaceDocumentDiagnosticReport] = []
+        for uri, (version, diags) in reports.items():
+            result_id = session.result_id(uri, diags)
+            if previous.get(uri) == result_id:
+                items.append(
+                    t.WorkspaceUnchangedDocumentDiagnosticReport(
+                        uri=uri, version=version, result_id=result_id
+                    )
+                )
+            else:
+                items.append(
+                    t.WorkspaceFullDocumentDiagnosticReport(
+                        uri=uri, version=version, items=diags, result_id=result_id
+                    )
+                )
+        return t.WorkspaceDiagnosticReport(items=items)

@@ -5,6 +5,7 @@ on disk into the engine's workspace. Each handler changes the session, then asks
 from __future__ import annotations
 
 import logging
+import os
 
 from lsprotocol import types as t
 
@@ -52,8 +53,9 @@ def _too_big(ls: MpgServer, uri: str, size: int) -> bool:
         size,
         MAX_FILE_BYTES,
     )
-    if ls.session.close(uri) is not None:
-        diagnostics.clear(ls, uri)
+    doc = ls.session.close(uri)
+    if doc is not None:
+        diagnostics.closed(ls, uri, doc.path)
         diagnostics.refresh(ls)
     return True
 
@@ -115,15 +117,18 @@ def register(server: MpgServer) -> None:
     @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: MpgServer, params: t.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
-        if ls.session.close(uri) is None:
+        doc = ls.session.close(uri)
+        if doc is None:
             return
-        diagnostics.clear(ls, uri)
+        diagnostics.closed(ls, uri, doc.path)
         diagnostics.refresh(ls)  # other files may have read the buffer's unsaved text
 
     @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: MpgServer, params: t.DidChangeWatchedFilesParams) -> None:
         paths = [p for p in (path_of(c.uri) for c in params.changes) if p]
         ls.session.engine.files_changed(paths)
+        if any(os.path.basename(p) == "mix.exs" for p in paths):
+            ls.session.projects_changed()  # a project may have come or gone
         diagnostics.refresh(ls)
 
 

@@ -7,8 +7,13 @@ Every feature module reads and changes state through the session, never through 
   only code that adds or removes a document;
 - **the client**: its capabilities, the negotiated position encoding, whether it pulls
   diagnostics, and its workspace folders;
-- **what was last published** (or answered, for pulled diagnostics) per URI, so unchanged
-  diagnostics are not sent again;
+- **what was last published** (or answered, for pulled diagnostics) per URI, with the
+  document version it was for, so unchanged diagnostics are not sent again and an older
+  version's never follow a newer one's; which files of each project the client was shown
+  problems for (to clear them when they have none, or leave the project); the result id of
+  each URI's last pulled report;
+- **the projects of the workspace folders**, found once and again when a mix.exs comes or
+  goes;
 - **the editor's settings**: the default and one per workspace folder, with a generation
   counter that moves on every change (the engine's settings cache is keyed on it).
 
@@ -20,20 +25,34 @@ published through the session's record of what the client has) -> the client.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from lsprotocol import types as t
 
-from mpg_lsp.engine import Engine
+from mpg_lsp.engine import Engine, discover_projects
 from mpg_lsp.lsp.positions import path_of, uri_of
+from mpg_lsp.records import record
 from mpg_lsp.syntax.document import Document, Encoding
 
 Fingerprint = tuple[tuple[Any, ...], ...]
+Scope = Literal["project", "open"]
 
 
 def fingerprint(diagnostics: list[t.Diagnostic]) -> Fingerprint:
     """What decides whether the client already has these diagnostics."""
     return tuple((d.code, d.range, d.message, d.severity) for d in diagnostics)
+
+
+@record(frozen=True)
+class Sent:
+    """What the client was last given for a URI: for the document version (None: the file on
+    disk), these diagnostics."""
+
+    version: int | None
+    diagnostics: Fingerprint
+
+
+MAX_FOLDERS_WALKED = 5000  # looking for projects in a workspace folder (a home folder...)
 
 
 class Session:
@@ -42,9 +61,14 @@ class Session:
         self.capabilities = t.ClientCapabilities()
         self.encoding: Encoding = "utf-16"
         self.pull = False  # the client pulls document diagnostics (and can be told to again)
+        self.code_in_message = False  # the client shows no diagnostic code: say it in the text
         self.folders: list[str] = []  # workspace folders, as paths
         self.settings_generation = 0
-        self.published: dict[str, Fingerprint] = {}  # uri -> what the client last received
+        self.published: dict[str, Sent] = {}  # uri -> what the client last received
+        self.shown: dict[str, set[str]] = {}  # project root -> URIs given problems for it
+        self._result_ids: dict[str, tuple[Fingerprint, str]] = {}
+        self._next_result_id = 0
+        self._projects: list[str] | None = None  # of the workspace folders, found lazily
         self.reported: set[tuple[str, str, str]] = set()  # settings problems shown once
         self._uris: dict[str, str] = {}  # path of an open document -> the URI the client used
 
@@ -60,12 +84,14 @@ class Session:
         # file's change alters a document's diagnostics; everyone else gets them pushed.
         doc_caps = self.capabilities.text_document
         self.pull = bool(doc_caps is not None and doc_caps.diagnostic is not None and self.refresh)
+        self.code_in_message = _hides_codes(params.client_info)
         folders = [f.uri for f in params.workspace_folders or []]
         if not folders and params.root_uri:
             folders = [params.root_uri]
         elif not folders and params.root_path:
             folders = [uri_of(params.root_path)]
         self.folders = [p for p in (key(uri) for uri in folders) if p is not None]
+        self._projects = None
 
     @property
     def refresh(self) -> bool:
@@ -91,6 +117,7 @@ class Session:
         for path in (key(uri) for uri in added):
             if path is not None and path not in self.folders:
                 self.folders.append(path)
+        self._projects = None
 
     # -- open documents -----------------------------------------------------------------
 
@@ -137,6 +164,40 @@ class Session:
         """The URI the client knows ``path`` by."""
         return self._uris.get(path) or uri_of(path)
 
+    # -- projects -----------------------------------------------------------------------
+
+    def workspace_projects(self) -> list[str]:
+        """Project roots inside the workspace folders (umbrellas once, several apps of one
+        repository each)."""
+        if self._projects is None:
+            found: list[str] = []
+            for folder in self.folders:
+                for root in discover_projects(folder, self.engine.fs, limit=MAX_FOLDERS_WALKED):
+                    if root not in found:
+                        found.append(root)
+            self._projects = found
+        return self._projects
+
+    def projects_changed(self) -> None:
+        """A mix.exs came or went, or the workspace folders changed: find them again."""
+        self._projects = None
+
+    def scope(self, root: str) -> Scope:
+        """Whose diagnostics the client sees for this project: every file's, or the open
+        documents' only (the `diagnostics-scope` setting)."""
+        return "open" if self.engine.settings(root)[0].diagnostics_scope == "open" else "project"
+
+    def result_id(self, uri: str, diagnostics: list[t.Diagnostic]) -> str:
+        """The id of this report: the same as last time for the same diagnostics."""
+        fp = fingerprint(diagnostics)
+        last = self._result_ids.get(uri)
+        if last is not None and last[0] == fp:
+            return last[1]
+        self._next_result_id += 1
+        result_id = str(self._next_result_id)
+        self._result_ids[uri] = (fp, result_id)
+        return result_id
+
     # -- settings -----------------------------------------------------------------------
 
     def configure(
@@ -146,6 +207,17 @@ class Session:
         workspace folder (a path) a project is in."""
         self.settings_generation += 1
         self.engine.configure(default, by_folder or {}, self.settings_generation)
+
+
+def _hides_codes(client: t.ClientInfo | None) -> bool:
+    """Neovim before 0.10 shows a diagnostic's message and source but never its code."""
+    if client is None or client.name != "Neovim" or not client.version:
+        return False
+    parts = client.version.lstrip("v").split(".")
+    try:
+        return (int(parts[0]), int(parts[1])) < (0, 10)
+    except (ValueError, IndexError):
+        return False
 
 
 def key(uri: str) -> str | None:
