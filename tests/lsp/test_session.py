@@ -60,6 +60,20 @@ async def _settled(editor: Editor, uri: str, codes: list[str]) -> list[str]:
 
 
 @pytest.mark.asyncio(loop_scope="module")
+async def test_workspace_folders_projects_are_shown_before_a_file_is_open(
+    folders: tuple[Editor, Path, Path],
+) -> None:
+    """Every project of every workspace folder, each with its folder's settings."""
+    editor, quiet, loud = folders
+    fly = "fly.toml"
+    assert await _settled(editor, (loud / fly).as_uri(), ["MPG301"]) == ["MPG301"]
+    assert await _settled(editor, (quiet / fly).as_uri(), ["MPG301"]) == ["MPG301"]
+    runtime = "config/runtime.exs"
+    assert await _settled(editor, (loud / runtime).as_uri(), ["MPG101"]) == ["MPG101"]
+    assert await _settled(editor, (quiet / runtime).as_uri(), []) == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
 async def test_each_workspace_folder_has_its_own_settings(
     folders: tuple[Editor, Path, Path],
 ) -> None:

@@ -62,7 +62,6 @@ async def pull_configuration(server: MpgServer) -> None:
         dict(_section(default)) if default is not None else session.engine.editor_settings,
         by_folder,
     )
-    diagnostics.refresh(server)
 
 
 def register(server: MpgServer) -> None:
@@ -78,14 +77,15 @@ def register(server: MpgServer) -> None:
     async def initialized(ls: MpgServer, params: t.InitializedParams) -> None:
         documents.register_watchers(ls)
         await pull_configuration(ls)
+        diagnostics.refresh(ls)  # the workspace folders' projects, before any file is open
 
     @server.feature(t.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
     async def folders(ls: MpgServer, params: t.DidChangeWorkspaceFoldersParams) -> None:
         ls.session.change_folders(
             [f.uri for f in params.event.added], [f.uri for f in params.event.removed]
         )
-        diagnostics.refresh(ls)  # the projects of folders that went are cleared
         await pull_configuration(ls)  # the new folders' settings
+        diagnostics.refresh(ls)  # the projects of folders that came, and went (cleared)
 
     @server.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def changed(ls: MpgServer, params: t.DidChangeConfigurationParams) -> None:
@@ -94,3 +94,4 @@ def register(server: MpgServer) -> None:
             apply(ls, settings)
         else:
             await pull_configuration(ls)
+            diagnostics.refresh(ls)
