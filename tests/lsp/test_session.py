@@ -14,6 +14,7 @@ from projects import SAMPLE, copy_project
 from pytest_lsp import ClientServerConfig, LanguageClient
 from rawclient import RawClient
 
+
 @pytest_lsp.fixture(
     config=ClientServerConfig(server_command=SERVER, server_env=ENV, client_factory=make_client),
     scope="module",
