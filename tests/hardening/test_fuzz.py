@@ -21,7 +21,6 @@ import os
 import re
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from harness import FIGURES
@@ -30,6 +29,7 @@ from hypothesis import strategies as st
 from mpg_lsp.engine import Engine
 from mpg_lsp.fixing import fix_project
 from mpg_lsp.lsp import diagnostics, hover
+from mpg_lsp.lsp.session import Session
 from mpg_lsp.rules.edits import apply_edits
 from mpg_lsp.syntax.document import Document
 from mpg_lsp.syntax.languages import Lang
@@ -251,7 +251,7 @@ def _check_view(engine: Engine, root: str) -> int:
     """Findings, their ranges, hover everywhere near them, diagnostics, fixes; the checks made."""
     findings = engine.findings(root)
     view = engine.view(root)
-    stub = SimpleNamespace(engine=engine, encoding="utf-16")
+    session = Session(engine)  # the server's state around this engine (utf-16, as VS Code)
     checks = 0
     for finding in findings:
         doc = view.docs.get(finding.path) or engine.ws.get(finding.path)
@@ -260,7 +260,7 @@ def _check_view(engine: Engine, root: str) -> int:
         for encoding in ("utf-8", "utf-16", "utf-32"):
             line, column = doc.position_at(finding.start, encoding)  # type: ignore[arg-type]
             assert 0 <= line < len(doc.lines) and column >= 0
-        diagnostics.to_diagnostic(finding, doc, stub)  # type: ignore[arg-type]
+        diagnostics.to_diagnostic(finding, doc, session)
         for fix in finding.fixes:
             for edit in fix.edits:
                 target = engine.ws.get(edit.path)
@@ -273,8 +273,8 @@ def _check_view(engine: Engine, root: str) -> int:
         for offset in range(0, len(doc.text) + 1, step):
             hover._rule_code(doc, offset)
             if doc.lang is Lang.ELIXIR:
-                hover._elixir(stub, doc, offset)  # type: ignore[arg-type]
-            elif hover._is_fly(stub, path):  # type: ignore[arg-type]
+                hover._elixir(session, doc, offset)
+            elif hover._is_fly(session, path):
                 hover._toml(doc, offset)
             checks += 1
     return checks

@@ -80,9 +80,10 @@ def test_requests_before_initialize_are_refused_and_notifications_dropped(root: 
             assert reply["error"]["code"] == SERVER_NOT_INITIALIZED, (method, reply)
         assert server.request("shutdown", None)["error"]["code"] == SERVER_NOT_INITIALIZED
         assert "capabilities" in server.initialize(root)["result"]
-        # the didOpen before initialize was dropped, as LSP asks: nothing is open yet
+        # the didOpen before initialize was dropped, as LSP asks: nothing is open yet (the
+        # file's problems on disk are published, without a version, as the workspace's are)
         assert server.hover(uri, 0, 0)["result"] is None
-        assert server.published(uri) == []
+        assert [p for p in server.published(uri) if p.get("version") is not None] == []
     finally:
         assert server.close() == 0
     assert server.crashes() == []

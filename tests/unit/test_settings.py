@@ -24,6 +24,7 @@ def test_editor_keys_are_camel_case_and_both_spellings_are_read() -> None:
         "directEnvVars",
         "pooledEnvVars",
         "directPoolMax",
+        "diagnosticsScope",
     ]
     session = replace(Settings(), pool_mode="session")
     assert apply_layer(Settings(), {"poolMode": "session"}, "editor")[0] == session
