@@ -396,7 +396,7 @@ def test_the_phoenix_notifier_package_in_the_lock_counts() -> None:
     assert codes(files) == [("MPG204", "config.exs", 1)]
     lock = (
         "%{\n"
-        '  "oban_notifiers_phoenix": {:hex, :oban_notifiers_phoenix, "0.2.1", "a", [:mix], [], '
+        '  "oban_notifiers_phoenix": {:hex, :oban_notifiers_phoenix, "0.2.2", "a", [:mix], [], '
         '"hexpm", "b"},\n}\n'
     )
     assert codes({**files, "mix.lock": lock}) == []

@@ -6,7 +6,7 @@ import re
 
 from tree_sitter import Node
 
-from mpg_lsp.records import record
+from mpg_lsp.records import field, record
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
 
@@ -17,6 +17,8 @@ class MixDeps:
     # The `[...]` list node of `defp deps`, as a byte range, for fixes that add a dependency.
     list_range: tuple[int, int] | None
     item_ranges: tuple[tuple[int, int], ...]
+    # name -> byte range of the version requirement string (`"~> 0.2"`), when it is one
+    requirements: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def _deps_list(root: Node) -> Node | None:
@@ -50,15 +52,21 @@ def read_deps(doc: Document) -> MixDeps:
     if node is not None and not node.has_error:
         names = set()
         items = []
+        requirements = {}
         for item in node.named_children:
             if item.type == ex.COMMENT:
                 continue
             items.append((item.start_byte, item.end_byte))
             if item.type == ex.TUPLE and item.named_children:
-                name = ex.atom_name(item.named_children[0])
+                parts = item.named_children
+                name = ex.atom_name(parts[0])
                 if name:
                     names.add(name)
-        return MixDeps(frozenset(names), (node.start_byte, node.end_byte), tuple(items))
+                    if len(parts) > 1 and ex.string_value(parts[1]) is not None:
+                        requirements[name] = (parts[1].start_byte, parts[1].end_byte)
+        return MixDeps(
+            frozenset(names), (node.start_byte, node.end_byte), tuple(items), requirements
+        )
     return MixDeps(frozenset(), None, ())
 
 
@@ -72,10 +80,24 @@ def parse_version(text: str) -> Version | None:
     return tuple(int(g or 0) for g in m.groups())
 
 
+def requirement_floor(requirement: str) -> Version | None:
+    """The lowest version a mix requirement (`"~> 0.2.2"`, `">= 0.2.2 and < 1.0.0"`) allows,
+    when it says; None for a requirement with no lower bound or one that cannot be read."""
+    floors = [
+        parse_version(m.group(2))
+        for m in re.finditer(r"(~>|>=|==|>)\s*(\d+\.\d+(?:\.\d+)?)", requirement)
+    ]
+    known = [f for f in floors if f is not None]
+    if " or " in requirement or not known:
+        return None
+    return max(known)
+
+
 @record(frozen=True)
 class MixLock:
     versions: dict[str, str]  # package -> locked version (hex packages)
     packages: frozenset[str]  # every package, hex or git
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)  # package -> its entry
 
     def version(self, package: str) -> Version | None:
         raw = self.versions.get(package)
@@ -86,6 +108,7 @@ def read_lock(doc: Document) -> MixLock:
     """`%{"name": {:hex, :name, "version", ...}, "other": {:git, "url", ...}}`."""
     versions: dict[str, str] = {}
     packages: set[str] = set()
+    spans: dict[str, tuple[int, int]] = {}
     root = doc.tree.root_node
     lock = root.named_children[0] if root.named_child_count else None
     content = (
@@ -104,8 +127,9 @@ def read_lock(doc: Document) -> MixLock:
         if not name or not items or items[0].type != ex.ATOM:
             continue
         packages.add(name)
+        spans[name] = (pair.start_byte, pair.end_byte)
         if ex.atom_name(items[0]) == "hex" and len(items) > 2:
             version = ex.string_value(items[2])
             if version:
                 versions[name] = version
-    return MixLock(versions, frozenset(packages))
+    return MixLock(versions, frozenset(packages), spans)

@@ -89,6 +89,7 @@ class ProdView:
     release: ReleaseFacts = field(default_factory=ReleaseFacts)  # rel/ scripts, Release.migrate
     app: AppFacts = field(default_factory=AppFacts)  # lib/ beyond config, Dockerfile, scripts
     event_stores: dict[str, Repo] = field(default_factory=dict)  # Commanded EventStores
+    all_deps: list[tuple[str, MixDeps]] = field(default_factory=list)  # every mix.exs, read
 
     def direct_repo(self) -> Repo | None:
         return next((r for r in self.repos.values() if r.kind == "direct" and r.postgres), None)
@@ -454,4 +455,5 @@ def _build(
         release=release,
         app=app,
         event_stores=event_store_repos,
+        all_deps=all_deps,
     )

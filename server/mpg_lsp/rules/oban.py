@@ -1,14 +1,17 @@
 """Oban rules: a notifier that needs LISTEN, polling before 2.14, the Phoenix notifier's
-package and PubSub, a repo nobody defined, and deprecated names (Repeater, Postgres peer)."""
+package, version and PubSub, a repo nobody defined, and deprecated names (Repeater, Gossip,
+Postgres peer)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 from mpg_lsp.project.merge import resolve
+from mpg_lsp.project.mix import requirement_floor
 from mpg_lsp.project.model import ProdView, Repo
 from mpg_lsp.project.oban import Oban
-from mpg_lsp.project.values import Alias, Bool, KeywordList, ListV, TupleV, Value
+from mpg_lsp.project.values import Alias, Bool, EnvRead, KeywordList, ListV, TupleV, Value, Var
 from mpg_lsp.rules.base import Edit, Finding, Fix, rule
 from mpg_lsp.rules.edits import (
     add_pair,
@@ -23,6 +26,7 @@ PHOENIX_NOTIFIER = "Oban.Notifiers.Phoenix"
 PHOENIX_NOTIFIER_PACKAGE = "oban_notifiers_phoenix"
 PHOENIX_NOTIFIER_DEP = '{:oban_notifiers_phoenix, "~> 0.2"}'
 REPEATER = "Oban.Plugins.Repeater"
+GOSSIP = "Oban.Plugins.Gossip"
 OLD_PEER = "Oban.Peers.Postgres"
 NEW_PEER = "Oban.Peers.Database"
 DIRECT_POOL_SIZE = 2
@@ -118,6 +122,15 @@ def listen_notify(view: ProdView) -> Iterator[Finding]:
                     edits.extend(dependency)
                     title += " (adds oban_notifiers_phoenix to mix.exs)"
             fixes.append(Fix(title, tuple(edits), safe=False))
+        dedicated = _dedicated_repo_url(view, repo)
+        if dedicated:
+            fixes.append(
+                Fix(
+                    f"Point {repo.name} at {view.direct_var}, a direct connection",
+                    dedicated,
+                    safe=False,  # the secret must exist, or the release cannot boot
+                )
+            )
         direct = view.direct_repo()
         if direct is not None:
             fixes.append(
@@ -126,17 +139,72 @@ def listen_notify(view: ProdView) -> Iterator[Finding]:
                     _set_option(view, oban, "repo", direct.name),
                 )
             )
+        advice = (
+            f"{repo.name} is a repo of its own for Oban, but it reads {repo.url_var}, the pooled "
+            f"URL: point it at {view.direct_var}, or use Oban.Notifiers.PG or "
+            "Oban.Notifiers.Phoenix."
+            if dedicated
+            else "Use Oban.Notifiers.PG, Oban.Notifiers.Phoenix, or a direct repo."
+        )
         yield Finding(
             "MPG201",
             path,
             start,
             end,
             f"{oban.name} {what}, which needs LISTEN; behind PgBouncer in transaction mode "
-            f"({repo.name} is pooled) it never hears about new jobs. Use Oban.Notifiers.PG, "
-            "Oban.Notifiers.Phoenix, or a direct repo.",
+            f"({repo.name} is pooled) it never hears about new jobs. {advice}",
             "warning",
             tuple(f for f in fixes if f.edits),
         )
+
+
+def _dedicated_repo_url(view: ProdView, repo: Repo) -> tuple[Edit, ...]:
+    """For a repo Oban has to itself (not the app's first ecto repo) whose url reads a pooled
+    variable: the edit that makes it read the direct one instead (Fly's option 2)."""
+    main = view.migration_repos[0] if view.migration_repos else None
+    found = repo.options.get("url")
+    if main is None or repo.name == main or repo.url_var is None or found is None:
+        return ()
+    path, pair, _ = found
+    value = pair.value
+    if isinstance(value, EnvRead):
+        # only the name changes: `System.get_env`, `fetch_env!`, `{:system, ...}` or a helper
+        at = value.text.find(f'"{value.var}"')
+        if at < 0:
+            return ()
+        start = value.span.start + at + 1
+        return (Edit(path, start, start + len(value.var), view.direct_var),)
+    if isinstance(value, Var):
+        # a binding other repos may share: replace this repo's use of it, not the binding
+        return (
+            Edit(path, value.span.start, value.span.end, f'System.fetch_env!("{view.direct_var}")'),
+        )
+    return ()
+
+
+def _plugin_elements(view: ProdView, module: str) -> Iterator[tuple[str, Value, tuple[Fix, ...]]]:
+    """Each ``module`` element (bare or `{Mod, opts}`) of an Oban `plugins:` list, once even
+    when two instances share the list: (file, element, the fix that removes it)."""
+    seen: set[tuple[str, int]] = set()
+    for oban in view.obans:
+        found = oban.options.get("plugins")
+        if found is None:
+            continue
+        path, pair, _ = found
+        plugins = resolve(pair.value, path, oban.bindings)
+        if not isinstance(plugins, ListV):
+            continue
+        doc = view.docs.get(path)
+        items = [(i.span.start, i.span.end) for i in plugins.items]
+        for index, item in enumerate(plugins.items):
+            if oban.module(item, path) != module or (path, item.span.start) in seen:
+                continue
+            seen.add((path, item.span.start))
+            if doc is None:
+                yield path, item, ()
+                continue
+            remove = Fix(f"Remove `{module}`", remove_item(doc, items, index), preferred=True)
+            yield path, item, (remove,)
 
 
 @rule(
@@ -151,43 +219,42 @@ def repeater(view: ProdView) -> Iterator[Finding]:
         return
     severity = "warning" if version is not None else "hint"
     locked = _version(version) if version else "unknown (no mix.lock)"
-    seen: set[tuple[str, int]] = set()  # a list bound once and used by two instances
-    for oban in view.obans:
-        found = oban.options.get("plugins")
-        if found is None:
-            continue
-        path, pair, _ = found
-        plugins = resolve(pair.value, path, oban.bindings)
-        if not isinstance(plugins, ListV):
-            continue
-        doc = view.docs.get(path)
-        items = [(i.span.start, i.span.end) for i in plugins.items]
-        for index, item in enumerate(plugins.items):
-            if oban.module(item, path) != REPEATER or (path, item.span.start) in seen:
-                continue
-            seen.add((path, item.span.start))
-            fixes = (
-                (
-                    Fix(
-                        "Remove `Oban.Plugins.Repeater`",
-                        remove_item(doc, items, index),
-                        preferred=True,
-                    ),
-                )
-                if doc is not None
-                else ()
-            )
-            yield Finding(
-                "MPG202",
-                path,
-                item.span.start,
-                item.span.end,
-                "Oban.Plugins.Repeater is deprecated since Oban 2.14 and only logs a warning; "
-                f"the Stager already falls back to polling (locked oban: {locked}).",
-                severity,
-                fixes,
-                tags=("deprecated",),
-            )
+    for path, item, fixes in _plugin_elements(view, REPEATER):
+        yield Finding(
+            "MPG202",
+            path,
+            item.span.start,
+            item.span.end,
+            "Oban.Plugins.Repeater is deprecated since Oban 2.14 and only logs a warning; "
+            f"the Stager already falls back to polling (locked oban: {locked}).",
+            severity,
+            fixes,
+            tags=("deprecated",),
+        )
+
+
+@rule(
+    "MPG211",
+    "oban-gossip-deprecated",
+    "hint",
+    "`Oban.Plugins.Gossip` does nothing since Oban 2.17 but log that it is deprecated.",
+)
+def gossip(view: ProdView) -> Iterator[Finding]:
+    version = _locked(view)
+    if version is None or version < (2, 17, 0):
+        return  # before 2.17 it still did its job (queue state for Oban Web)
+    for path, item, fixes in _plugin_elements(view, GOSSIP):
+        yield Finding(
+            "MPG211",
+            path,
+            item.span.start,
+            item.span.end,
+            f"Oban.Plugins.Gossip is deprecated since Oban 2.17 (locked: {_version(version)}): "
+            "Oban Web no longer needs it, and it only logs a warning at start. Remove it.",
+            "hint",
+            fixes,
+            tags=("deprecated",),
+        )
 
 
 def _has_repeater(oban: Oban, plugins: Value, path: str) -> bool:
@@ -349,6 +416,49 @@ def phoenix_notifier_pubsub(view: ProdView) -> Iterator[Finding]:
             "error",
             (Fix(f"Pass `pubsub: {view.pubsub}`", edits, preferred=True),) if edits else (),
         )
+
+
+# 0.2.0 and 0.2.1 rebuilt the publishing node's config on dispatch, so every message looked
+# local to the node that received it; 0.2.2 (2025-10-23) fixed it.
+PHOENIX_NOTIFIER_SCOPING_BUG = ((0, 2, 0), (0, 2, 1))
+PHOENIX_NOTIFIER_FIXED = '"~> 0.2.2"'
+
+
+@rule(
+    "MPG212",
+    "oban-notifiers-phoenix-outdated",
+    "hint",
+    "mix.lock pins oban_notifiers_phoenix 0.2.0 or 0.2.1, which treat every message as local.",
+)
+def phoenix_notifier_outdated(view: ProdView) -> Iterator[Finding]:
+    version = view.locked(PHOENIX_NOTIFIER_PACKAGE)
+    if version not in PHOENIX_NOTIFIER_SCOPING_BUG:
+        return
+    message = (
+        f"The locked oban_notifiers_phoenix {_version(version)} mis-scopes notifications: each "
+        "node takes every message for one of its own (fixed in 0.2.2). "
+    )
+    for path, deps in view.all_deps:
+        span = deps.requirements.get(PHOENIX_NOTIFIER_PACKAGE)
+        if span is None:
+            continue
+        doc = view.docs.get(path)
+        floor = requirement_floor(doc.text[span[0] : span[1]].decode()) if doc else None
+        if floor is not None and floor >= (0, 2, 2):
+            return  # already required: `mix deps.get` updates the lock
+        edit = Edit(path, span[0], span[1], PHOENIX_NOTIFIER_FIXED)
+        fix = Fix(
+            f"Require oban_notifiers_phoenix {PHOENIX_NOTIFIER_FIXED}", (edit,), preferred=True
+        )
+        upgrade = f"Require {PHOENIX_NOTIFIER_FIXED}, then run `mix deps.get`."
+        yield Finding("MPG212", path, span[0], span[1], message + upgrade, "hint", (fix,))
+        return
+    entry = view.lock.spans.get(PHOENIX_NOTIFIER_PACKAGE) if view.lock is not None else None
+    if entry is not None:
+        # a dependency of a dependency (or a requirement mpg-lsp cannot read): the lock says it
+        upgrade = "Run `mix deps.update oban_notifiers_phoenix` to get 0.2.2 or later."
+        lock = os.path.join(view.root, "mix.lock")
+        yield Finding("MPG212", lock, *entry, message + upgrade, "hint")
 
 
 def _underscore(module: str) -> str:
