@@ -29,7 +29,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.endswith(".fixed"))
-TEXT_SUFFIXES = (".exs", ".ex", ".toml")
+TEXT_SUFFIXES = (".exs", ".ex", ".toml", ".lock")  # mix.lock is Elixir too
 _LEADING = re.compile(r"^[ \t]*", re.MULTILINE)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from mpg_lsp.engine import Engine, discover_projects
 from mpg_lsp.project.mix import requirement_floor
-from mpg_lsp.rules.base import Finding
+from mpg_lsp.rules.base import Edit, Finding
 from mpg_lsp.rules.edits import apply_edits
 from projects import FIXTURES, elixir_errors
 
@@ -24,7 +24,7 @@ def test_mpg201_points_a_dedicated_oban_repo_at_the_direct_url(tmp_path: Path) -
     root = Path(shutil.copytree(FIXTURES / "oban_dedicated_repo_pooled", tmp_path / "depot"))
     runtime = root / "config" / "runtime.exs"
     before = runtime.read_text(encoding="utf-8")
-    edits = []
+    edits: list[Edit] = []
     for finding in findings(root, "MPG201"):
         (fix,) = [f for f in finding.fixes if f.title.startswith("Point ")]
         assert not fix.preferred and not fix.safe  # the secret has to exist first
