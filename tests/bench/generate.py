@@ -249,3 +249,74 @@ def storefront_variant(
         shutil.copymode(src, out)
         count += 1
     return count, fixed
+
+
+# -- a big fly.toml ------------------------------------------------------------------
+
+RUNTIME_SMALL = """\
+import Config
+
+if config_env() == :prod do
+  config :{app}, {mod}.Repo,
+    url: System.get_env("DATABASE_URL"),
+    pool_size: 10
+end
+"""
+
+
+@dataclass(frozen=True)
+class BigFly:
+    path: Path  # fly.toml of the project
+    project: Path
+    text: str
+    release_line: int  # 0-based line of `release_command = ...` (MPG301 is published there)
+    edit_lines: tuple[int, int]  # [lo, hi): lines far from [deploy] to edit
+    lines: int
+
+
+def big_fly_text(n_lines: int, seed: int) -> tuple[str, int]:
+    """A fly.toml of exactly n_lines lines: [env] and many [[services]] tables, then a
+    [deploy] whose release_command migrates through the pooler; (text, 0-based line of it)."""
+    rng = random.Random(seed)
+    head = ["app = 'my-app'", "primary_region = 'ams'", "", "[build]", "", "[env]"]
+    head += [f'  FEATURE_{i}_MODE = "mode-{rng.randrange(100)}"' for i in range(n_lines // 20)]
+    head.append("")
+    tail = ["", "[deploy]", '  release_command = "/app/bin/migrate"', ""]
+    body: list[str] = []
+    i = 0
+    budget = n_lines - len(head) - len(tail)
+    while True:
+        block = [
+            "[[services]]",
+            '  protocol = "tcp"',
+            f"  internal_port = {8000 + i % 1000}",
+            '  processes = ["app"]',
+            "",
+            "  [[services.ports]]",
+            f"    port = {rng.randrange(1, 60000)}",
+            '    handlers = ["http"]',
+            "",
+            "  [services.concurrency]",
+            '    type = "connections"',
+            f"    hard_limit = {rng.randrange(10, 500)}",
+            f"    soft_limit = {rng.randrange(5, 250)}",
+            "",
+        ]
+        if len(body) + len(block) > budget:
+            break
+        body += block
+        i += 1
+    while len(body) < budget:
+        body.append(f"# padding {len(body)}")
+    lines = head + body + tail
+    assert len(lines) == n_lines, (len(lines), n_lines)
+    return "\n".join(lines) + "\n", lines.index('  release_command = "/app/bin/migrate"')
+
+
+def big_fly_project(root: Path, n_lines: int, seed: int) -> BigFly:
+    write_project(root)
+    (root / "config" / "runtime.exs").write_text(RUNTIME_SMALL.format(app=APP, mod=MOD))
+    text, release = big_fly_text(n_lines, seed)
+    path = root / "fly.toml"
+    path.write_text(text)
+    return BigFly(path, root, text, release, (8, release - 10), n_lines)

@@ -65,7 +65,7 @@ import tree_sitter_elixir  # noqa: E402
 sys.path.insert(0, str(HERE))
 import spy  # noqa: E402
 from edits import Document, Edit, pick_edit  # noqa: E402
-from generate import big_config_project, storefront_variant  # noqa: E402
+from generate import big_config_project, big_fly_project, storefront_variant  # noqa: E402
 from lspclient import (  # noqa: E402
     LspError,
     LspProcess,
@@ -413,7 +413,7 @@ class LspPeer:
                 {
                     "textDocument": {
                         "uri": self.uri,
-                        "languageId": "elixir",
+                        "languageId": "toml" if self.uri.endswith(".toml") else "elixir",
                         "version": 1,
                         "text": text,
                     }
@@ -505,9 +505,7 @@ def run_measured(argv: list[str], cwd: Path, out: Path) -> tuple[float, float, i
 # -- sections -----------------------------------------------------------------------
 
 
-def section_edits(
-    args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | None
-) -> None:
+def section_edits(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | None) -> None:
     print(
         f"\n[edit] {args.warmup} warm-up + {args.edits} measured edits per size: {args.sizes}",
         flush=True,
@@ -1159,6 +1157,354 @@ def section_mem(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | N
         )
 
 
+# -- a working day: fly.toml, a long session, bursts ----------------------------------
+
+
+def _mpg_peer(mpg: list[str], name: str, proj: Path, doc: Path, code: str, line: int, args, tmp):
+    return LspPeer(name, [*mpg, "--stdio"], proj, doc, code, line, tmp, args.timeout)
+
+
+def section_fly(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | None) -> None:
+    """A 10,000-line fly.toml against a 10,000-line runtime.exs, edit by edit interleaved."""
+    if not mpg:
+        return
+    n = 10_000
+    print(
+        f"\n[fly] {args.warmup} warm-up + {args.edits} measured edits, {n:,}-line fly.toml vs "
+        f"{n:,}-line runtime.exs",
+        flush=True,
+    )
+    fly = big_fly_project(tmp / "fly-big", n, args.seed)
+    exs = big_config_project(tmp / "exs-big", n, args.seed + n)
+    peers = [
+        (
+            _mpg_peer(
+                mpg, "fly.toml", fly.project, fly.path, "MPG301", fly.release_line, args, tmp
+            ),
+            Document(fly.text),
+            fly.edit_lines,
+        ),
+        (
+            _mpg_peer(
+                mpg, "runtime.exs", exs.project, exs.path, "MPG101", exs.repo_line, args, tmp
+            ),
+            Document(exs.text),
+            (4, exs.repo_line - max(10, n // 100)),
+        ),
+    ]
+    opened = {}
+    for peer, model, _ in peers:
+        opened[peer.name] = fmt_ms(peer.start(model.text())[1])
+    times: dict[str, list[float]] = {p.name: [] for p, _, _ in peers}
+    cpu: dict[str, float] = {}
+    rng = random.Random(args.seed * 31)
+    for i in range(args.warmup + args.edits):
+        if i == args.warmup:
+            for peer, _, _ in peers:
+                peer.cpu_start = cpu_seconds(peer.lsp.pid)
+        order = list(peers)
+        rng.shuffle(order)
+        for peer, model, (lo, hi) in order:
+            e = pick_edit(model, rng, lo, hi)
+            model.apply(e)
+            dt = peer.apply(e, model.text(), i)
+            if dt is not None and i >= args.warmup:
+                times[peer.name].append(dt)
+    for peer, _, _ in peers:
+        cpu[peer.name] = (cpu_seconds(peer.lsp.pid) - peer.cpu_start) / args.edits
+        peer.stop()
+    rows = [
+        [
+            name,
+            opened[name],
+            fmt_ms(median(ts)),
+            fmt_ms(p95(ts)),
+            fmt_ms(cpu[name]),
+            f"{peer.checked - len(peer.misses)}/{peer.checked}",
+        ]
+        for (peer, _, _), (name, ts) in zip(peers, times.items())
+    ]
+    rep.table(
+        f"A {n:,}-line fly.toml, per keystroke, interleaved with a {n:,}-line runtime.exs",
+        ["file", "didOpen -> diagnostics", "median", "p95", "CPU/edit", "publishes right"],
+        rows,
+        [
+            "fly.toml: [env] with 500 keys and [[services]] tables, then [deploy] release_command "
+            "running migrations through the pooler (MPG301 checked on its line after every edit); "
+            "edits: a letter typed into a string or a digit overwritten, anywhere above [deploy].",
+        ]
+        + [f"{p.name} MISS {m}" for p, _, _ in peers for m in p.misses[:3]],
+    )
+    f, r = median(times["fly.toml"]), median(times["runtime.exs"])
+    rep.raw["fly"] = {"times_s": times, "cpu_per_edit_s": cpu}
+    rep.targets.append(
+        Target(
+            "keystroke in a 10k-line fly.toml: <= 2x a 10k-line runtime.exs",
+            fmt_ms(f),
+            f"<= {fmt_ms(2 * r)} (2 x {fmt_ms(r)})",
+            f"{f / r:.2f}x" if r == r and r else "n/a",
+            None if math.isnan(f) or math.isnan(r) else f <= 2 * r,
+        )
+    )
+    wrong = sum(len(p.misses) for p, _, _ in peers)
+    rep.targets.append(
+        Target(
+            "MPG301 / MPG101 right after every fly/runtime edit",
+            f"{wrong} wrong",
+            "0",
+            "",
+            wrong == 0,
+        )
+    )
+
+
+def section_session(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | None) -> None:
+    """20,000 edits to one server (a working day), with a young control server interleaved:
+    RSS and latency every 2,000 edits, and the drift judged against the control."""
+    if not mpg:
+        return
+    total, window, n = args.session_edits, max(1, args.session_edits // 10), 2_000
+    print(
+        f"\n[session] {total:,} edits to one server on a {n:,}-line runtime.exs; a control "
+        f"server restarted every {window:,} edits gets the same edits",
+        flush=True,
+    )
+    big = big_config_project(tmp / "session", n, args.seed + 5)
+    model = Document(big.text)
+    lo, hi = 4, big.repo_line - 20
+
+    def start(name: str) -> LspPeer:
+        peer = _mpg_peer(mpg, name, big.project, big.path, "MPG101", big.repo_line, args, tmp)
+        peer.start(model.text())
+        return peer
+
+    long = start("long")
+    young = start("young")
+    rng = random.Random(args.seed * 17)
+    order_rng = random.Random(args.seed * 19)
+    first_k = min(1000, total)
+    rows: list[list[str]] = []
+    lat: list[float] = []
+    ctl: list[float] = []
+    rss_first = rss_last = math.nan
+    cpu0 = cpu_seconds(long.lsp.pid)
+    for i in range(total):
+        if i and i % window == 0:
+            young.stop()
+            young = start("young")
+        e = pick_edit(model, rng, lo, hi)
+        model.apply(e)
+        full = model.text()
+        pair = [(long, lat), (young, ctl)]
+        order_rng.shuffle(pair)
+        for peer, out in pair:
+            dt = peer.apply(e, full, i)
+            out.append(math.nan if dt is None else dt)
+        done = i + 1
+        if done == first_k:
+            rss_first = read_vm_status(long.lsp.pid).get("VmRSS", 0) * 1024
+        if done % window == 0:
+            rss = read_vm_status(long.lsp.pid).get("VmRSS", 0) * 1024
+            cpu1 = cpu_seconds(long.lsp.pid)
+            a, c = lat[-window:], ctl[-window:]
+            rows.append(
+                [
+                    f"{done:,}",
+                    f"{rss / MB:.1f} MB",
+                    fmt_ms(median(a)),
+                    fmt_ms(p95(a)),
+                    fmt_ms(median(c)),
+                    fmt_ms(p95(c)),
+                    f"{median(a) / median(c):.2f}",
+                    f"{p95(a) / p95(c):.2f}",
+                    fmt_ms((cpu1 - cpu0) / window),
+                ]
+            )
+            cpu0 = cpu1
+            print(f"  {done:,}: RSS {rss / MB:.1f} MB, median {fmt_ms(median(a))}", flush=True)
+    rss_last = read_vm_status(long.lsp.pid).get("VmRSS", 0) * 1024
+    long.stop()
+    young.stop()
+    first, last = lat[:first_k], lat[-first_k:]
+    cfirst, clast = ctl[:first_k], ctl[-first_k:]
+    rep.raw["session"] = {
+        "long_s": lat,
+        "young_s": ctl,
+        "rss_first": rss_first,
+        "rss_last": rss_last,
+    }
+    rep.table(
+        f"A working day: {total:,} edits of a {n:,}-line runtime.exs to one server",
+        [
+            "edits",
+            "RSS",
+            "median",
+            "p95",
+            "young median",
+            "young p95",
+            "median / young",
+            "p95 / young",
+            "CPU/edit",
+        ],
+        rows,
+        [
+            f"young = a control server restarted every {window:,} edits, given the same edits, "
+            "interleaved edit by edit: the ratio to it is the drift, whatever else runs on the "
+            "machine. RSS = VmRSS of the long-running server after that many edits.",
+            f"misses: long {len(long.misses)}, young {len(young.misses)}",
+        ],
+    )
+    drift_med = (median(last) / median(clast)) / (median(first) / median(cfirst))
+    drift_p95 = (p95(last) / p95(clast)) / (p95(first) / p95(cfirst))
+    grow = (rss_last - rss_first) / MB
+    rep.targets.append(
+        Target(
+            f"RSS after {total:,} edits - after {first_k:,}",
+            f"{grow:+.1f} MB",
+            "<= 5 MB",
+            "",
+            grow <= 5,
+        )
+    )
+    for label, d, a, b in (
+        ("median", drift_med, median(first), median(last)),
+        ("p95", drift_p95, p95(first), p95(last)),
+    ):
+        rep.targets.append(
+            Target(
+                f"keystroke {label}: last {first_k:,} edits within 10% of the first {first_k:,}",
+                f"{fmt_ms(b)} vs {fmt_ms(a)} (raw {b / a:.2f}x)",
+                "<= 1.10x, against the young control",
+                f"{d:.2f}x",
+                d <= 1.10,
+            )
+        )
+
+
+def _burst(
+    peer: LspPeer, model: Document, rng: random.Random, size: int, lo: int, hi: int, idx: int
+) -> tuple[float, int, bool]:
+    """Write `size` edits back to back; (last write -> right diagnostics, publishes, right)."""
+    lsp = peer.lsp
+    assert lsp is not None
+    lsp.drain()
+    first_version = peer.version + 1
+    publishes = 0
+    for k in range(size):
+        e = pick_edit(model, rng, lo, hi)
+        model.apply(e)
+        peer.version += 1
+        lsp.write_raw(
+            lsp.encode(
+                lsp.notify_msg(
+                    "textDocument/didChange",
+                    {
+                        "textDocument": {"uri": peer.uri, "version": peer.version},
+                        "contentChanges": [e.lsp_change()],
+                    },
+                )
+            )
+        )
+        if k % 20 == 19:
+            publishes += sum(1 for r in lsp.drain() if is_publish_for(peer.uri)(r.msg))
+    t0 = time.perf_counter()
+    final = None
+    for r in lsp.drain():  # the answer may already be here
+        if is_publish_for(peer.uri)(r.msg):
+            publishes += 1
+            if r.msg["params"].get("version") == peer.version:
+                final = r
+    while final is None:
+        r = lsp.wait_for(is_publish_for(peer.uri), args_timeout(peer), keep_others=False)
+        publishes += 1
+        if r.msg["params"].get("version") == peer.version:
+            final = r
+    dt = max(0.0, final.at - t0)
+    right = peer.check(final.msg, f"burst {idx}")
+    del first_version
+    return dt, publishes, right
+
+
+def args_timeout(peer: LspPeer) -> float:
+    return max(peer.timeout, 30.0)
+
+
+def section_burst(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | None) -> None:
+    """Edits written back to back, as fast as the pipe takes them: how long after the last one
+    the right diagnostics arrive, and how many publishes the burst cost."""
+    if not mpg:
+        return
+    print(
+        f"\n[burst] bursts of {args.bursts} edits at 1,000 and 10,000 lines, "
+        f"{args.burst_rounds} rounds each",
+        flush=True,
+    )
+    rows: list[list[str]] = []
+    for n in (1_000, 10_000):
+        big = big_config_project(tmp / f"burst-{n}", n, args.seed + n)
+        model = Document(big.text)
+        lo, hi = 4, big.repo_line - max(10, n // 100)
+        peer = _mpg_peer(mpg, "mpg-lsp", big.project, big.path, "MPG101", big.repo_line, args, tmp)
+        peer.start(model.text())
+        rng = random.Random(args.seed * 23 + n)
+        single: list[float] = []
+        results: dict[int, list[tuple[float, int, bool]]] = {b: [] for b in args.bursts}
+        for r in range(args.burst_rounds):
+            for _ in range(20):  # one keystroke at a time, between the bursts
+                e = pick_edit(model, rng, lo, hi)
+                model.apply(e)
+                dt = peer.apply(e, model.text(), -1)
+                if dt is not None:
+                    single.append(dt)
+            for b in args.bursts:
+                results[b].append(_burst(peer, model, rng, b, lo, hi, r))
+        peer.stop()
+        key = median(single)
+        for b in args.bursts:
+            got = results[b]
+            t = median([g[0] for g in got])
+            rows.append(
+                [
+                    f"{n:,}",
+                    f"{b:,}",
+                    fmt_ms(key),
+                    fmt_ms(t),
+                    f"{t / key:.1f}x",
+                    f"{statistics.median([g[1] for g in got]):.0f}",
+                    f"{sum(g[2] for g in got)}/{len(got)}",
+                ]
+            )
+            if n == 10_000 and b == 200:
+                rep.targets.append(
+                    Target(
+                        "200-edit burst @10k lines: right diagnostics <= 4x one keystroke",
+                        fmt_ms(t),
+                        f"<= {fmt_ms(4 * key)} (4 x {fmt_ms(key)})",
+                        f"{t / key:.1f}x",
+                        t <= 4 * key and all(g[2] for g in got),
+                    )
+                )
+        rep.raw.setdefault("burst", {})[n] = {"single_s": single, "bursts": results}
+    rep.table(
+        "Bursts: edits written back to back, time from the last one to the right diagnostics",
+        [
+            "lines",
+            "burst",
+            "one keystroke (median)",
+            "last edit -> diagnostics (median)",
+            "ratio",
+            "publishes per burst",
+            "right",
+        ],
+        rows,
+        [
+            "one keystroke = didChange -> publishDiagnostics, one edit at a time, between bursts; "
+            "publishes per burst = publishDiagnostics for the document while and after it was sent; "
+            "right = the publish for the last version holds MPG101 on the Repo line."
+        ],
+    )
+
+
 # -- main ---------------------------------------------------------------------------
 
 
@@ -1176,7 +1522,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     ap.add_argument("--cli-repeats", type=int, help="runs per CLI corpus size (default 5, quick 1)")
     ap.add_argument("--mem-files", type=int, default=200, help="files opened for the memory figure")
-    ap.add_argument("--only", default="edit,cold,cli,mem", help="sections to run")
+    ap.add_argument("--only", default="edit,cold,cli,mem,fly,session,burst", help="sections to run")
+    ap.add_argument(
+        "--session-edits", type=int, help="edits of the long session (default 20,000, quick 4,000)"
+    )
+    ap.add_argument("--bursts", default="100,200,1000", help="burst lengths (edits)")
+    ap.add_argument("--burst-rounds", type=int, help="bursts of each length (default 5, quick 2)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds to wait for one publish")
     ap.add_argument("--mpg-lsp", help="command that runs mpg-lsp (default .venv/bin/mpg-lsp)")
@@ -1211,6 +1562,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         int(x) for x in (args.projects or ("50,100,200" if q else "250,500,1000")).split(",")
     ]
     args.only = set(args.only.split(","))
+    args.session_edits = args.session_edits or (4000 if q else 20_000)
+    args.bursts = [int(x) for x in args.bursts.split(",") if x]
+    args.burst_rounds = args.burst_rounds or (2 if q else 5)
     return args
 
 
@@ -1238,6 +1592,12 @@ def main(argv: list[str] | None = None) -> int:
             section_cli(args, rep, tmp, mpg, sg)
         if "mem" in args.only:
             section_mem(args, rep, tmp, mpg, sg)
+        if "fly" in args.only:
+            section_fly(args, rep, tmp, mpg, sg)
+        if "burst" in args.only:
+            section_burst(args, rep, tmp, mpg, sg)
+        if "session" in args.only:
+            section_session(args, rep, tmp, mpg, sg)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

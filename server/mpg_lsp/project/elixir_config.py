@@ -29,7 +29,8 @@ from mpg_lsp.project.values import (
 )
 from mpg_lsp.records import record
 from mpg_lsp.syntax import elixir as ex
-from mpg_lsp.syntax.document import ByteEdit, Document
+from mpg_lsp.syntax.document import Document, map_offset
+from mpg_lsp.syntax.nodes import children_overlapping
 
 
 class Admits(Enum):
@@ -560,7 +561,7 @@ class ElixirFacts:
         dirty: list[tuple[int, int]] = []
         for edit in edits:
             delta = edit.new_end - edit.old_end
-            dirty = [(_map(a, edit), _map(b, edit)) for a, b in dirty]
+            dirty = [(map_offset(a, edit), map_offset(b, edit)) for a, b in dirty]
             dirty.append((edit.start, edit.new_end))
             # forms are sorted and disjoint: skip those that end before the edit
             index = bisect_left(forms, edit.start, key=lambda f: f.end)
@@ -595,7 +596,7 @@ class ElixirFacts:
         widened = False
         while True:
             while True:
-                nodes = _nodes_overlapping(root, lo, hi)
+                nodes = children_overlapping(root, lo, hi)
                 new_lo = min([lo, *(n.start_byte for n in nodes)])
                 new_hi = max([hi, *(n.end_byte for n in nodes)])
                 first = bisect_left(forms, new_lo, key=lambda f: f.end)
@@ -637,33 +638,3 @@ class ElixirFacts:
         if before != after or any(not isinstance(f, Mentions) for f in after):
             self.relevant_generation += 1
         return True
-
-
-def _map(pos: int, edit: ByteEdit) -> int:
-    start, old_end, new_end = edit.start, edit.old_end, edit.new_end
-    if pos <= start:
-        return pos
-    if pos >= old_end:
-        return pos + new_end - old_end
-    return new_end
-
-
-def _nodes_overlapping(root: Node, lo: int, hi: int) -> list[Node]:
-    """Top-level forms that touch ``[lo, hi]``, found through a cursor in O(log n).
-
-    (``Node.prev_named_sibling`` crashed py-tree-sitter 0.26.1 on some edited trees, so the
-    cursor is positioned one byte early instead of stepping back.)
-    """
-    nodes: list[Node] = []
-    cursor = root.walk()
-    if cursor.goto_first_child_for_byte(max(lo - 1, 0)) is None:
-        return nodes
-    while True:
-        node = cursor.node
-        if node is None or node.start_byte > hi:
-            break
-        if node.is_named and node.end_byte >= lo:
-            nodes.append(node)
-        if not cursor.goto_next_sibling():
-            break
-    return nodes

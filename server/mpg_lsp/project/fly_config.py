@@ -10,19 +10,28 @@ which flyctl merges. A file that is not valid TOML yields only what its error-fr
 
 from __future__ import annotations
 
+import re
 import sys
+import weakref
+from bisect import bisect_left
 
 from tree_sitter import Node
 
 from mpg_lsp.logs import logger
+from mpg_lsp.project.urls import is_mpg_evidence
 from mpg_lsp.records import record
 from mpg_lsp.syntax import toml as tm
-from mpg_lsp.syntax.document import Document
+from mpg_lsp.syntax.document import ByteEdit, Document, map_offset
+from mpg_lsp.syntax.nodes import children_overlapping
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+
+VAR_TOKEN = re.compile(r"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")  # an env-var-like name
+_WANTED = ("deploy.", "env.", "processes.")  # the tables whose values FlyFacts holds
 
 
 @record(frozen=True)
@@ -54,6 +63,8 @@ class FlyFacts:
     valid: bool
     text: str
     processes: tuple[TomlValue, ...] = ()  # `[processes]`: group name (key) -> its command
+    names: frozenset[str] = frozenset()  # env-var-like names the file mentions
+    evidence: bool = False  # a literal that proves MPG or another pooler (is_mpg_evidence)
 
 
 def _go_text(value: object) -> str | None:
@@ -71,7 +82,18 @@ def _go_text(value: object) -> str | None:
     return None
 
 
+_BARE_STRING = re.compile(r'"[^"\\\x00-\x1f\x7f]*"|\'[^\'\x00-\x1f\x7f]*\'')
+_INTEGER = re.compile(r"[+-]?(?:0|[1-9](?:_?[0-9])*)")
+
+
 def _decode(literal: str) -> object | None:
+    # the common literals directly: one tomllib.loads per value was most of a big file's read
+    if _BARE_STRING.fullmatch(literal):
+        return literal[1:-1]
+    if _INTEGER.fullmatch(literal):
+        return int(literal.replace("_", ""))
+    if literal in ("true", "false"):
+        return literal == "true"
     try:
         value: object = tomllib.loads(f"v = {literal}")["v"]
     except (tomllib.TOMLDecodeError, KeyError, RecursionError, ValueError):
@@ -79,7 +101,8 @@ def _decode(literal: str) -> object | None:
     return value
 
 
-def _scalar(table: str | None, pair: Node, key: Node, value: Node) -> TomlValue | None:
+def _scalar(table: str | None, pair: Node, key: Node, value: Node, base: int) -> TomlValue | None:
+    """The value of ``pair``, its ranges counted from ``base``."""
     literal = tm.text(value)
     text = _go_text(_decode(literal))
     if text is None:
@@ -91,15 +114,19 @@ def _scalar(table: str | None, pair: Node, key: Node, value: Node) -> TomlValue 
         table,
         tm.key_text(key).rsplit(".", 1)[-1],
         text,
-        (pair.start_byte, pair.end_byte),
-        (key.start_byte, key.end_byte),
-        (value.start_byte, value.end_byte),
+        (pair.start_byte - base, pair.end_byte - base),
+        (key.start_byte - base, key.end_byte - base),
+        (value.start_byte - base, value.end_byte - base),
         quote,
     )
 
 
 def _collect(
-    container: Node, prefix: list[str], found: dict[str, list[TomlValue]], depth: int = 0
+    container: Node,
+    prefix: list[str],
+    found: list[tuple[str, TomlValue]],
+    base: int,
+    depth: int = 0,
 ) -> None:
     """Every scalar under ``container`` by its full dotted name (``deploy.release_command``),
     following dotted keys and inline tables."""
@@ -114,11 +141,11 @@ def _collect(
         key, value = parts
         path = [*prefix, *(tm.key_text(c) for c in _key_parts(key))]
         if value.type == tm.INLINE_TABLE:
-            _collect(value, path, found, depth + 1)
+            _collect(value, path, found, base, depth + 1)
             continue
-        item = _scalar(".".join(path[:-1]) or None, pair, key, value)
+        item = _scalar(".".join(path[:-1]) or None, pair, key, value, base)
         if item is not None:
-            found.setdefault(".".join(path), []).append(item)
+            found.append((".".join(path), item))
 
 
 def _key_parts(key: Node) -> list[Node]:
@@ -132,23 +159,178 @@ def _table_path(table: Node) -> list[str]:
     return [tm.key_text(c) for c in _key_parts(header)] if header is not None else []
 
 
-def read_fly(doc: Document) -> FlyFacts:
-    text = doc.text.decode("utf-8", errors="replace")
-    try:
-        tomllib.loads(text)
-        valid = True
-    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
-        valid = False
-        logger(__name__).info("%s is not valid TOML; reading only its well-formed parts", doc.path)
-    root = doc.tree.root_node
-    found: dict[str, list[TomlValue]] = {}
-    _collect(root, [], found)
-    for node in root.named_children:
-        if node.type not in (tm.TABLE, tm.TABLE_ARRAY) or node.has_error:
-            continue
+@record(frozen=True)
+class _Chunk:
+    """What one top-level node (a table, or a pair outside any table) says: the values FlyFacts
+    holds, with ranges counted from the node's start, and what its text mentions."""
+
+    values: tuple[tuple[str, TomlValue], ...]
+    valid: bool
+    names: frozenset[str]
+    evidence: bool
+
+
+def _read_chunk(node: Node) -> _Chunk:
+    found: list[tuple[str, TomlValue]] = []
+    base = node.start_byte
+    if node.type == tm.PAIR:
+        _collect_one(node, found, base)
+    elif node.type in (tm.TABLE, tm.TABLE_ARRAY) and not node.has_error:
         path = _table_path(node)
         if path:
-            _collect(node, path, found)
+            _collect(node, path, found, base)
+    text = tm.text(node)
+    wanted = tuple((name, v) for name, v in found if name == "app" or name.startswith(_WANTED))
+    # flyctl reads the tables mpg-lsp reads; the rest only has to parse
+    valid = not node.has_error
+    if valid and wanted:
+        try:
+            tomllib.loads(text)
+        except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+            valid = False
+    return _Chunk(wanted, valid, frozenset(VAR_TOKEN.findall(text)), is_mpg_evidence(text))
+
+
+def _collect_one(pair: Node, found: list[tuple[str, TomlValue]], base: int) -> None:
+    if pair.has_error:
+        return
+    parts = tm.pair_parts(pair)
+    if parts is None:
+        return
+    key, value = parts
+    path = [tm.key_text(c) for c in _key_parts(key)]
+    if value.type == tm.INLINE_TABLE:
+        _collect(value, path, found, base, 1)
+        return
+    item = _scalar(".".join(path[:-1]) or None, pair, key, value, base)
+    if item is not None:
+        found.append((".".join(path), item))
+
+
+def _moved(value: TomlValue, by: int) -> TomlValue:
+    return TomlValue(
+        value.table,
+        value.key,
+        value.value,
+        (value.pair_range[0] + by, value.pair_range[1] + by),
+        (value.key_range[0] + by, value.key_range[1] + by),
+        (value.value_range[0] + by, value.value_range[1] + by),
+        value.quote,
+    )
+
+
+class _Slot:
+    """A top-level node where it is now, and its chunk placed there (built when it moved)."""
+
+    __slots__ = ("start", "end", "chunk", "placed_at", "placed")
+
+    def __init__(self, node: Node) -> None:
+        self.start = node.start_byte
+        self.end = node.end_byte
+        self.chunk = _read_chunk(node)
+        self.placed_at = -1
+        self.placed: tuple[tuple[str, TomlValue], ...] = ()
+
+    def values(self) -> tuple[tuple[str, TomlValue], ...]:
+        if self.placed_at != self.start:
+            self.placed = tuple((n, _moved(v, self.start)) for n, v in self.chunk.values)
+            self.placed_at = self.start
+        return self.placed
+
+
+class _Reading:
+    """A document's slots, kept up to date edit by edit: an edit re-reads only the top-level
+    tables it touched (a 10,000-line fly.toml used to be read whole on every keystroke)."""
+
+    def __init__(self) -> None:
+        self.slots: list[_Slot] = []
+        self.revision: int | None = None
+        self.parses = 0
+
+    def refresh(self, doc: Document) -> None:
+        reset, edits = doc.take_edits()
+        stale = (
+            reset
+            or self.revision is None
+            or doc.revision != self.revision + len(edits)
+            or (edits and doc.parses != self.parses + 1)
+        )
+        self.revision, self.parses = doc.revision, doc.parses
+        root = doc.tree.root_node
+        if stale or (edits and not self._update(doc, root, edits)):
+            self.slots = [_Slot(node) for node in root.named_children]
+
+    def _update(self, doc: Document, root: Node, edits: list[ByteEdit]) -> bool:
+        """Re-read the slots the edits touched; False when the tree no longer lines up."""
+        slots = self.slots
+        lo = hi = -1
+        for edit in edits:
+            delta = edit.new_end - edit.old_end
+            if lo >= 0:
+                lo, hi = map_offset(lo, edit), map_offset(hi, edit)
+            lo = edit.start if lo < 0 else min(lo, edit.start)
+            hi = max(hi, edit.new_end)
+            index = bisect_left(slots, edit.start, key=lambda s: s.end)
+            while index < len(slots) and slots[index].start <= edit.old_end:
+                slot = slots[index]
+                slot.end = max(slot.start, slot.end + delta)
+                lo, hi = min(lo, slot.start), max(hi, slot.end)
+                index += 1
+            if delta:
+                for slot in slots[index:]:
+                    slot.start += delta
+                    slot.end += delta
+        widened = False
+        while True:
+            while True:
+                nodes = children_overlapping(root, lo, hi)
+                new_lo = min([lo, *(n.start_byte for n in nodes)])
+                new_hi = max([hi, *(n.end_byte for n in nodes)])
+                first = bisect_left(slots, new_lo, key=lambda s: s.end)
+                last = first
+                while last < len(slots) and slots[last].start <= new_hi:
+                    last += 1
+                if last > first:
+                    new_lo = min(new_lo, slots[first].start)
+                    new_hi = max(new_hi, slots[last - 1].end)
+                if (new_lo, new_hi) == (lo, hi):
+                    break
+                lo, hi = new_lo, new_hi
+            lined_up = len(slots) - (last - first) + len(nodes) == root.named_child_count
+            if lined_up and (widened or not root.has_error):
+                break
+            if widened:
+                return False
+            widened = True  # error recovery can reshape tables away from the edit
+            for start, end in doc.changed_ranges():
+                lo, hi = min(lo, start), max(hi, end)
+        slots[first:last] = [_Slot(node) for node in nodes]
+        return True
+
+
+_readings: weakref.WeakKeyDictionary[Document, _Reading] = weakref.WeakKeyDictionary()
+
+
+def read_fly(doc: Document) -> FlyFacts:
+    reading = _readings.get(doc)
+    if reading is None:
+        reading = _readings[doc] = _Reading()
+    reading.refresh(doc)
+    found: dict[str, list[TomlValue]] = {}
+    valid = True
+    names: set[str] = set()
+    evidence = False
+    for slot in reading.slots:
+        chunk = slot.chunk
+        if chunk.values:
+            for name, value in slot.values():
+                found.setdefault(name, []).append(value)
+        valid = valid and chunk.valid
+        names |= chunk.names
+        evidence = evidence or chunk.evidence
+    text = doc.text.decode("utf-8", errors="replace")
+    if not valid:
+        logger(__name__).info("%s is not valid TOML; reading only its well-formed parts", doc.path)
     apps = found.get("app", [])
     release = next(
         (v for v in reversed(found.get("deploy.release_command", [])) if v.is_string), None
@@ -169,5 +351,12 @@ def read_fly(doc: Document) -> FlyFacts:
     ]
     processes.sort(key=lambda v: v.pair_range)
     return FlyFacts(
-        apps[-1].value if apps else None, release, tuple(env), valid, text, tuple(processes)
+        apps[-1].value if apps else None,
+        release,
+        tuple(env),
+        valid,
+        text,
+        tuple(processes),
+        frozenset(names),
+        evidence,
     )

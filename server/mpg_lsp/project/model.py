@@ -9,7 +9,6 @@ generation of every input file, so a keystroke that does not change any fact reu
 from __future__ import annotations
 
 import os
-import re
 
 from mpg_lsp.project.app import (
     AppFacts,
@@ -32,7 +31,7 @@ from mpg_lsp.project.merge import Located, MergedOptions, anchor_for, merge, mod
 from mpg_lsp.project.mix import MixDeps, MixLock, Version, read_deps, read_lock
 from mpg_lsp.project.oban import Oban, find_obans
 from mpg_lsp.project.release import ReleaseFacts, read_release
-from mpg_lsp.project.urls import classify_host, classify_url, is_mpg_evidence
+from mpg_lsp.project.urls import classify_host, classify_url
 from mpg_lsp.project.values import Alias, EnvRead, KeywordList, Str
 from mpg_lsp.project.workspace import Workspace
 from mpg_lsp.records import field, record
@@ -42,7 +41,6 @@ from mpg_lsp.syntax.document import Document
 POSTGRES_ADAPTERS = {"Ecto.Adapters.Postgres", "AshPostgres.Repo"}
 DEFAULT_POOLED_VAR = "DATABASE_URL"
 DEFAULT_DIRECT_VAR = "DIRECT_DATABASE_URL"
-_VAR_TOKEN = re.compile(r"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")
 
 
 @record
@@ -414,8 +412,8 @@ def _build(
         )
 
     for config in fly:
-        names.update(_VAR_TOKEN.findall(config.facts.text))
-        evidence = evidence or is_mpg_evidence(config.facts.text)
+        names |= config.facts.names
+        evidence = evidence or config.facts.evidence
     evidence = evidence or any(r.literal_pooled for r in repos.values())
     direct_names = sorted(n for n in names if settings.is_direct_var(n))
     evidence = evidence or bool(direct_names)

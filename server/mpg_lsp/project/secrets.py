@@ -11,6 +11,7 @@ secret (``..._KEY_PATH``, ``..._TOKEN_TTL``) does not hold one. A placeholder (`
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from mpg_lsp.project.urls import find_urls, is_url, url_password
 from mpg_lsp.records import record
@@ -117,6 +118,7 @@ def secret_name(name: str) -> bool:
     return bool(_SECRET_WORDS & set(words)) or words[-1].endswith("KEY") or "PASS" in words
 
 
+@lru_cache(maxsize=4096)  # every [env] value is judged again on every keystroke in fly.toml
 def credential(name: str, value: str) -> Credential | None:
     """Whether an ``[env]`` value is a secret, and whether it is only a placeholder for one."""
     stripped = value.strip()

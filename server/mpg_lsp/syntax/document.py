@@ -54,6 +54,15 @@ class ByteEdit:
     new_end: int
 
 
+def map_offset(pos: int, edit: ByteEdit) -> int:
+    """Where an offset of the old text is after ``edit``; inside the replaced bytes, their end."""
+    if pos <= edit.start:
+        return pos
+    if pos >= edit.old_end:
+        return pos + edit.new_end - edit.old_end
+    return edit.new_end
+
+
 def _ts_point(text: bytes, offset: int) -> Point:
     # tree-sitter counts rows on "\n" only, whatever LSP thinks of "\r".
     row = text.count(b"\n", 0, offset)
