@@ -26,6 +26,9 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 EXPECT = re.compile(r"#\s*expect:\s*((?:MPG\d{3}[ ,]*)+)")
+# A whole-line comment for the line below it, where a comment cannot share the line (a
+# Dockerfile's exec-form JSON, a shell line continued with `\`).
+EXPECT_NEXT = re.compile(r"^\s*#\s*expect-next:\s*((?:MPG\d{3}[ ,]*)+)")
 
 
 def position(
@@ -40,12 +43,18 @@ def position(
 
 def expectations(root: Path) -> set[tuple[str, int, str]]:
     """``(relative path, 1-based line, code)`` for every ``# expect: CODE`` annotation."""
+    from mpg_lsp.syntax.languages import lang_for_path
+
     found = set()
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or path.suffix not in (".exs", ".ex", ".toml", ".lock"):
+        if not path.is_file() or lang_for_path(str(path)) is None:
             continue
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            m = EXPECT.search(line)
+            m = EXPECT_NEXT.search(line)
+            if m:
+                number += 1
+            else:
+                m = EXPECT.search(line)
             if m:
                 for code in re.findall(r"MPG\d{3}", m.group(1)):
                     found.add((path.relative_to(root).as_posix(), number, code))
@@ -90,6 +99,61 @@ def toml_error(path: Path) -> str | None:
         tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         return str(err)
+    return None
+
+
+def _yaml_paths(value: object, prefix: str = "") -> set[str]:
+    if isinstance(value, dict):
+        return {p for k, v in value.items() for p in _yaml_paths(v, f"{prefix}/{k}")} | {prefix}
+    if isinstance(value, list):
+        return {p for i, v in enumerate(value) for p in _yaml_paths(v, f"{prefix}/{i}")} | {prefix}
+    return {prefix}
+
+
+def _dockerfile_keywords(text: str) -> list[str]:
+    """The instruction keywords in order (continuation lines joined), and exec-form JSON
+    checked: a broken array would turn an instruction into shell form."""
+    import json
+
+    out, continued = [], False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped or (stripped.startswith("#") and not continued):
+            continue
+        if not continued:
+            keyword, _, args = stripped.partition(" ")
+            out.append(keyword.upper())
+            if args.strip().startswith("[") and not stripped.endswith("\\"):
+                json.loads(args)
+        continued = stripped.endswith("\\")
+    return out
+
+
+def text_structure_error(before: Path, after: Path) -> str | None:
+    """A fixed deploy file keeps its structure: the workflow's YAML tree (yaml's parser), the
+    Dockerfile's instructions, a shell script's syntax (`sh -n`), a Makefile (`make -n`)."""
+    old, new = before.read_text(encoding="utf-8"), after.read_text(encoding="utf-8")
+    try:
+        if after.suffix in (".yml", ".yaml"):
+            import yaml
+
+            if _yaml_paths(yaml.safe_load(old)) != _yaml_paths(yaml.safe_load(new)):
+                return "the YAML tree changed shape"
+        elif after.name.startswith("Dockerfile"):
+            if _dockerfile_keywords(old) != _dockerfile_keywords(new):
+                return "the Dockerfile's instructions changed"
+        elif after.name in ("Makefile", "makefile", "GNUmakefile"):
+            out = subprocess.run(
+                ["make", "-n", "-f", after.name], cwd=after.parent, capture_output=True, text=True
+            )
+            if "***" in out.stderr:
+                return out.stderr
+        else:
+            out = subprocess.run(["sh", "-n", str(after)], capture_output=True, text=True)
+            if out.returncode != 0:
+                return out.stderr
+    except Exception as err:  # noqa: BLE001  (any parser error is the answer)
+        return repr(err)
     return None
 
 

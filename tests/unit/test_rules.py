@@ -12,7 +12,16 @@ from mpg_lsp.cli.writing import write_atomically
 from mpg_lsp.engine import Engine, discover_projects
 from mpg_lsp.fixing import fix_project
 from mpg_lsp.rules.edits import preferred_fix
-from projects import FIXTURES, copy_project, elixir_errors, expectations, position, toml_error
+from mpg_lsp.syntax.languages import Lang, lang_for_path
+from projects import (
+    FIXTURES,
+    copy_project,
+    elixir_errors,
+    expectations,
+    position,
+    text_structure_error,
+    toml_error,
+)
 
 CASES = sorted(p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.endswith(".fixed"))
 UPDATE = os.environ.get("MPG_LSP_UPDATE_SNAPSHOTS") == "1"
@@ -74,18 +83,25 @@ def test_preferred_fixes_match_snapshot_and_clear_the_finding(case: str, tmp_pat
 
 
 def test_fixed_files_parse(tmp_path: Path) -> None:
-    """Elixir's own parser and tomllib accept every file a fix touched, LF and CRLF alike."""
+    """Elixir's own parser and tomllib accept every file a fix touched, LF and CRLF alike;
+    a deploy file (Dockerfile, workflow, script, Makefile) keeps its structure."""
     exs: list[Path] = []
     tomls: list[Path] = []
+    texts: dict[str, str | None] = {}
     for case in CASES:
         for crlf in (False, True):
             root, changed = _fix(case, tmp_path / f"{case}-{'crlf' if crlf else 'lf'}", crlf=crlf)
             for path in changed:
+                if lang_for_path(path) is Lang.TEXT:
+                    before = FIXTURES / case / Path(path).relative_to(root)
+                    texts[path] = text_structure_error(before, Path(path))
+                    continue
                 (tomls if path.endswith(".toml") else exs).append(Path(path))
                 if crlf:
                     data = Path(path).read_bytes()
                     assert data.count(b"\n") == data.count(b"\r\n"), f"{path} lost its CRLF endings"
-    assert exs and tomls
+    assert exs and tomls and texts
+    assert {p: e for p, e in texts.items() if e} == {}
     assert elixir_errors(exs) == {}
     assert {str(p): toml_error(p) for p in tomls if toml_error(p)} == {}
 

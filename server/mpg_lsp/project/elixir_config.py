@@ -450,6 +450,21 @@ class _Reader:
             self.statement(right, admits.both(clause_admits), depth + 1)
 
 
+def file_aliases(root: Node) -> dict[str, str]:
+    """Every ``alias`` of a file: short name -> full module name (scopes are not tracked)."""
+    found: dict[str, str] = {}
+    for node in ex.walk_calls(root, {"alias"}):
+        for short, target in alias_targets(node, Anchor(0), 0):
+            found[short] = target.name
+    return found
+
+
+def expand_alias(name: str, aliases: dict[str, str]) -> str:
+    """``Repo.query`` with ``alias A.Repo`` -> ``A.Repo.query``."""
+    head, dot, rest = name.partition(".")
+    return aliases[head] + dot + rest if head in aliases else name
+
+
 def alias_targets(node: Node, anchor: Anchor, base: int) -> list[tuple[str, Alias]]:
     """What an ``alias`` call binds: ``alias A.B`` -> B, ``alias A.B, as: C`` -> C,
     ``alias A.{B, C}`` -> B and C; each to the full module name."""

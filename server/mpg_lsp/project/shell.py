@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+from collections.abc import Callable
 
 from mpg_lsp.records import record
 
@@ -156,23 +157,105 @@ def _with_assignment(script: str, var: str, source: str) -> str:
     return f'export {var}="${source}"; {script}'
 
 
-def with_env(command: str, var: str, source: str) -> str | None:
-    """The release command with ``VAR=$SOURCE`` for everything it runs, inside a shell.
+def with_env(
+    command: str, var: str, source: str, only: Callable[[str], bool] | None = None
+) -> str | None:
+    """The command (split as flyctl splits it) with ``VAR=$SOURCE`` for everything it runs,
+    inside a shell; with ``only``, for the simple commands ``only`` accepts and no other
+    (a boot command that migrates, then starts the server on the pooled URL).
 
     A command without shell syntax keeps exactly the argv flyctl gave it (each word quoted
     for the shell); one with shell syntax is taken as the script its author meant."""
     argv = split_command(command)
     if argv is None:
         return None
+
+    def assign(script: str) -> str | None:
+        if only is None:
+            return _with_assignment(script, var, source)
+        return with_prefixes(script, var, source, only)
+
     wrapped = shell_script(argv)
     if wrapped is not None:
         prefix, script, rest = wrapped
-        words = [
-            *map(shlex.quote, prefix),
-            shell_quote(_with_assignment(script, var, source)),
-            *map(shlex.quote, rest),
-        ]
-        return " ".join(words)
+        new = assign(script)
+        if new is None:
+            return None
+        return " ".join([*map(shlex.quote, prefix), shell_quote(new), *map(shlex.quote, rest)])
     if not needs_shell(command, argv):
-        return with_shell(f"{var}=${source} {' '.join(map(_sh_word, argv))}")
-    return with_shell(_with_assignment(command, var, source))
+        if only is None:
+            return with_shell(f"{var}=${source} {' '.join(map(_sh_word, argv))}")
+        command = " ".join(map(_sh_word, argv))
+    new = assign(command)
+    return with_shell(new) if new is not None else None
+
+
+_SEPARATORS = ("&&", "||", ";", "|", "\n", "(", ")", "`")
+
+
+def simple_commands(script: str) -> list[tuple[int, int]]:
+    """(start, end) of each simple command of a shell script: the text between ``&&``,
+    ``||``, ``;``, ``|``, newlines and parentheses, outside quotes and comments."""
+    out: list[tuple[int, int]] = []
+    i, n, start = 0, len(script), 0
+    quote = ""
+    while i < n:
+        c = script[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 2
+                continue
+            if c == quote:
+                quote = ""
+            i += 1
+            continue
+        if c in "'\"":
+            quote = c
+        elif c == "\\":
+            i += 2
+            continue
+        elif c == "#" and (i == start or script[i - 1] in " \t"):
+            end = script.find("\n", i)
+            out.append((start, i))
+            i = n if end < 0 else end
+            start = i
+            continue
+        else:
+            sep = next((s for s in _SEPARATORS if script.startswith(s, i)), None)
+            if sep is not None:
+                out.append((start, i))
+                i += len(sep)
+                start = i
+                continue
+        i += 1
+    out.append((start, n))
+    return [
+        (a + len(script[a:b]) - len(script[a:b].lstrip()), b) for a, b in out if script[a:b].strip()
+    ]
+
+
+def prefix_points(script: str, var: str, only: Callable[[str], bool]) -> list[tuple[int, str]]:
+    """Where ``VAR=...`` goes before each simple command ``only`` accepts, and what goes there
+    (``env VAR=...`` after an ``exec``); none for a command that already assigns VAR."""
+    out = []
+    for start, end in simple_commands(script):
+        text = script[start:end]
+        if not only(text) or re.match(rf"(?:export\s+)?{re.escape(var)}=", text):
+            continue
+        words = text.split(maxsplit=1)
+        if words and words[0] == "exec":
+            at = start + len(text) - len(words[1]) if len(words) > 1 else end
+            out.append((at, "env "))
+        else:
+            out.append((start, ""))
+    return out
+
+
+def with_prefixes(script: str, var: str, source: str, only: Callable[[str], bool]) -> str | None:
+    """``script`` with ``VAR="$SOURCE"`` before each simple command ``only`` accepts."""
+    points = prefix_points(script, var, only)
+    if not points:
+        return None
+    for at, lead in reversed(points):
+        script = f'{script[:at]}{lead}{var}="${source}" {script[at:]}'
+    return script

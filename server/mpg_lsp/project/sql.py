@@ -15,8 +15,7 @@ import re
 
 from tree_sitter import Node
 
-from mpg_lsp.project.elixir_config import alias_targets
-from mpg_lsp.project.values import Anchor
+from mpg_lsp.project.elixir_config import expand_alias, file_aliases
 from mpg_lsp.records import record
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
@@ -98,19 +97,6 @@ def session_statements(sql: str) -> list[tuple[str, int, int]]:
     return sorted(found, key=lambda f: f[1])
 
 
-def _aliases(root: Node) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for node in ex.walk_calls(root, {"alias"}):
-        for short, target in alias_targets(node, Anchor(0), 0):
-            found[short] = target.name
-    return found
-
-
-def _full(name: str, aliases: dict[str, str]) -> str:
-    head, dot, rest = name.partition(".")
-    return aliases[head] + dot + rest if head in aliases else name
-
-
 def _literal(node: Node) -> tuple[str, int] | None:
     """A string without interpolation: its value and the offset its value starts at when the
     value maps byte for byte onto the file (-1 when it does not: escapes, a heredoc)."""
@@ -142,7 +128,7 @@ def read_sql(doc: Document, migration: bool = False) -> tuple[SqlCall, ...]:
     if CALL_TRIGGER.search(text) is None or SQL_TRIGGER.search(text) is None:
         return ()
     root = doc.tree.root_node
-    aliases = _aliases(root)
+    aliases = file_aliases(root)
     ddl_transaction = migration and b"@disable_ddl_transaction true" not in text
     out: list[SqlCall] = []
     for call in ex.walk(root, {ex.CALL}):
@@ -151,13 +137,18 @@ def read_sql(doc: Document, migration: bool = False) -> tuple[SqlCall, ...]:
         args = ex.arguments(call)
         repo: str | None = None
         sql_node: Node | None = None
-        if head and _full(head, aliases) in _SQL_MODULES and fn in _SQL_CALLS and len(args) >= 2:
+        if (
+            head
+            and expand_alias(head, aliases) in _SQL_MODULES
+            and fn in _SQL_CALLS
+            and len(args) >= 2
+        ):
             if args[0].type == ex.ALIAS:
-                repo = _full(ex.text(args[0]), aliases)
+                repo = expand_alias(ex.text(args[0]), aliases)
             sql_node = args[1]
         elif head and fn in _REPO_CALLS and args:
-            if head[:1].isupper() and _full(head, aliases) not in _SQL_MODULES:
-                repo = _full(head, aliases)
+            if head[:1].isupper() and expand_alias(head, aliases) not in _SQL_MODULES:
+                repo = expand_alias(head, aliases)
             elif head not in ("repo()", "repo"):
                 continue
             sql_node = args[0]

@@ -15,8 +15,7 @@ import re
 
 from tree_sitter import Node
 
-from mpg_lsp.project.elixir_config import alias_targets
-from mpg_lsp.project.values import Anchor
+from mpg_lsp.project.elixir_config import expand_alias, file_aliases
 from mpg_lsp.records import record
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
@@ -79,18 +78,8 @@ class Supervision:
     eventstores: tuple[EventStoreModule, ...] = ()
 
 
-def _aliases(root: Node) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for node in ex.walk_calls(root, {"alias"}):
-        for short, target in alias_targets(node, Anchor(0), 0):
-            found[short] = target.name
-    return found
-
-
 def _module(node: Node, aliases: dict[str, str]) -> str:
-    name = ex.text(node)
-    head, dot, rest = name.partition(".")
-    return aliases[head] + dot + rest if head in aliases else name
+    return expand_alias(ex.text(node), aliases)
 
 
 def _config_call(node: Node, aliases: dict[str, str]) -> tuple[str, Node] | None:
@@ -101,20 +90,27 @@ def _config_call(node: Node, aliases: dict[str, str]) -> tuple[str, Node] | None
     head, _, fn = name.rpartition(".")
     if fn != "config" or not head or not head[:1].isupper():
         return None
-    return _module_node_text(head, aliases), node
+    return expand_alias(head, aliases), node
 
 
-def _module_node_text(name: str, aliases: dict[str, str]) -> str:
-    head, dot, rest = name.partition(".")
-    return aliases[head] + dot + rest if head in aliases else name
+_CONNECTION_KEYS = ("hostname", "url", "port", "socket", "database")
 
 
 def _find_config(node: Node, aliases: dict[str, str]) -> tuple[str, Node] | None:
-    """The first ``R.config()`` inside ``node`` (itself included)."""
+    """The first ``R.config()`` inside ``node`` (itself included), unless what surrounds it
+    changes where it connects (``Keyword.merge(R.config(), hostname: ...)``): mpg-lsp does not
+    read that, so it says nothing rather than guess."""
     for call in ex.walk(node, {ex.CALL}):
         found = _config_call(call, aliases)
-        if found is not None:
-            return found
+        if found is None:
+            continue
+        current = call.parent
+        while current is not None and current != node.parent:
+            around = (current.text or b"").replace(call.text or b"", b"")
+            if any(key.encode() in around for key in _CONNECTION_KEYS):
+                return None
+            current = current.parent
+        return found
     return None
 
 
@@ -240,7 +236,7 @@ def read_supervision(doc: Document) -> Supervision:
     if TRIGGER.search(doc.text) is None:
         return Supervision()
     root = doc.tree.root_node
-    aliases = _aliases(root)
+    aliases = file_aliases(root)
     listen: list[ListenClient] = []
     migrators: list[MigratorChild] = []
     cluster: list[str] = []
@@ -260,7 +256,7 @@ def read_supervision(doc: Document) -> Supervision:
             continue
         if node.type == ex.CALL:
             head, _, fn = ex.call_name(node).rpartition(".")
-            kind = LISTEN_MODULES.get(_module_node_text(head, aliases)) if head else None
+            kind = LISTEN_MODULES.get(expand_alias(head, aliases)) if head else None
             if kind is not None and fn == "start_link" and kind != "EctoWatch":
                 target = node.child_by_field_name("target")
                 anchor = target if target is not None else node

@@ -5,7 +5,16 @@ from __future__ import annotations
 from mpg_lsp.logs import logger
 from mpg_lsp.project.model import ProdView
 from mpg_lsp.records import replace
-from mpg_lsp.rules import fly, oban, repo, suppression, url_params  # noqa: F401  (registers the rules)
+from mpg_lsp.rules import (  # noqa: F401  (registers the rules)
+    deploy,
+    fly,
+    listen,
+    oban,
+    repo,
+    sql,
+    suppression,
+    url_params,
+)
 from mpg_lsp.rules.base import REGISTRY, Edit, Finding, Fix, Rule
 
 __all__ = ["REGISTRY", "Edit", "Finding", "Fix", "Rule", "run"]

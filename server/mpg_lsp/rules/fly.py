@@ -15,13 +15,12 @@ from collections.abc import Iterator
 
 from mpg_lsp.project.fly_config import TomlValue
 from mpg_lsp.project.merge import resolve
-from mpg_lsp.project.model import DEFAULT_POOLED_VAR, FlyConfig, ProdView, Repo
-from mpg_lsp.project.release import MigrationPath, migration_path
+from mpg_lsp.project.migrating import Route, route
+from mpg_lsp.project.migrating import names as repo_names
+from mpg_lsp.project.model import DEFAULT_POOLED_VAR, FlyConfig, ProdView
 from mpg_lsp.project.secrets import credential, masked
 from mpg_lsp.project.shell import (
-    Rebind,
     needs_shell,
-    rebinds,
     split_command,
     strip_comments,
     with_env,
@@ -32,11 +31,6 @@ from mpg_lsp.records import record
 from mpg_lsp.rules.base import Edit, Finding, Fix, rule
 from mpg_lsp.rules.edits import toml_string
 
-
-def runs_migrations(command: str) -> bool:
-    return "migrate" in command
-
-
 # -- what the release command migrates ---------------------------------------------------------
 
 
@@ -44,74 +38,29 @@ def runs_migrations(command: str) -> bool:
 class _Migration:
     fly: FlyConfig
     release: TomlValue
-    path: MigrationPath
-    pooled: list[Repo]  # migrated repos that read their URL from a pooled variable
-    needing: list[Repo]  # ...of which nothing points at a direct URL
-    unknown: list[str]  # migrated repos whose URL mpg-lsp cannot classify
-    satisfied: set[str]  # variables the command or its scripts point elsewhere
-    direct: list[Rebind]  # `X=$DIRECT` rebinds in the command itself
-
-
-def _migrated(view: ProdView, path: MigrationPath) -> list[tuple[str, Repo | None]]:
-    names = list(path.repos)
-    if path.ecto_repos:
-        names += view.migration_repos or [
-            n for n, r in view.repos.items() if r.postgres and r.options.calls
-        ]
-    out: list[tuple[str, Repo | None]] = []
-    for name in dict.fromkeys(names):
-        repo = view.repos.get(name)
-        if repo is None or repo.postgres:
-            out.append((name, repo))
-    return out
+    route: Route
 
 
 def _migrations(view: ProdView) -> Iterator[_Migration]:
-    settings = view.settings
-    pooled_vars = {r.url_var for r in view.repos.values() if r.kind == "pooled" and r.url_var}
     for fly in view.fly:
         release = fly.facts.release_command
-        if release is None or not runs_migrations(release.value):
-            continue
-        if not split_command(release.value):
-            continue  # flyctl cannot split it either; that is not a pooler question
-        path = migration_path(release.value, view.release)
-        migrated = _migrated(view, path)
-        if not migrated or all(r is not None and r.kind == "direct" for _, r in migrated):
-            continue
-        own = rebinds(release.value)
-        satisfied = {
-            rb.var
-            for rb in (*own, *path.rebinds)
-            if rb.source != rb.var
-            and not settings.is_pooled_var(rb.source)
-            and rb.source not in pooled_vars
-        }
-        # a literal pooler URL is the config's business: no release command can redirect it
-        pooled = [r for _, r in migrated if r is not None and r.kind == "pooled" and r.url_var]
-        needing = [r for r in pooled if r.url_var not in satisfied]
-        unknown = [n for n, r in migrated if r is None or r.kind == "unknown"]
-        direct = [rb for rb in own if settings.is_direct_var(rb.source)]
-        yield _Migration(fly, release, path, pooled, needing, unknown, satisfied, direct)
+        found = route(view, release.value) if release is not None else None
+        if release is not None and found is not None:
+            yield _Migration(fly, release, found)
 
 
 def _wrong_var(m: _Migration) -> bool:
     """The command points some variable at a direct URL, but not one a migrated repo reads."""
-    read = {r.url_var for r in m.pooled}
+    read = {r.url_var for r in m.route.pooled}
     return (
-        bool(m.needing and m.direct)
-        and not (read & m.satisfied)
-        and not any(rb.var in read for rb in m.direct)
+        bool(m.route.needing and m.route.direct)
+        and not (read & m.route.satisfied)
+        and not any(rb.var in read for rb in m.route.direct)
     )
 
 
-def _names(repos: list[Repo]) -> str:
-    names = [r.name for r in repos]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-
 def _through(m: _Migration) -> str:
-    return f" ({' → '.join(m.path.steps)})" if m.path.steps else ""
+    return f" ({' → '.join(m.route.path.steps)})" if m.route.path.steps else ""
 
 
 def _edit(m: _Migration, new: str) -> Edit:
@@ -129,13 +78,13 @@ def migrations_through_pooler(view: ProdView) -> Iterator[Finding]:
     direct = view.direct_var
     for m in _migrations(view):
         start, end = m.release.value_range
-        if m.needing and not _wrong_var(m):
-            variables = sorted({r.url_var for r in m.needing if r.url_var})
+        if m.route.needing and not _wrong_var(m):
+            variables = sorted({r.url_var for r in m.route.needing if r.url_var})
             fixes: tuple[Fix, ...] = ()
-            if len(variables) == 1 and len({r.url_var for r in m.pooled}) == 1:
+            if len(variables) == 1 and len({r.url_var for r in m.route.pooled}) == 1:
                 var = variables[0]
                 message = (
-                    f"release_command runs migrations{_through(m)} for {_names(m.needing)} with {var}, "
+                    f"release_command runs migrations{_through(m)} for {repo_names(m.route.needing)} with {var}, "
                     "the pooled URL; migrations need a session to themselves. "
                     f"Point {var} at ${direct} for the release command."
                 )
@@ -146,18 +95,20 @@ def migrations_through_pooler(view: ProdView) -> Iterator[Finding]:
                     )
             else:  # repos on different pooled variables may be different databases
                 message = (
-                    f"release_command runs migrations{_through(m)} for {_names(m.needing)} with "
+                    f"release_command runs migrations{_through(m)} for {repo_names(m.route.needing)} with "
                     f"{', '.join(variables)}, pooled URLs; migrations need a session to themselves. "
                     "Point each at the direct URL of its database for the release command."
                 )
             severity = "error" if view.evidence else "warning"
             yield Finding("MPG301", m.fly.path, start, end, message, severity, fixes)
-        elif not m.pooled and m.unknown and not m.satisfied and not m.direct:
+        elif (
+            not m.route.pooled and m.route.unknown and not m.route.satisfied and not m.route.direct
+        ):
             var = next(
                 (v for v in view.settings.pooled_env_vars if "*" not in v), DEFAULT_POOLED_VAR
             )
             new = with_env(m.release.value, var, direct)
-            names = ", ".join(m.unknown)
+            names = ", ".join(m.route.unknown)
             yield Finding(
                 "MPG301",
                 m.fly.path,
@@ -230,25 +181,29 @@ def release_override_wrong_var(view: ProdView) -> Iterator[Finding]:
     for m in _migrations(view):
         if not _wrong_var(m):
             continue
-        read = sorted({r.url_var for r in m.needing if r.url_var})
-        set_vars = sorted({rb.var for rb in m.direct})
+        read = sorted({r.url_var for r in m.route.needing if r.url_var})
+        set_vars = sorted({rb.var for rb in m.route.direct})
         start, end = m.release.value_range
         fixes: tuple[Fix, ...] = ()
-        if len(read) == 1 and len(m.direct) == 1 and len({r.url_var for r in m.pooled}) == 1:
-            rb = m.direct[0]
+        if (
+            len(read) == 1
+            and len(m.route.direct) == 1
+            and len({r.url_var for r in m.route.pooled}) == 1
+        ):
+            rb = m.route.direct[0]
             value = m.release.value
             new = value[: rb.start] + read[0] + value[rb.start + len(rb.var) :]
             fixes = (
                 Fix(f"Rebind {read[0]} instead of {rb.var}", (_edit(m, new),), preferred=True),
             )
-        source = m.direct[0].source
+        source = m.route.direct[0].source
         yield Finding(
             "MPG303",
             m.fly.path,
             start,
             end,
             f"release_command points {' and '.join(set_vars)} at ${source}, but "
-            f"{_names(m.needing)} {'reads' if len(m.needing) == 1 else 'read'} {', '.join(read)}, "
+            f"{repo_names(m.route.needing)} {'reads' if len(m.route.needing) == 1 else 'read'} {', '.join(read)}, "
             f"so migrations{_through(m)} still go through PgBouncer. "
             f"Rebind {' and '.join(read)} instead.",
             "error",
@@ -258,7 +213,7 @@ def release_override_wrong_var(view: ProdView) -> Iterator[Finding]:
 
 def migrations_through_pooler_found(view: ProdView) -> bool:
     """Whether a release command runs migrations through the pooled URL (MPG301 or MPG303)."""
-    return any(m.needing for m in _migrations(view))
+    return any(m.route.needing for m in _migrations(view))
 
 
 # -- [env] ------------------------------------------------------------------------------------
@@ -364,7 +319,7 @@ def _ipv6_values(view: ProdView) -> tuple[list[str], str] | None:
 )
 def ecto_ipv6_value(view: ProdView) -> Iterator[Finding]:
     entries = [(fly, e) for fly in view.fly for e in fly.facts.env if e.key == "ECTO_IPV6"]
-    if not entries:
+    if not entries and not view.app.ipv6_env:
         return
     found = _ipv6_values(view)
     if found is None or not found[0]:
@@ -374,6 +329,20 @@ def ecto_ipv6_value(view: ProdView) -> Iterator[Finding]:
         return  # rel/env.sh sets it at release start, over whatever [env] says
     good = "true" if "true" in accepted else accepted[0]
     shown = " or ".join(f'"{v}"' for v in accepted)
+    if not entries:  # the Dockerfile's `ENV ECTO_IPV6` (legacy flyctl) is what the release sees
+        for path, value, start, end in view.app.ipv6_env:
+            if value in accepted:
+                continue
+            yield Finding(
+                "MPG305",
+                path,
+                start,
+                end,
+                f"ENV ECTO_IPV6 {value} leaves IPv6 off: {os.path.relpath(config, view.root)} turns "
+                f"it on only for {shown}, so the repo gets no `:inet6` and cannot reach the "
+                f'database over Fly\'s IPv6 private network (`:nxdomain`). Set it to "{good}".',
+                "warning",
+            )
     for fly, entry in entries:
         if entry.value in accepted:
             continue

@@ -1,8 +1,8 @@
 """Suppression comments, their quick fix, and MPG001 for those that suppress nothing.
 
 ``# mpg-lsp: ignore MPG101`` at the end of a diagnostic's first line, or alone on the line
-above it; ``# mpg-lsp: ignore-file MPG201`` anywhere in the file. Elixir and TOML both use
-``#`` comments, so one reader serves config files, mix.exs and Fly configs.
+above it; ``# mpg-lsp: ignore-file MPG201`` anywhere in the file. Elixir, TOML, shell scripts,
+Dockerfiles, Makefiles and YAML all use ``#`` comments, so one reader serves them all.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from mpg_lsp.project.model import ProdView
 from mpg_lsp.records import field, record, replace
 from mpg_lsp.rules.base import Edit, Finding, Fix, rule
 from mpg_lsp.syntax.document import Document
+from mpg_lsp.syntax.languages import Lang
 
 _MARK = b"mpg-lsp:"
 # Compiled on first use (`re` caches it): only files that mention mpg-lsp: need it.
@@ -33,6 +34,8 @@ class Suppression:
 
 
 def _in_comment(doc: Document, offset: int) -> bool:
+    if doc.lang is Lang.TEXT:  # shell, Dockerfile, Makefile, YAML: `#` after a blank or at start
+        return offset == 0 or doc.text[offset - 1 : offset] in (b" ", b"\t", b"\n", b"\r")
     node = doc.tree.root_node.descendant_for_byte_range(offset, offset + 1)
     return node is not None and node.type == "comment"
 
