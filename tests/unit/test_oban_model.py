@@ -11,7 +11,8 @@ from projects import MemoryFileSystem, position
 ROOT = "/proj"
 MIX = (
     "defmodule A.MixProject do\n"
-    '  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}, {:oban, "~> 2.19"}]\nend\n'
+    '  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}, {:oban, "~> 2.19"},\n'
+    '                  {:dns_cluster, "~> 0.1"}]\nend\n'
 )
 REPO = (
     'config :a, A.Repo, url: System.fetch_env!("DATABASE_URL"), prepare: :unnamed, '

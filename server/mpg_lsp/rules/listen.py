@@ -151,21 +151,24 @@ def _on_pg(view: ProdView, notifier: str) -> bool:
 def pg_notifier_without_cluster(view: ProdView) -> Iterator[Finding]:
     if view.app.cluster or view.has_dep("dns_cluster") or view.has_dep("libcluster"):
         return
+    found = []
     for oban in view.obans:
-        if oban.notifier is None or not _on_pg(view, oban.notifier):
-            continue
-        found = oban.options.get("notifier")
-        if found is None:
-            continue
-        path, pair, _ = found
-        yield Finding(
-            "MPG210",
-            path,
-            pair.span.start,
-            pair.span.end,
-            f"{oban.name} uses {oban.notifier}, which reaches other machines over distributed "
-            "Erlang, but nothing forms a cluster (no DNSCluster or Cluster.Supervisor child, "
-            "neither dns_cluster nor libcluster a dependency). Each machine hears only itself: "
-            "jobs still run, other machines poll for them.",
-            "information",
-        )
+        pair = oban.options.get("notifier")
+        if oban.notifier is not None and _on_pg(view, oban.notifier) and pair is not None:
+            found.append((oban, pair))
+    if not found:
+        return
+    # one fact about the app: said once, where the first such notifier is configured
+    (oban, (path, pair, _)), others = found[0], len(found) - 1
+    also = f" (so do {others} other Oban instances)" if others else ""
+    yield Finding(
+        "MPG210",
+        path,
+        pair.span.start,
+        pair.span.end,
+        f"{oban.name} uses {oban.notifier}{also}, which reaches other machines over distributed "
+        "Erlang, but nothing forms a cluster (no DNSCluster or Cluster.Supervisor child, "
+        "neither dns_cluster nor libcluster a dependency). Each machine hears only itself: "
+        "jobs still run, other machines poll for them.",
+        "information",
+    )
