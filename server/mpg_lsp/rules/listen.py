@@ -153,13 +153,13 @@ def pg_notifier_without_cluster(view: ProdView) -> Iterator[Finding]:
         return
     found = []
     for oban in view.obans:
-        pair = oban.options.get("notifier")
-        if oban.notifier is not None and _on_pg(view, oban.notifier) and pair is not None:
-            found.append((oban, pair))
+        located = oban.options.get("notifier")
+        if oban.notifier is not None and _on_pg(view, oban.notifier) and located is not None:
+            found.append((oban, located[0], located[1]))
     if not found:
         return
     # one fact about the app: said once, where the first such notifier is configured
-    (oban, (path, pair, _)), others = found[0], len(found) - 1
+    (oban, path, pair), others = found[0], len(found) - 1
     also = f" (so do {others} other Oban instances)" if others else ""
     yield Finding(
         "MPG210",
