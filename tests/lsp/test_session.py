@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -27,9 +27,12 @@ async def client(
     quiet = copy_project(SAMPLE, tmp_path_factory.mktemp("quiet") / "storefront")
     loud = copy_project(SAMPLE, tmp_path_factory.mktemp("loud") / "storefront")
     lsp_client.set_configuration({"ignore": ["MPG101"]}, section="mpgLsp", scope_uri=quiet.as_uri())
+    caps = capabilities("visual-studio-code")  # VS Code 1.65 with today's relative patterns
+    assert caps.workspace is not None and caps.workspace.did_change_watched_files is not None
+    caps.workspace.did_change_watched_files.relative_pattern_support = True
     result = await lsp_client.initialize_session(
         t.InitializeParams(
-            capabilities=capabilities("visual-studio-code"),
+            capabilities=caps,
             workspace_folders=[
                 t.WorkspaceFolder(uri=quiet.as_uri(), name="quiet"),
                 t.WorkspaceFolder(uri=loud.as_uri(), name="loud"),
@@ -46,6 +49,14 @@ async def client(
 def folders(client: LanguageClient) -> tuple[Editor, Path, Path]:
     quiet, loud = client.folders  # type: ignore[attr-defined]
     return Editor(client, "visual-studio-code", "utf-16"), quiet, loud
+
+
+async def _until(check: Callable[[], bool]) -> bool:
+    for _ in range(500):
+        if check():
+            return True
+        await asyncio.sleep(0.01)
+    return check()
 
 
 async def _settled(editor: Editor, uri: str, codes: list[str]) -> list[str]:
@@ -72,6 +83,26 @@ async def test_workspace_folders_projects_are_shown_before_a_file_is_open(
     runtime = "config/runtime.exs"
     assert await _settled(editor, (loud / runtime).as_uri(), ["MPG101"]) == ["MPG101"]
     assert await _settled(editor, (quiet / runtime).as_uri(), []) == []
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_files_are_watched_in_each_folder_but_not_in_deps(
+    folders: tuple[Editor, Path, Path],
+) -> None:
+    """Watchers relative to each workspace folder, at the places a project sits (the folder,
+    apps/*, */), so deps/, _build/ and node_modules/ send no events."""
+    editor, quiet, loud = folders
+    assert await _until(lambda: bool(editor.client.registrations))  # type: ignore[attr-defined]
+    (registration,) = editor.client.registrations  # type: ignore[attr-defined]
+    watchers = registration.register_options["watchers"]
+    patterns: dict[str, set[str]] = {}
+    for watcher in watchers:
+        glob = watcher["globPattern"]
+        patterns.setdefault(glob["baseUri"], set()).add(glob["pattern"])
+    assert set(patterns) == {quiet.as_uri(), loud.as_uri()}
+    for found in patterns.values():
+        assert {"mix.exs", "apps/*/mix.exs", "*/mix.exs", "config/**/*.exs", "lib/**/*.ex"} <= found
+        assert not [p for p in found if p.startswith("**") or "deps" in p or "_build" in p]
 
 
 @pytest.mark.asyncio(loop_scope="module")

@@ -84,6 +84,7 @@ def register(server: MpgServer) -> None:
         ls.session.change_folders(
             [f.uri for f in params.event.added], [f.uri for f in params.event.removed]
         )
+        documents.register_watchers(ls, again=True)
         await pull_configuration(ls)  # the new folders' settings
         diagnostics.refresh(ls)  # the projects of folders that came, and went (cleared)
 

@@ -10,7 +10,7 @@ import os
 from lsprotocol import types as t
 
 from mpg_lsp.lsp import diagnostics
-from mpg_lsp.lsp.positions import path_of, to_offsets
+from mpg_lsp.lsp.positions import path_of, to_offsets, uri_of
 from mpg_lsp.lsp.server import MpgServer
 from mpg_lsp.project.filesystem import MAX_FILE_BYTES
 
@@ -126,26 +126,71 @@ def register(server: MpgServer) -> None:
     @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: MpgServer, params: t.DidChangeWatchedFilesParams) -> None:
         paths = [p for p in (path_of(c.uri) for c in params.changes) if p]
+        paths = [p for p in paths if not _ignored(ls, p)]
+        if not paths:
+            return
         ls.session.engine.files_changed(paths)
         if any(os.path.basename(p) == "mix.exs" for p in paths):
             ls.session.projects_changed()  # a project may have come or gone
         diagnostics.refresh(ls)
 
 
-def register_watchers(ls: MpgServer) -> None:
-    """Ask the client to tell us about project files changing on disk, when it can."""
+# Where a project sits in a workspace folder: the folder itself, an umbrella's app, one of
+# several apps side by side, or an umbrella beside them. Watching these places, rather than
+# `**/`, leaves out deps/, _build/ and node_modules/ (a `mix deps.get` is thousands of files).
+PLACES = ("", "apps/*/", "*/", "*/apps/*/")
+NOT_WATCHED = frozenset({"deps", "_build", "node_modules"})
+REGISTRATION = "mpg-lsp-watched-files"
+
+
+def _watchers(ls: MpgServer) -> list[t.FileSystemWatcher]:
+    session = ls.session
+    caps = session.capabilities.workspace
+    watch = caps.did_change_watched_files if caps is not None else None
+    if watch is None or not watch.relative_pattern_support or not session.folders:
+        return [t.FileSystemWatcher(glob_pattern=g) for g in WATCHED]
+    return [
+        t.FileSystemWatcher(
+            glob_pattern=t.RelativePattern(
+                base_uri=uri_of(folder), pattern=place + g.removeprefix("**/")
+            )
+        )
+        for folder in session.folders
+        for place in PLACES
+        for g in WATCHED
+    ]
+
+
+def _ignored(ls: MpgServer, path: str) -> bool:
+    """A file under deps/, _build/ or node_modules/ (below the workspace folder): events for
+    them come from clients that watch `**/` patterns."""
+    inside = next((f for f in ls.session.folders if path.startswith(f.rstrip(os.sep) + os.sep)), "")
+    return not NOT_WATCHED.isdisjoint(path[len(inside) :].split(os.sep)[:-1])
+
+
+def register_watchers(ls: MpgServer, again: bool = False) -> None:
+    """Ask the client to tell us about project files changing on disk, when it can (``again``
+    when the workspace folders changed: the old watchers go)."""
     caps = ls.session.capabilities.workspace
     watch = caps.did_change_watched_files if caps is not None else None
     if watch is None or not watch.dynamic_registration:
         return
+    if again:
+        ls.client_unregister_capability(
+            t.UnregistrationParams(
+                unregisterations=[
+                    t.Unregistration(id=REGISTRATION, method=t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+                ]
+            )
+        )
     ls.client_register_capability(
         t.RegistrationParams(
             registrations=[
                 t.Registration(
-                    id="mpg-lsp-watched-files",
+                    id=REGISTRATION,
                     method=t.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                     register_options=t.DidChangeWatchedFilesRegistrationOptions(
-                        watchers=[t.FileSystemWatcher(glob_pattern=g) for g in WATCHED]
+                        watchers=_watchers(ls)
                     ),
                 )
             ]
