@@ -181,3 +181,6 @@ class MemoryFileSystem:
     def listdir(self, path: str) -> list[str]:
         prefix = path.rstrip("/") + "/"
         return sorted({p[len(prefix) :].split("/")[0] for p in self.files if p.startswith(prefix)})
+
+    def stamp(self, path: str) -> object:
+        return self.files.get(path)

@@ -112,6 +112,26 @@ async def test_opening_one_file_shows_the_whole_projects_problems(
     assert await editor.diagnostics(fly_uri) == []
 
 
+async def test_without_file_watching_a_save_notices_changes_on_disk(
+    editor: Editor, tmp_path: Path
+) -> None:
+    """Neovim on Linux watches no files: a save (of any file) is when the server looks at the
+    disk again, so a fix made outside the editor clears the problem."""
+    if editor.profile not in ("neovim@v0.11.0", "neovim@v0.7.0"):
+        return
+    root = copy_project(SAMPLE, tmp_path / "storefront")
+    config = root / "config" / "config.exs"
+    runtime = editor.open(root / "config" / "runtime.exs")
+    assert await _pushed(editor, config.as_uri(), ["MPG201"]) == ["MPG201"]
+    config.write_text(
+        config.read_text().replace(NOTIFIER, NOTIFIER + "  notifier: Oban.Notifiers.PG,\n")
+    )
+    editor.client.text_document_did_save(
+        t.DidSaveTextDocumentParams(text_document=t.TextDocumentIdentifier(uri=runtime))
+    )
+    assert await _pushed(editor, config.as_uri(), []) == []
+
+
 async def test_a_file_leaving_the_project_is_cleared(editor: Editor, tmp_path: Path) -> None:
     if editor.pull:
         return  # covered by the workspace pull below

@@ -60,6 +60,17 @@ def _too_big(ls: MpgServer, uri: str, size: int) -> bool:
     return True
 
 
+def _changed_on_disk(ls: MpgServer) -> bool:
+    """For clients that do not watch files: whether files read from disk changed (they are
+    then read again)."""
+    if ls.session.watches:
+        return False
+    changed = ls.session.engine.ws.changed_on_disk()
+    if changed:
+        ls.session.engine.files_changed(changed)
+    return bool(changed)
+
+
 def register(server: MpgServer) -> None:
     @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: MpgServer, params: t.DidOpenTextDocumentParams) -> None:
@@ -71,7 +82,7 @@ def register(server: MpgServer) -> None:
             return
         if ls.session.open(item.uri, text, item.version) is None:
             return  # not a file mpg-lsp reads
-        diagnostics.refresh(ls, item.uri)
+        diagnostics.refresh(ls, None if _changed_on_disk(ls) else item.uri)
 
     @server.feature(t.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: MpgServer, params: t.DidChangeTextDocumentParams) -> None:
@@ -112,7 +123,9 @@ def register(server: MpgServer) -> None:
             if _too_big(ls, uri, len(text)):
                 return
             doc.replace_all(text, doc.version)
-        diagnostics.refresh(ls, uri)
+        # a save is when a client that watches no files may have changed others on disk
+        # (`mpg-lsp fix`, another editor): look, and recheck every project if so
+        diagnostics.refresh(ls, None if _changed_on_disk(ls) else uri)
 
     @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: MpgServer, params: t.DidCloseTextDocumentParams) -> None:
@@ -171,9 +184,7 @@ def _ignored(ls: MpgServer, path: str) -> bool:
 def register_watchers(ls: MpgServer, again: bool = False) -> None:
     """Ask the client to tell us about project files changing on disk, when it can (``again``
     when the workspace folders changed: the old watchers go)."""
-    caps = ls.session.capabilities.workspace
-    watch = caps.did_change_watched_files if caps is not None else None
-    if watch is None or not watch.dynamic_registration:
+    if not ls.session.watches:
         return
     if again:
         ls.client_unregister_capability(

@@ -102,6 +102,13 @@ class Session:
         )
 
     @property
+    def watches(self) -> bool:
+        """The client tells us about files changing on disk (Neovim on Linux does not)."""
+        ws = self.capabilities.workspace
+        watch = ws.did_change_watched_files if ws is not None else None
+        return bool(watch is not None and watch.dynamic_registration)
+
+    @property
     def configuration(self) -> bool:
         ws = self.capabilities.workspace
         return bool(ws is not None and ws.configuration)

@@ -21,6 +21,10 @@ class FileSystem(Protocol):
 
     def is_dir(self, path: str) -> bool: ...
 
+    def stamp(self, path: str) -> object:
+        """What changes when the file does (None when there is none)."""
+        ...
+
 
 class DiskFileSystem:
     """Reads the real disk; every failure is logged and answered as "no such file"."""
@@ -63,3 +67,10 @@ class DiskFileSystem:
 
     def is_dir(self, path: str) -> bool:
         return os.path.isdir(path)
+
+    def stamp(self, path: str) -> object:
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        return (info.st_mtime_ns, info.st_size, info.st_ino)

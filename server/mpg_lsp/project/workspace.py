@@ -40,6 +40,7 @@ class Workspace:
         self.fs = fs
         self.open_docs: dict[str, Document] = {}
         self._disk: dict[str, Document | None] = {}
+        self._stamps: dict[str, object] = {}  # of each file read from disk, when it was read
         self._raw: dict[str, bytes | None] = {}  # bytes read, for files not parsed unless needed
         self._listings: dict[str, list[str]] = {}
         self._elixir_facts: dict[str, tuple[Document, ElixirFacts]] = {}
@@ -60,6 +61,7 @@ class Workspace:
     def close(self, path: str) -> None:
         self.open_docs.pop(path, None)
         self._disk.pop(path, None)
+        self._stamps.pop(path, None)
         self._raw.pop(path, None)
 
     def raw(self, path: str) -> bytes | None:
@@ -72,8 +74,13 @@ class Workspace:
         if parsed is not None:
             return parsed.text
         if path not in self._raw:
+            self._stamps[path] = self.fs.stamp(path)
             self._raw[path] = self.fs.read(path)
         return self._raw[path]
+
+    def changed_on_disk(self) -> list[str]:
+        """Files read from disk that changed since (for editors that do not watch files)."""
+        return [path for path, stamp in self._stamps.items() if self.fs.stamp(path) != stamp]
 
     def get(self, path: str) -> Document | None:
         doc = self.open_docs.get(path)
@@ -92,10 +99,12 @@ class Workspace:
         """A file changed on disk (or anything did, when ``path`` is None)."""
         if path is None:
             self._disk.clear()
+            self._stamps.clear()
             self._raw.clear()
         else:
             self._disk.pop(path, None)
             self._raw.pop(path, None)
+            self._stamps.pop(path, None)
         self._listings.clear()
         self.epoch += 1
 
@@ -112,6 +121,8 @@ class Workspace:
             del self._disk[path]
         for path in [p for p in self._raw if gone(p)]:
             del self._raw[path]
+        for path in [p for p in self._stamps if gone(p)]:
+            del self._stamps[path]
         for path in [p for p in self._elixir_facts if gone(p)]:
             del self._elixir_facts[path]
         for key in [k for k in self._derived if gone(k[0])]:
