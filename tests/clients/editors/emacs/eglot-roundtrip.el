@@ -56,6 +56,13 @@ never runs by itself."
 
 (defvar mpg-test-server nil)
 
+(defun mpg-test-titles-at (pos)
+  "Titles of the code actions Eglot gets with point at POS."
+  (save-excursion
+    (goto-char pos)
+    (mapcar (lambda (action) (plist-get action :title))
+            (eglot-code-actions pos pos))))
+
 (defun mpg-test-runtime-exs ()
   "Diagnostic, hover and quick fix in config/runtime.exs."
   (let ((buf (mpg-test-open "config/runtime.exs")))
@@ -90,9 +97,29 @@ never runs by itself."
                           (and (stringp info) (string-match-p "pool_size" info))
                           (format "%S" info)))
 
-        ;; M-x eglot-code-actions with point on the warning; the minibuffer
-        ;; answer is the "Add `prepare: :unnamed`" entry.
+        ;; The quick fix is offered with point at the start of the line, on the
+        ;; warning and at the end of the line (Eglot sends point as an empty
+        ;; range, with the Flymake diagnostics under it), and nowhere else.
+        (dolist (place `(("the start of the line" . ,(save-excursion (goto-char beg)
+                                                                      (line-beginning-position)))
+                         ("the diagnostic" . ,beg)
+                         ("the end of the line" . ,(save-excursion (goto-char beg)
+                                                                    (line-end-position)))))
+          (let ((titles (mpg-test-titles-at (cdr place))))
+            (mpg-test-check (format "quick fix offered from %s" (car place))
+                            (and titles (string-prefix-p "Add `prepare: :unnamed`" (car titles)))
+                            (format "%S" titles))))
+        (mpg-test-check "nothing offered on a line without diagnostics"
+                        (null (mpg-test-titles-at (point-min)))
+                        (format "%S" (mpg-test-titles-at (point-min))))
+
+        ;; M-x eglot-code-actions with point at the start of the warning's
+        ;; line (the end of it on the sample with emoji and CJK text); the
+        ;; minibuffer answer is the "Add `prepare: :unnamed`" entry.
         (goto-char beg)
+        (if (string-match-p "unicode" mpg-test-project)
+            (end-of-line)
+          (beginning-of-line))
         (cl-letf (((symbol-function 'completing-read)
                    (mpg-test-pick-action "Add `prepare: :unnamed`")))
           ;; A keyboard event, so Eglot asks in the minibuffer, not a menu.
