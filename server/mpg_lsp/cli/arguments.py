@@ -127,9 +127,19 @@ def parser() -> argparse.ArgumentParser:
     )
     rules = command("rules", parents=[colour], help="list the rules")
     rules.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    explain = command("explain", parents=[colour], help="show a rule's page")
+    explain = command(
+        "explain",
+        parents=[colour],
+        help="show a rule's page, or what a pasted error means",
+        description="Show a rule's page, or the likely cause of an error or log line and the "
+        "rule that prevents it.",
+    )
     explain.add_argument(
-        "code", metavar="CODE", help="a rule code (MPG101) or name (prepare-unnamed-missing)"
+        "code",
+        metavar="CODE|NAME|TEXT",
+        nargs="+",
+        help="a rule code (MPG101) or name (prepare-unnamed-missing), or an error or log line "
+        '(quoted, or its words; "-" reads it from stdin)',
     )
     command("settings-schema", help="print the JSON schema of the editor settings")
     return top

@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "explain":
             from mpg_lsp.cli.explain import run_explain
 
-            return run_explain(args.code, Style(want_colour(sys.stdout, args.color)))
+            return run_explain(" ".join(args.code), Style(want_colour(sys.stdout, args.color)))
         if args.command == "settings-schema":
             from mpg_lsp.cli.json import dumps
             from mpg_lsp.settings import json_schema

@@ -1,7 +1,8 @@
-"""`mpg-lsp explain`: a rule's page, found by what the user typed, rendered for a terminal.
+"""`mpg-lsp explain`: a rule's page, found by what the user typed, rendered for a terminal;
+or, for a pasted error or log line, its likely cause and the rules that prevent it.
 
-What the user typed becomes a rule in ``find_rule`` (a code or a name today); a new way to
-name a rule is one more step there.
+What the user typed becomes a rule in ``find_rule`` (a code or a name); anything that does not
+look like one is an error text, which ``rules.known_errors`` diagnoses.
 """
 
 from __future__ import annotations
@@ -74,9 +75,55 @@ def render_markdown(text: str, style: Style) -> str:
     return "\n".join(out) + "\n"
 
 
+_RULE_LIKE = r"(?i)mpg\d+|[a-z0-9]+(?:-[a-z0-9]+)+"
+
+
 def run_explain(wanted: str, style: Style) -> int:
-    rule = find_rule(wanted)
-    title, _, body = rule.docs().partition("\n")
-    page = f"{title}\n\n{rule_header(rule)}\n{body}"
-    sys.stdout.write(render_markdown(page, style))
+    text = sys.stdin.read() if wanted.strip() == "-" else wanted
+    if re.fullmatch(_RULE_LIKE, text.strip()):
+        rule = find_rule(text)
+        title, _, body = rule.docs().partition("\n")
+        page = f"{title}\n\n{rule_header(rule)}\n{body}"
+        sys.stdout.write(render_markdown(page, style))
+        return EXIT_CLEAN
+    return explain_error(text, style)
+
+
+def _rule_line(code: str) -> str | None:
+    rule = REGISTRY.get(code)
+    if rule is None:
+        return None  # a rule of the catalog this build does not have yet
+    return f"- **{code}** `{rule.name}` ({rule.severity}): {rule.summary}"
+
+
+def explain_error(text: str, style: Style) -> int:
+    """The likely cause of an error or log line, what to do, and the rules; never the text
+    itself (a pasted line may hold a connection URL with its password)."""
+    from mpg_lsp.rules.known_errors import KNOWN, diagnose
+
+    found = diagnose(text)
+    if not found:
+        known = "\n".join(
+            f"- {k.title}: `{k.example}`" + (f" ({', '.join(k.rules)})" if k.rules else "")
+            for k in KNOWN
+        )
+        raise UsageError(
+            "this text names no rule and matches no error mpg-lsp knows. It knows these "
+            f"errors and log lines:\n{known}\nPaste the whole line in quotes, or name a rule "
+            "(`mpg-lsp explain MPG101`; `mpg-lsp rules` lists them)."
+        )
+    pages = []
+    for diagnosis in found:
+        error = diagnosis.error
+        title = error.title[0].upper() + error.title[1:]
+        if diagnosis.detail and error.detail_label:
+            title += f" ({error.detail_label} `{diagnosis.detail}`)"
+        lines = [f"# {title}", "", f"**Likely cause.** {error.cause}", "", f"**Fix.** {error.fix}"]
+        rules = [line for line in map(_rule_line, diagnosis.rules) if line]
+        if rules:
+            lines += ["", "**Rules that catch it** (`mpg-lsp explain CODE` for the page):", *rules]
+        elif not diagnosis.rules:
+            lines += ["", "No rule catches this: it is not caused by the project's config."]
+        pages.append("\n".join(lines))
+    sys.stdout.write(render_markdown("\n\n".join(pages) + "\n", style))
     return EXIT_CLEAN
