@@ -12,7 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from projects import FIXTURES, SAMPLE, copy_project
+import pytest
+from projects import FIXTURES, REPO, SAMPLE, copy_project
 
 SCRIPT = shutil.which("mpg-lsp", path=os.path.dirname(sys.executable)) or "mpg-lsp"
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -90,3 +91,20 @@ def golden_workspace(root: Path) -> Path:
     for name, src in GOLDEN_PROJECTS.items():
         copy_project(src, root / name)
     return root
+
+
+GOLDEN = REPO / "tests" / "fixtures" / "cli"
+
+
+def golden(name: str, actual: str) -> None:
+    """``actual`` must equal tests/fixtures/cli/``name``; MPG_LSP_UPDATE_SNAPSHOTS=1 rewrites it."""
+    path = GOLDEN / name
+    update = os.environ.get("MPG_LSP_UPDATE_SNAPSHOTS") == "1"
+    if update or not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+        if not update:
+            pytest.fail(f"{path} did not exist; written, check it in")
+    assert actual == path.read_text(encoding="utf-8"), (
+        f"{name} drifted: MPG_LSP_UPDATE_SNAPSHOTS=1 regenerates it"
+    )

@@ -16,35 +16,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from command_line import ANSI, run, run_tty
+from command_line import ANSI, golden, run, run_tty
 from mpg_lsp import __version__
 from mpg_lsp.cli.github import github_lines
 from mpg_lsp.engine import Engine
 from mpg_lsp.rules import REGISTRY, Finding
 from projects import (
     FIXTURES,
-    REPO,
     SAMPLE,
     copy_project,
     elixir_errors,
     position,
     toml_error,
 )
-
-GOLDEN = REPO / "tests" / "fixtures" / "cli"
-UPDATE = os.environ.get("MPG_LSP_UPDATE_SNAPSHOTS") == "1"
-
-
-def golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if UPDATE or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        if not UPDATE:
-            pytest.fail(f"{path} did not exist; written, check it in")
-    assert actual == path.read_text(encoding="utf-8"), (
-        f"{name} drifted: MPG_LSP_UPDATE_SNAPSHOTS=1 regenerates it"
-    )
 
 
 def normalise_sarif(log: dict, cwd: Path) -> dict:

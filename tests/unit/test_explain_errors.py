@@ -7,18 +7,13 @@ Golden files live in tests/fixtures/cli/explain/; MPG_LSP_UPDATE_SNAPSHOTS=1 rew
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 
 import pytest
-from command_line import SCRIPT, clean_env, run
+from command_line import SCRIPT, clean_env, golden, run
 from mpg_lsp.rules import REGISTRY
 from mpg_lsp.rules.known_errors import KNOWN, diagnose
-from projects import REPO
-
-GOLDEN = REPO / "tests" / "fixtures" / "cli" / "explain"
-UPDATE = os.environ.get("MPG_LSP_UPDATE_SNAPSHOTS") == "1"
 
 PASTED = {
     "already-exists": "** (Postgrex.Error) ERROR 42P05 (duplicate_prepared_statement) prepared "
@@ -35,29 +30,17 @@ PASTED = {
 }
 
 
-def golden(name: str, actual: str) -> None:
-    path = GOLDEN / name
-    if UPDATE or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8")
-        if not UPDATE:
-            pytest.fail(f"{path} did not exist; written, check it in")
-    assert actual == path.read_text(encoding="utf-8"), (
-        f"{name} drifted: MPG_LSP_UPDATE_SNAPSHOTS=1 regenerates it"
-    )
-
-
 @pytest.mark.parametrize("name", sorted(PASTED))
 def test_pasted_errors_match_golden_files(name: str) -> None:
     out = run("explain", PASTED[name])
     assert out.returncode == 0 and out.stderr == ""
-    golden(f"{name}.txt", out.stdout)
+    golden(f"explain/{name}.txt", out.stdout)
 
 
 def test_an_unknown_text_says_so_and_lists_what_it_knows() -> None:
     out = run("explain", "the", "build", "failed", "with", "exit", "code", "137")
     assert out.returncode == 2 and out.stdout == ""
-    golden("unknown.txt", out.stderr)
+    golden("explain/unknown.txt", out.stderr)
     for known in KNOWN:
         assert known.title in out.stderr
 
