@@ -320,3 +320,73 @@ def big_fly_project(root: Path, n_lines: int, seed: int) -> BigFly:
     path = root / "fly.toml"
     path.write_text(text)
     return BigFly(path, root, text, release, (8, release - 10), n_lines)
+
+
+# -- a whole app: thousands of lib/ files, a few of them with stage C triggers ---------
+
+_CONTEXT = """\
+defmodule Storefront.Generated.Context{i} do
+  @moduledoc "Generated context {i}: queries, changesets and a little business logic."
+  import Ecto.Query, warn: false
+  alias Storefront.Repo
+
+  def list(filters \\\\ []) do
+    from(r in "records_{i}", where: r.kind == ^Keyword.get(filters, :kind, "a"), select: r.id)
+    |> Repo.all()
+  end
+
+  def get!(id), do: Repo.get!("records_{i}", id)
+
+  def total(items) do
+    items
+    |> Enum.map(fn %{{price: p, qty: q}} -> p * q end)
+    |> Enum.sum()
+  end
+
+  defp normalise(%{{"name" => name}} = attrs), do: Map.put(attrs, "name", String.trim(name))
+  defp normalise(attrs), do: attrs
+
+  def prepare_attrs(attrs), do: attrs |> normalise() |> Map.put("context", {i})
+end
+"""
+
+_TRIGGERS = [
+    # a LISTEN client on the pooled repo (MPG208)
+    """\
+defmodule Storefront.Generated.Listener do
+  use GenServer
+  def start_link(_), do: GenServer.start_link(__MODULE__, nil)
+  def init(_), do: Postgrex.Notifications.start_link(Storefront.Repo.config())
+end
+""",
+    # SQL that needs a session (MPG401)
+    """\
+defmodule Storefront.Generated.Locks do
+  alias Storefront.Repo
+  def lock!, do: Repo.query!("SELECT pg_advisory_lock(7)")
+end
+""",
+    # a supervisor with children (no finding)
+    """\
+defmodule Storefront.Generated.Supervisor do
+  use Supervisor
+  def init(_), do: Supervisor.init([{DNSCluster, query: :ignore}], strategy: :one_for_one)
+end
+""",
+]
+
+
+def app_with_lib(sample: Path, dest: Path, n_files: int) -> int:
+    """Copy the sample and add ``n_files`` generated ``.ex`` files under ``lib/``, a few of
+    which hold trigger words (a LISTEN client, session SQL, a children list). Returns how many
+    of the files hold triggers."""
+    shutil.copytree(sample, dest)
+    folder = dest / "lib" / "storefront" / "generated"
+    folder.mkdir(parents=True)
+    triggers = {n_files * (k + 1) // (len(_TRIGGERS) + 1): t for k, t in enumerate(_TRIGGERS)}
+    for i in range(n_files):
+        text = triggers.get(i) or _CONTEXT.format(i=i)
+        sub = folder / f"part{i // 100:02d}"
+        sub.mkdir(exist_ok=True)
+        (sub / f"context_{i:04d}.ex").write_text(text)
+    return len(triggers)

@@ -13,7 +13,6 @@ which forgets it when the file changes (an edit, or a watched-file event).
 from __future__ import annotations
 
 import os
-import re
 
 from mpg_lsp.project.deploy import (
     MIGRATE_TRIGGER,
@@ -25,20 +24,20 @@ from mpg_lsp.project.deploy import (
     read_dockerfile,
 )
 from mpg_lsp.project.sql import CALL_TRIGGER, SQL_TRIGGER, SqlCall, read_sql
-from mpg_lsp.project.supervision import TRIGGER as SUPERVISION_TRIGGER
 from mpg_lsp.project.supervision import (
     EventStoreModule,
     ListenClient,
     MigratorChild,
     Supervision,
     read_supervision,
+    triggered,
 )
 from mpg_lsp.project.workspace import Workspace
 from mpg_lsp.records import field, record
 from mpg_lsp.syntax.document import Document
 
 # What the config-era readers of lib/ need (repo modules, PubSub, Release.migrate, Oban children)
-_LIB_TRIGGER = re.compile(rb"Ecto\.Repo|AshPostgres\.Repo|Phoenix\.PubSub|Migrator")
+_LIB_WORDS = (b"Ecto.Repo", b"AshPostgres.Repo", b"Phoenix.PubSub", b"Migrator")
 _SCRIPT_FOLDERS = ("bin", "scripts")
 _SCRIPT_FILES = ("Makefile", "makefile", "GNUmakefile", "justfile", "Justfile")
 
@@ -58,13 +57,23 @@ class AppFacts:
     docs: dict[str, Document] = field(default_factory=dict)  # the files parsed for these facts
 
 
+# Plain substring searches (memchr-fast); the SQL readers' own patterns only when one hits.
+_SQL_CALLS = (b"query", b"execute", b"SQL.stream")
+_SQL_WORDS = (b"advisory", b"set", b"listen", b"temp", b"prepare", b"deallocate", b"hold")
+
+
 def lib_worth_parsing(path: str, data: bytes) -> bool:
     """Whether a ``lib/`` file holds a word any reader of lib/ looks for."""
-    if _LIB_TRIGGER.search(data) or SUPERVISION_TRIGGER.search(data):
+    if any(map(data.__contains__, _LIB_WORDS)) or triggered(data):
         return True
-    if os.path.basename(path) == "application.ex" and b"Oban" in data:
+    if b"Oban" in data and os.path.basename(path) == "application.ex":
         return True
-    return CALL_TRIGGER.search(data) is not None and SQL_TRIGGER.search(data) is not None
+    if not any(map(data.__contains__, _SQL_CALLS)):
+        return False
+    lower = data.lower()
+    return any(map(lower.__contains__, _SQL_WORDS)) and (
+        CALL_TRIGGER.search(data) is not None and SQL_TRIGGER.search(data) is not None
+    )
 
 
 def migration_paths(ws: Workspace, root: str) -> list[str]:

@@ -163,7 +163,7 @@ class Project:
         return paths
 
     def lib_paths(self) -> list[str]:
-        paths = self.ws.walk(self.path("lib"), ".ex")
+        paths = list(self.ws.walk(self.path("lib"), ".ex"))
         apps = self.path("apps")
         for app in self.ws.listdir(apps):
             paths.extend(self.ws.walk(os.path.join(apps, app, "lib"), ".ex"))

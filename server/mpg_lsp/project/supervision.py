@@ -21,10 +21,20 @@ from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
 
 # A file is parsed for these facts only when its bytes hold one of these words.
-TRIGGER = re.compile(
-    rb"EctoWatch|Postgrex\.Notifications|SimpleConnection|LibclusterPostgres|use EventStore"
-    rb"|Ecto\.Migrator|DNSCluster|Cluster\.Supervisor"
+TRIGGER_WORDS = (
+    b"EctoWatch",
+    b"Postgrex.Notifications",
+    b"SimpleConnection",
+    b"LibclusterPostgres",
+    b"use EventStore",
+    b"Ecto.Migrator",
+    b"DNSCluster",
+    b"Cluster.Supervisor",
 )
+
+
+def triggered(data: bytes) -> bool:
+    return any(map(data.__contains__, TRIGGER_WORDS))
 LISTEN_MODULES = {
     "EctoWatch": "EctoWatch",
     "Postgrex.Notifications": "Postgrex.Notifications",
@@ -233,7 +243,7 @@ def _libcluster(path: str, keywords: Node, aliases: dict[str, str]) -> ListenCli
 
 
 def read_supervision(doc: Document) -> Supervision:
-    if TRIGGER.search(doc.text) is None:
+    if not triggered(doc.text):
         return Supervision()
     root = doc.tree.root_node
     aliases = file_aliases(root)

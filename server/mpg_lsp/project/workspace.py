@@ -43,6 +43,7 @@ class Workspace:
         self._stamps: dict[str, object] = {}  # of each file read from disk, when it was read
         self._raw: dict[str, bytes | None] = {}  # bytes read, for files not parsed unless needed
         self._listings: dict[str, list[str]] = {}
+        self._walks: dict[tuple[str, str], list[str]] = {}  # walk() results, until a listing goes
         self._elixir_facts: dict[str, tuple[Document, ElixirFacts]] = {}
         self._derived: dict[tuple[str, str], tuple[Document, int, object]] = {}
         self._broken: set[str] = set()  # files last seen with syntax errors
@@ -106,6 +107,7 @@ class Workspace:
             self._raw.pop(path, None)
             self._stamps.pop(path, None)
         self._listings.clear()
+        self._walks.clear()
         self.epoch += 1
 
     def forget(self, folder: str) -> None:
@@ -129,6 +131,7 @@ class Workspace:
             del self._derived[key]
         for name in [f for f in self._listings if f == folder or f.startswith(inside)]:
             del self._listings[name]
+        self._walks.clear()
         self._broken = {p for p in self._broken if not gone(p)}
 
     def listdir(self, folder: str) -> list[str]:
@@ -139,6 +142,9 @@ class Workspace:
 
     def walk(self, folder: str, suffix: str) -> list[str]:
         """Files under ``folder`` ending with ``suffix`` (no symlinked folders, bounded)."""
+        known = self._walks.get((folder, suffix))
+        if known is not None:
+            return known
         found: list[str] = []
         stack = [folder]
         seen = 0
@@ -151,7 +157,8 @@ class Workspace:
                     found.append(full)
                 elif "." not in name and self.fs.is_dir(full) and not os.path.islink(full):
                     stack.append(full)
-        return sorted(found)
+        self._walks[(folder, suffix)] = found = sorted(found)
+        return found
 
     # -- facts ----------------------------------------------------------------------------
 
