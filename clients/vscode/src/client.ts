@@ -17,18 +17,33 @@ export const CLIENT_ID = "mpgLsp";
 export const CLIENT_NAME = "mpg-lsp";
 
 /**
- * Only the files mpg-lsp has something to say about. Selecting by pattern rather than by
- * language id keeps this working with or without an Elixir or TOML extension installed.
+ * Every file the server reads (its `WATCHED` list in server/mpg_lsp/lsp/documents.py; a test keeps
+ * the two in step): the project's config, mix files, Fly configs wherever they sit (`fly*.toml`,
+ * `deploy/`, `fly.io/`), `.mpg-lsp.toml`, the app's `lib/`, migrations and the deploy files.
+ * Selecting by pattern rather than by language id keeps this working with or without an Elixir
+ * or TOML extension. Files changing on disk are watched by the server's own registration,
+ * relative to each workspace folder, so `deps/`, `_build/` and `node_modules/` send no events.
  */
-export const WATCHED_PATTERNS = [
+export const DOCUMENT_PATTERNS = [
   "**/config/**/*.exs",
   "**/mix.exs",
   "**/mix.lock",
-  "**/fly.toml",
-  "**/fly.*.toml",
+  "**/fly*.toml",
+  "**/deploy/**/*.toml",
+  "**/fly.io/**/*.toml",
+  "**/.mpg-lsp.toml",
+  "**/lib/**/*.ex",
+  "**/rel/**",
+  "**/priv/*/migrations/*.exs",
+  "**/Dockerfile",
+  "**/Makefile",
+  "**/justfile",
+  "**/bin/*",
+  "**/scripts/*",
+  "**/.github/workflows/*.{yml,yaml}",
 ];
 
-export const DOCUMENT_SELECTOR = WATCHED_PATTERNS.map((pattern) => ({ scheme: "file", pattern }));
+export const DOCUMENT_SELECTOR = DOCUMENT_PATTERNS.map((pattern) => ({ scheme: "file", pattern }));
 
 /**
  * Tells the server that `mpgLsp.*` changed. The notification carries no values: the server
@@ -52,6 +67,8 @@ export function createClient(server: ServerCommand, output: vscode.LogOutputChan
     outputChannel: output,
     stdioOptions: { stderr: pipeServerStderr, stdout: pipeServerStdout },
     revealOutputChannelOn: RevealOutputChannelOn.Never,
+    // No `workspaceFolder`: one server for every folder of a multi-root workspace; it asks for
+    // each folder's settings (workspace/configuration with scopeUri) and checks each project.
     initializationOptions: readServerSettings(vscode.workspace.workspaceFolders?.[0]),
     middleware: {
       workspace: {

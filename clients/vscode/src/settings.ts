@@ -18,6 +18,7 @@ export const SERVER_KEYS = [
   "directEnvVars",
   "pooledEnvVars",
   "directPoolMax",
+  "diagnosticsScope",
 ] as const;
 
 export interface LaunchSettings {

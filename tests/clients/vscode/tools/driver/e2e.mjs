@@ -8,7 +8,8 @@
 //      CHROMIUM (default /usr/bin/chromium).
 // Prints one "PASS <check>" or "FAIL <check>: <why>" line per check; exits 1 if any failed.
 
-import { mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
@@ -197,6 +198,31 @@ async function serverScenario() {
     await screenshot("problems-mpg101");
   });
 
+  await check("with only runtime.exs open, the Problems panel lists config.exs's and fly.toml's problems", async () => {
+    await problemRow("MPG201");
+    await problemRow("MPG301");
+    const rows = await page.locator(".markers-panel .monaco-list-row").allInnerTexts();
+    for (const name of ["runtime.exs", "config.exs", "fly.toml"]) {
+      if (!rows.some((row) => row.includes(name))) throw new Error(`no ${name} in the Problems panel: ${rows.join(" | ")}`);
+    }
+    const tabs = await page.locator(".tabs-container .tab").allInnerTexts();
+    if (tabs.length !== 1) throw new Error(`expected only runtime.exs open, tabs: ${tabs.join(", ")}`);
+    await screenshot("problems-whole-project");
+  });
+
+  await check("a fix made on disk clears config.exs's MPG201, and putting the file back restores it", async () => {
+    const configPath = join(WORKSPACE, "config/config.exs");
+    const before = readFileSync(configPath, "utf8");
+    const line = "  engine: Oban.Engines.Basic,\n";
+    if (!before.includes(line)) throw new Error("the sample's Oban config changed");
+    writeFileSync(configPath, before.replace(line, `${line}  notifier: Oban.Notifiers.PG,\n`));
+    await waitFor("MPG201 to leave the Problems panel", async () =>
+      (await page.locator(".markers-panel .monaco-list-row", { hasText: "MPG201" }).count()) === 0);
+    await screenshot("fix-on-disk-cleared");
+    writeFileSync(configPath, before);
+    await problemRow("MPG201");
+  });
+
   await check("the MPG101 quick fix from the editor writes prepare: :unnamed", async () => {
     await page.locator(".monaco-editor .view-lines").first().click();
     await goTo(repoAlias.line, repoAlias.column + 2);
@@ -279,6 +305,29 @@ async function serverScenario() {
   });
 }
 
+/** Fix-all on save, as the extension's README sets it up; run after the other server checks. */
+async function fixAllOnSave() {
+  await check("fix-all on save (editor.codeActionsOnSave source.fixAll) writes config.exs's fix", async () => {
+    const configPath = join(WORKSPACE, "config/config.exs");
+    await editUserSettings({ "editor.codeActionsOnSave": { "source.fixAll": "explicit" } });
+    await openFile("config/config.exs");
+    await problemRow("MPG201");
+    // A user's edit (a new line at the end), then Ctrl+S.
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await page.keyboard.press("Control+End");
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Control+S");
+    await waitFor("the fix in config.exs on disk", () => readFileSync(configPath, "utf8").includes("notifier:"))
+      .catch(() => {
+        throw new Error(`config.exs on disk has no notifier:\n${readFileSync(configPath, "utf8")}`);
+      });
+    await waitFor("MPG201 to leave the Problems panel", async () =>
+      (await page.locator(".markers-panel .monaco-list-row", { hasText: "MPG201" }).count()) === 0);
+    execFileSync("elixir", ["-e", "Code.string_to_quoted!(File.read!(hd(System.argv())))", configPath]);
+    await screenshot("fix-all-on-save");
+  });
+}
+
 /** Everything the extension wrote to its output channel so far (VS Code keeps it in a file). */
 function serverLog() {
   const found = [];
@@ -350,7 +399,10 @@ try {
     await page.locator(".explorer-folders-view .monaco-list-row").first().waitFor({ state: "visible", timeout: 60_000 });
     await screenshot("workbench");
   });
-  if (scenario === "server") await serverScenario();
+  if (scenario === "server") {
+    await serverScenario();
+    await fixAllOnSave();
+  }
   else if (scenario === "missing") await missingScenario();
   else throw new Error(`unknown scenario ${scenario}`);
 } finally {
