@@ -175,3 +175,21 @@ def test_untriggered_lib_files_are_not_parsed_and_a_keystroke_does_not_reread_li
         doc.reparse()
         engine.findings(ROOT)
     assert not [p for p in fs.reads if "/lib/" in p]
+
+
+def test_a_url_chosen_by_a_condition_is_classified_per_branch() -> None:
+    def repo(url: str):  # noqa: ANN202
+        engine, _ = engine_for(
+            {"config/runtime.exs": f"import Config\nconfig :a, A.Repo, url: {url}\n"}
+        )
+        return engine.view(ROOT).repos["A.Repo"]
+
+    direct, pooled = 'System.fetch_env!("DIRECT_DATABASE_URL")', 'System.fetch_env!("DATABASE_URL")'
+    released = repo(f'if System.get_env("RELEASE_COMMAND"), do: {direct}, else: {pooled}')
+    assert (released.kind, released.during(True)) == ("pooled", ("direct", "DIRECT_DATABASE_URL"))
+    inverted = repo(f'unless System.get_env("RELEASE_COMMAND"), do: {direct}, else: {pooled}')
+    assert (inverted.kind, inverted.during(True)[0]) == ("direct", "pooled")
+    # a condition mpg-lsp cannot judge: say less
+    assert repo(f'if System.get_env("PRIMARY"), do: {direct}, else: {pooled}').kind == "unknown"
+    either = repo(f'if System.get_env("PRIMARY"), do: {pooled}, else: System.get_env("DB")')
+    assert either.kind == "pooled"

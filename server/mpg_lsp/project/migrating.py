@@ -11,7 +11,7 @@ from __future__ import annotations
 from mpg_lsp.project.model import ProdView, Repo
 from mpg_lsp.project.release import MigrationPath, migration_path
 from mpg_lsp.project.shell import Rebind, rebinds, split_command
-from mpg_lsp.records import record
+from mpg_lsp.records import record, replace
 
 
 def runs_migrations(command: str) -> bool:
@@ -29,9 +29,11 @@ class Route:
 
 
 def migrated(
-    view: ProdView, repos: tuple[str, ...], ecto_repos: bool
+    view: ProdView, repos: tuple[str, ...], ecto_repos: bool, release: bool = False
 ) -> list[tuple[str, Repo | None]]:
-    """The Postgres repos migrated (and names the config does not know, as None)."""
+    """The Postgres repos migrated (and names the config does not know, as None), each as it
+    connects where the migration runs: in Fly's release machine (``release``), a url chosen
+    by ``RELEASE_COMMAND`` reads its release branch."""
     names = list(repos)
     if ecto_repos:
         names += view.migration_repos or [
@@ -40,18 +42,22 @@ def migrated(
     out: list[tuple[str, Repo | None]] = []
     for name in dict.fromkeys(names):
         repo = view.repos.get(name)
+        if repo is not None and repo.during(release) != (repo.kind, repo.url_var):
+            kind, var = repo.during(release)
+            repo = replace(repo, kind=kind, url_var=var)
         if repo is None or repo.postgres:
             out.append((name, repo))
     return out
 
 
-def route(view: ProdView, command: str) -> Route | None:
-    """How ``command`` migrates; None when it migrates nothing, or only direct repos."""
+def route(view: ProdView, command: str, release: bool = False) -> Route | None:
+    """How ``command`` migrates (``release``: as the release command, in Fly's release
+    machine); None when it migrates nothing, or only direct repos."""
     argv = split_command(command)
     if not runs_migrations(command) or not argv:
         return None  # flyctl cannot split it either; that is not a pooler question
     path = migration_path(command, view.release)
-    found = migrated(view, path.repos, path.ecto_repos)
+    found = migrated(view, path.repos, path.ecto_repos, release)
     if not found or all(r is not None and r.kind == "direct" for _, r in found):
         return None
     # `sh -lc "DATABASE_URL=\"$DIRECT\" ..."`: the rebind as the shell receives it

@@ -17,6 +17,7 @@ from mpg_lsp.project.app import (
     migration_paths,
     read_app,
 )
+from mpg_lsp.project.branches import branches, release_branch
 from mpg_lsp.project.elixir_config import (
     Admits,
     Binding,
@@ -32,7 +33,7 @@ from mpg_lsp.project.mix import MixDeps, MixLock, Version, read_deps, read_lock
 from mpg_lsp.project.oban import Oban, find_obans
 from mpg_lsp.project.release import ReleaseFacts, read_release
 from mpg_lsp.project.urls import classify_host, classify_url
-from mpg_lsp.project.values import Alias, EnvRead, KeywordList, Str
+from mpg_lsp.project.values import Alias, EnvRead, KeywordList, Other, Str, Value
 from mpg_lsp.project.workspace import Workspace
 from mpg_lsp.records import field, record
 from mpg_lsp.settings import Settings
@@ -55,6 +56,14 @@ class Repo:
     anchor: Located | None  # where a missing key is inserted
     anchor_options: tuple[str, KeywordList] | None  # the keyword list to insert into
     url_literal: tuple[str, Str] | None = None  # (file, string) when the url is a literal
+    release_kind: str | None = None  # in Fly's release machine (RELEASE_COMMAND=1), if different
+    release_url_var: str | None = None
+
+    def during(self, release: bool) -> tuple[str, str | None]:
+        """(kind, url variable) in the release machine, or in the app's machines."""
+        if release and self.release_kind is not None:
+            return self.release_kind, self.release_url_var
+        return self.kind, self.url_var
 
 
 @record
@@ -237,29 +246,84 @@ def fly_env_literals(fly: list[FlyConfig]) -> dict[str, str]:
     return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
 
 
+@record(frozen=True)
+class _UrlClass:
+    kind: str
+    url_var: str | None
+    summary: str
+    literal: bool
+    release_kind: str | None = None  # in Fly's release machine, when a branch says otherwise
+    release_var: str | None = None
+
+
+def _url_class(
+    value: Value,
+    path: str,
+    settings: Settings,
+    bindings: dict[str, list[Binding]],
+    env: dict[str, str],
+    depth: int = 0,
+) -> _UrlClass:
+    value = resolve(value, path, bindings)
+    if isinstance(value, EnvRead):
+        if settings.is_direct_var(value.var):
+            return _UrlClass(
+                "direct", value.var, f"reads {value.var}: direct, bypassing PgBouncer", False
+            )
+        literal = env.get(value.var)
+        if literal is not None and classify_url(literal) != "unknown":
+            kind = classify_url(literal)
+            return _UrlClass(kind, value.var, f"reads {value.var}, set in [env] ({kind})", False)
+        return _UrlClass(
+            "pooled", value.var, f"reads {value.var}: pooled, through PgBouncer", False
+        )
+    if isinstance(value, Str) and value.value:
+        kind = classify_url(value.value)
+        return _UrlClass(kind, None, f"a literal URL ({kind})", kind == "pooled")
+    split = branches(value) if isinstance(value, Other) and depth < 4 else None
+    if split is not None:
+        yes = _url_class(split.when_true, path, settings, bindings, env, depth + 1)
+        no = _url_class(split.when_false, path, settings, bindings, env, depth + 1)
+        bound = {b.name: b.value.text for b in bindings.get(path, [])}
+        in_release = release_branch(split.condition, bound)
+        if in_release is not None:  # Fly's release machine takes one branch, machines the other
+            release, runtime = (yes, no) if in_release else (no, yes)
+            return _UrlClass(
+                runtime.kind,
+                runtime.url_var,
+                f"chosen by RELEASE_COMMAND: {runtime.summary}; in the release command, "
+                f"{release.summary}",
+                runtime.literal,
+                release.kind,
+                release.url_var,
+            )
+        if yes.kind == no.kind:
+            var = yes.url_var if yes.url_var == no.url_var else None
+            return _UrlClass(
+                yes.kind, var, f"chosen by a condition; either way {yes.kind}", yes.literal
+            )
+        return _UrlClass(
+            "unknown",
+            None,
+            f"chosen by a condition: {yes.kind} or {no.kind}; mpg-lsp cannot tell which applies",
+            False,
+        )
+    return _UrlClass(
+        "unknown", None, "computed at run time; mpg-lsp cannot tell where it points", False
+    )
+
+
 def _classify(
     merged: MergedOptions,
     settings: Settings,
     bindings: dict[str, list[Binding]],
     env: dict[str, str] | None = None,
-) -> tuple[str, str | None, str, bool]:
+) -> _UrlClass:
     env = env or {}
     found = merged.get("url")
     if found is not None:
         path, pair, _ = found
-        value = resolve(pair.value, path, bindings)
-        if isinstance(value, EnvRead):
-            if settings.is_direct_var(value.var):
-                return "direct", value.var, f"reads {value.var}: direct, bypassing PgBouncer", False
-            literal = env.get(value.var)
-            if literal is not None and classify_url(literal) != "unknown":
-                kind = classify_url(literal)
-                return kind, value.var, f"reads {value.var}, set in [env] ({kind})", False
-            return "pooled", value.var, f"reads {value.var}: pooled, through PgBouncer", False
-        if isinstance(value, Str) and value.value:
-            kind = classify_url(value.value)
-            return kind, None, f"a literal URL ({kind})", kind == "pooled"
-        return "unknown", None, "computed at run time; mpg-lsp cannot tell where it points", False
+        return _url_class(pair.value, path, settings, bindings, env)
     host = merged.value("hostname")
     if isinstance(host, EnvRead) and host.var in env:
         host = Str(host.span, host.text, env[host.var])
@@ -267,8 +331,8 @@ def _classify(
         port_value = merged.value("port")
         port = getattr(port_value, "value", None) if port_value is not None else None
         kind = classify_host(host.value, port if isinstance(port, int) else None)
-        return kind, None, f"hostname {host.value} ({kind})", kind == "pooled"
-    return "unknown", None, "no url in the prod config", False
+        return _UrlClass(kind, None, f"hostname {host.value} ({kind})", kind == "pooled")
+    return _UrlClass("unknown", None, "no url in the prod config", False)
 
 
 def _guards_admit(call: ConfigCall, path: str, bindings: dict[str, list[Binding]]) -> bool:
@@ -387,7 +451,7 @@ def _build(
     candidates = [c for c in candidates if c not in stores]
     for name in [*candidates, *stores]:
         merged = merge(by_key.get(name, []), bindings)
-        kind, url_var, summary, literal = _classify(merged, settings, bindings, env)
+        url = _classify(merged, settings, bindings, env)
         adapter = module_name(merged.value("adapter")) or lib.adapters.get(name)
         postgres = adapter in POSTGRES_ADAPTERS if adapter else postgrex
         anchor, anchor_options = anchor_for(merged, runtime, bindings)
@@ -401,14 +465,16 @@ def _build(
         (event_store_repos if name in stores else repos)[name] = Repo(
             name,
             merged,
-            kind,
-            url_var,
-            summary,
-            literal,
+            url.kind,
+            url.url_var,
+            url.summary,
+            url.literal,
             postgres,
             anchor,
             anchor_options,
             url_literal,
+            url.release_kind,
+            url.release_var,
         )
 
     for config in fly:

@@ -35,6 +35,8 @@ TRIGGER_WORDS = (
 
 def triggered(data: bytes) -> bool:
     return any(map(data.__contains__, TRIGGER_WORDS))
+
+
 LISTEN_MODULES = {
     "EctoWatch": "EctoWatch",
     "Postgrex.Notifications": "Postgrex.Notifications",

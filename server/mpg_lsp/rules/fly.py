@@ -44,7 +44,7 @@ class _Migration:
 def _migrations(view: ProdView) -> Iterator[_Migration]:
     for fly in view.fly:
         release = fly.facts.release_command
-        found = route(view, release.value) if release is not None else None
+        found = route(view, release.value, release=True) if release is not None else None
         if release is not None and found is not None:
             yield _Migration(fly, release, found)
 

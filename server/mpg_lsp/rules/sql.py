@@ -57,11 +57,13 @@ def _fix(call: SqlCall, statement: SessionStatement) -> tuple[Fix, ...]:
 
 def _migrations_pooled(view: ProdView) -> bool:
     """Whether some command that migrates reaches a repo through the pooler."""
-    commands = [f.facts.release_command.value for f in view.fly if f.facts.release_command]
-    commands += [b.text for b in view.app.boot]
-    commands += [p.value for f in view.fly for p in f.facts.processes]
-    commands += [m.command for m in view.app.manual]
-    return any((found := route(view, c)) is not None and found.needing for c in commands)
+    commands = [(f.facts.release_command.value, True) for f in view.fly if f.facts.release_command]
+    commands += [(b.text, False) for b in view.app.boot]
+    commands += [(p.value, False) for f in view.fly for p in f.facts.processes]
+    commands += [(m.command, False) for m in view.app.manual]
+    return any(
+        (found := route(view, c, release)) is not None and found.needing for c, release in commands
+    )
 
 
 @rule(
