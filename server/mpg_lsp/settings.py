@@ -88,6 +88,32 @@ def _pool_max(value: Any) -> int:
     raise Invalid("must be a whole number of at least 1")
 
 
+# Fly's MPG plans, in its connection-limit table (client / database connections).
+PLANS = ("basic", "starter", "launch", "scale", "performance")
+
+
+def _plan(value: Any) -> str:
+    if isinstance(value, str) and value.strip().lower() in PLANS:
+        return value.strip().lower()
+    raise Invalid(f"must be one of {', '.join(PLANS)}")
+
+
+def _machine_count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _machines(value: Any) -> int | dict[str, int] | None:
+    """One number for every process group, or a table per group; empty: not set."""
+    count = _machine_count(value)
+    if count is not None:
+        return count
+    if isinstance(value, Mapping):
+        counts = {str(k): _machine_count(v) for k, v in value.items()}
+        if all(c is not None for c in counts.values()):
+            return {k: c for k, c in counts.items() if c is not None} or None
+    raise Invalid("must be a whole number of Machines, or a table of them per process group")
+
+
 def _scope(value: Any) -> str:
     if value in ("project", "open"):
         return str(value)
@@ -216,6 +242,39 @@ SPECS: tuple[Spec, ...] = (
         "6",
     ),
     Spec(
+        "mpg-plan",
+        "mpg_plan",
+        "basic",
+        {"type": "string", "enum": list(PLANS)},
+        _plan,
+        "Your MPG cluster's plan, for the connection budget (MPG309): its client and database "
+        "connection limits. `fly launch` creates Basic.",
+        '"basic"         # starter, launch, scale or performance: the connection limits',
+        (
+            "Basic: 200 client connections, 50 database connections.",
+            "Starter: 200 client connections, 50 database connections.",
+            "Launch: 500 client connections, 150 database connections.",
+            "Scale: 1000 client connections, 300 database connections.",
+            "Performance: 1000 client connections, 300 database connections.",
+        ),
+    ),
+    Spec(
+        "machines",
+        "machines",
+        {},
+        {
+            "type": ["integer", "object"],
+            "minimum": 0,
+            "additionalProperties": {"type": "integer", "minimum": 0},
+        },
+        _machines,
+        "How many Machines run the app, for the connection budget (MPG309): one number for "
+        "every process group, or a table per group (`{ app = 3, worker = 1 }`). Not set: "
+        "`min_machines_running` where fly.toml gives it (at least 2), else 2 per group, "
+        "what `fly deploy` creates.",
+        "{ app = 3, worker = 1 }  # or one number for every process group",
+    ),
+    Spec(
         "diagnostics-scope",
         "diagnostics_scope",
         "project",
@@ -251,6 +310,8 @@ class Settings:
     direct_env_vars: tuple[str, ...] = _DEFAULTS["direct_env_vars"]
     pooled_env_vars: tuple[str, ...] = _DEFAULTS["pooled_env_vars"]
     direct_pool_max: int = _DEFAULTS["direct_pool_max"]
+    mpg_plan: str = _DEFAULTS["mpg_plan"]
+    machines: int | Mapping[str, int] | None = _DEFAULTS["machines"]  # None: from fly config
     diagnostics_scope: str = _DEFAULTS["diagnostics_scope"]  # an editor's concern: project|open
 
     def is_direct_var(self, name: str) -> bool:

@@ -24,6 +24,8 @@ def test_editor_keys_are_camel_case_and_both_spellings_are_read() -> None:
         "directEnvVars",
         "pooledEnvVars",
         "directPoolMax",
+        "mpgPlan",
+        "machines",
         "diagnosticsScope",
     ]
     session = replace(Settings(), pool_mode="session")

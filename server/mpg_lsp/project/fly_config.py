@@ -31,7 +31,8 @@ else:  # pragma: no cover
 
 
 VAR_TOKEN = re.compile(r"\b[A-Z][A-Z0-9_]*[A-Z0-9]\b")  # an env-var-like name
-_WANTED = ("deploy.", "env.", "processes.")  # the tables whose values FlyFacts holds
+# the tables whose values FlyFacts holds
+_WANTED = ("deploy.", "env.", "processes.", "http_service.")
 
 
 @record(frozen=True)
@@ -65,6 +66,8 @@ class FlyFacts:
     processes: tuple[TomlValue, ...] = ()  # `[processes]`: group name (key) -> its command
     names: frozenset[str] = frozenset()  # env-var-like names the file mentions
     evidence: bool = False  # a literal that proves MPG or another pooler (is_mpg_evidence)
+    min_machines_running: int | None = None  # `[http_service]`, for the `app` process group
+    strategy: str | None = None  # `[deploy] strategy` ("bluegreen", "rolling", ...)
 
 
 def _go_text(value: object) -> str | None:
@@ -350,6 +353,8 @@ def read_fly(doc: Document) -> FlyFacts:
         if v.is_string
     ]
     processes.sort(key=lambda v: v.pair_range)
+    minimum = found.get("http_service.min_machines_running", [])
+    strategy = found.get("deploy.strategy", [])
     return FlyFacts(
         apps[-1].value if apps else None,
         release,
@@ -359,4 +364,6 @@ def read_fly(doc: Document) -> FlyFacts:
         tuple(processes),
         frozenset(names),
         evidence,
+        int(minimum[-1].value) if minimum and minimum[-1].value.isdigit() else None,
+        strategy[-1].value if strategy and strategy[-1].is_string else None,
     )

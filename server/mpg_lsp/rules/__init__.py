@@ -6,6 +6,7 @@ from mpg_lsp.logs import logger
 from mpg_lsp.project.model import ProdView
 from mpg_lsp.records import replace
 from mpg_lsp.rules import (  # noqa: F401  (registers the rules)
+    connections,
     deploy,
     fly,
     listen,
