@@ -158,6 +158,29 @@ async def test_hover_on_connection_keys_with_their_diagnostics(
     assert life is not None and "**`max_lifetime`**" in life and "2.10.1" in life
 
 
+async def test_connection_budget_follows_the_plan_set_in_the_editor(
+    editor: Editor, tmp_path: Path
+) -> None:
+    root = copy_project(FIXTURES / "connection_budget", tmp_path / "harbor")
+    runtime = editor.open(root / "config" / "runtime.exs")
+    budget = [d for d in await editor.diagnostics(runtime) if d.code == "MPG309"]
+    assert [d.range.start for d in budget] == [
+        editor.find(runtime, "pool_size: String"),
+        editor.find(runtime, "pool_size: 6"),
+    ]
+    assert "over the Basic plan's 200" in budget[0].message
+    assert budget[0].severity == t.DiagnosticSeverity.Information
+    # Launch allows 500 client and 150 database connections: the estimate (400, 70) fits
+    editor.client.workspace_did_change_configuration(
+        t.DidChangeConfigurationParams(settings={"mpgLsp": {"mpgPlan": "launch"}})
+    )
+    editor.change(runtime, 0, 0, "")
+    assert [d for d in await editor.diagnostics(runtime) if d.code == "MPG309"] == []
+    editor.client.workspace_did_change_configuration(
+        t.DidChangeConfigurationParams(settings={"mpgLsp": {}})
+    )
+
+
 async def test_crlf_project_stays_crlf(editor: Editor, tmp_path: Path) -> None:
     root = await _open_sample(editor, tmp_path, crlf=True)
     runtime = editor.open(root / "config" / "runtime.exs")
