@@ -193,3 +193,17 @@ def test_a_url_chosen_by_a_condition_is_classified_per_branch() -> None:
     assert repo(f'if System.get_env("PRIMARY"), do: {direct}, else: {pooled}').kind == "unknown"
     either = repo(f'if System.get_env("PRIMARY"), do: {pooled}, else: System.get_env("DB")')
     assert either.kind == "pooled"
+
+
+def test_a_simple_connection_counts_only_when_it_listens() -> None:
+    quiet = (
+        "defmodule A.Ping do\n  use Postgrex.SimpleConnection\n"
+        "  def start_link(o), do: Postgrex.SimpleConnection.start_link(__MODULE__, o, "
+        "A.Repo.config())\n"
+        '  def handle_connect(s), do: {:query, "SELECT 1", s}\nend\n'
+    )
+    engine, _ = engine_for({"lib/a/ping.ex": quiet})
+    assert engine.view(ROOT).app.listen == ()
+    loud = quiet.replace("SELECT 1", "LISTEN events")
+    engine, _ = engine_for({"lib/a/ping.ex": loud})
+    assert [c.kind for c in engine.view(ROOT).app.listen] == ["Postgrex.SimpleConnection"]

@@ -44,6 +44,7 @@ LISTEN_MODULES = {
 }
 LIBCLUSTER_STRATEGY = "LibclusterPostgres.Strategy"
 CLUSTER_CHILDREN = {"DNSCluster", "Cluster.Supervisor"}
+_LISTENS = re.compile(rb"(?i)\blisten\b")
 
 
 @record(frozen=True)
@@ -269,6 +270,8 @@ def read_supervision(doc: Document) -> Supervision:
         if node.type == ex.CALL:
             head, _, fn = ex.call_name(node).rpartition(".")
             kind = LISTEN_MODULES.get(expand_alias(head, aliases)) if head else None
+            if kind == "Postgrex.SimpleConnection" and not _LISTENS.search(doc.text):
+                continue  # a SimpleConnection is any one connection: only LISTEN matters here
             if kind is not None and fn == "start_link" and kind != "EctoWatch":
                 target = node.child_by_field_name("target")
                 anchor = target if target is not None else node
@@ -283,6 +286,8 @@ def read_supervision(doc: Document) -> Supervision:
         if len(items) != 2 or items[0].type != ex.ALIAS:
             continue
         name = _module(items[0], aliases)
+        if name == "Postgrex.SimpleConnection" and not _LISTENS.search(doc.text):
+            continue
         if name in LISTEN_MODULES:
             client = _listen_child(doc.path, LISTEN_MODULES[name], items[0], items[1], aliases)
             if client is not None:

@@ -278,7 +278,8 @@ def entrypoint_swallows_release(view: ProdView) -> Iterator[Finding]:
             entrypoint.start,
             entrypoint.end,
             f"ENTRYPOINT {what}. The machine exits 0 and the deploy goes on with migrations "
-            "silently skipped. Use the release's exec-form ENTRYPOINT, or none.",
+            "silently skipped. Drop the ENTRYPOINT, or use an exec-form one that passes its "
+            "arguments on.",
             "error",
         )
         return

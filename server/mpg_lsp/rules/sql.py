@@ -21,7 +21,7 @@ _WHY = {
         "changes a setting for the session: it stays on the server connection PgBouncer "
         "hands to the next client, and this client's next query may land on another one"
     ),
-    "listen": "LISTENs: notifications never reach a client behind transaction pooling",
+    "listen": "waits for notifications, which never reach a client behind transaction pooling",
     "temp-table": (
         "creates a temporary table that outlives its transaction, on a server connection "
         "the next query may not get"
