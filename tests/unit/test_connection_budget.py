@@ -114,3 +114,26 @@ def test_unclassified_repos_are_named_not_counted() -> None:
     (finding,) = budget(POOLED.format(size=150) + other)
     assert "not counted: A.OtherRepo (URL not classified)" in finding.message
     assert "A.OtherRepo 99" not in finding.message
+
+
+def test_listen_clients_of_the_supervision_tree_count_one_each() -> None:
+    application = (
+        "defmodule A.Application do\n  use Application\n\n  def start(_type, _args) do\n"
+        "    children = [A.DirectRepo, {EctoWatch, repo: A.DirectRepo, pub_sub: A.PubSub, "
+        "watchers: []}]\n    Supervisor.start_link(children, strategy: :one_for_one)\n  end\nend\n"
+    )
+    runtime = (
+        'config :a, A.DirectRepo, url: System.get_env("DIRECT_DATABASE_URL"), pool_size: 5, '
+        "socket_options: [:inet6]\n"
+    )
+    files = {
+        "mix.exs": MIX,
+        "config/runtime.exs": "import Config\n" + runtime,
+        "fly.toml": FLY,
+        ".mpg-lsp.toml": "machines = 9\n",
+        "lib/a/application.ex": application,
+    }
+    found = Engine(MemoryFileSystem(ROOT, files)).findings(ROOT)
+    (finding,) = [f for f in found if f.code == "MPG309"]
+    assert "per Machine A.DirectRepo 5 + EctoWatch LISTEN 1 = 6" in finding.message
+    assert "running: 9 × 6 = 54" in finding.message

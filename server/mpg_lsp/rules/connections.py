@@ -1,7 +1,7 @@
 """MPG309: the connections a deployed app opens, against its MPG plan's limits.
 
-Per Machine, every repo keeps ``pool_size`` × ``pool_count`` connections and each Oban instance
-with the Postgres notifier one more; every process group is assumed to start every repo, on
+Per Machine, every repo keeps ``pool_size`` × ``pool_count`` connections, and each Oban instance
+with the Postgres notifier and each LISTEN client of the supervision tree one more; every process group is assumed to start every repo, on
 ``machines`` Machines (the setting, else ``min_machines_running`` for the ``app`` group, at least
 Fly's 2 per group). A deploy adds the release command's migration pool (2 per migrated repo),
 and a blue-green deploy runs the old and the new Machines side by side. Pooled connections are
@@ -168,12 +168,19 @@ def _budget(view: ProdView) -> Iterator[Excess]:
         ("direct", database_limit, "direct connections to Postgres"),
     ):
         mine = [p for p in pools if p is not None and p.repo.kind == kind]
-        notifiers = [
-            (o.name, view.repos[o.repo])
+        # one connection each, outside the pools: Oban's Postgres notifier, and LISTEN clients
+        # in the supervision tree (EctoWatch, Postgrex.Notifications...)
+        extras = [
+            (f"{o.name}'s Postgres notifier", view.repos[o.repo])
             for o in view.obans
             if o.listens and o.repo in view.repos and view.repos[o.repo].kind == kind
         ]
-        per_machine = sum(p.per_machine for p in mine) + len(notifiers)
+        extras += [
+            (f"{c.kind} LISTEN", view.repos[c.repo])
+            for c in view.app.listen
+            if c.repo in view.repos and view.repos[c.repo].kind == kind
+        ]
+        per_machine = sum(p.per_machine for p in mine) + len(extras)
         if not per_machine:
             continue
         running = total_machines * per_machine
@@ -181,8 +188,7 @@ def _budget(view: ProdView) -> Iterator[Excess]:
         peak = max(running + migrating, 2 * running if bluegreen else 0)
         if peak <= limit:
             continue
-        parts = [p.text for p in mine]
-        parts += [f"{name}'s Postgres notifier 1" for name, _ in notifiers]
+        parts = [p.text for p in mine] + [f"{label} 1" for label, _ in extras]
         groups = " + ".join(f"{g} {n} ({why})" for g, n, why in machines)
         steps = [
             f"per Machine {' + '.join(parts)} = {per_machine}",
@@ -201,7 +207,7 @@ def _budget(view: ProdView) -> Iterator[Excess]:
             assumed.append("direct connections share the plan's database connections")
         if skipped:
             assumed.append(f"not counted: {', '.join(skipped)} (URL not classified)")
-        anchor = max(mine, key=lambda p: p.per_machine).repo if mine else notifiers[0][1]
+        anchor = max(mine, key=lambda p: p.per_machine).repo if mine else extras[0][1]
         arithmetic = "; ".join(steps) + ". Assumed: " + "; ".join(assumed) + "."
         yield Excess(what, peak, running, limit, arithmetic, anchor)
 
