@@ -88,3 +88,21 @@ def pick_edit(doc: Document, rng: random.Random, lo: int, hi: int) -> Edit:
                 new = rng.choice([d for d in "123456789" if d != old])
                 return Edit(line, col, 1, new)
     raise RuntimeError("no editable spot found")
+
+
+def typed_burst(doc: Document, rng: random.Random, lo: int, hi: int, n: int) -> list[Edit]:
+    """n single-character edits the way a burst happens: a word typed (or a key held) at one
+    spot, ten letters at a time, then another spot; a deletion or overwrite now and then.
+    Applied to ``doc`` as they are picked."""
+    out: list[Edit] = []
+    while len(out) < n:
+        first = pick_edit(doc, rng, lo, hi)
+        doc.apply(first)
+        out.append(first)
+        if first.delete or not first.text:
+            continue
+        for k in range(1, min(10, n - len(out) + 1)):
+            e = Edit(first.line, first.col + k, 0, rng.choice(LETTERS))
+            doc.apply(e)
+            out.append(e)
+    return out

@@ -64,7 +64,7 @@ import tree_sitter_elixir  # noqa: E402
 
 sys.path.insert(0, str(HERE))
 import spy  # noqa: E402
-from edits import Document, Edit, pick_edit  # noqa: E402
+from edits import Document, Edit, pick_edit, typed_burst  # noqa: E402
 from generate import (  # noqa: E402
     app_with_lib,
     big_config_project,
@@ -1393,13 +1393,11 @@ def _burst(
     lsp = peer.lsp
     assert lsp is not None
     lsp.drain()
-    first_version = peer.version + 1
     publishes = 0
-    for k in range(size):
-        e = pick_edit(model, rng, lo, hi)
-        model.apply(e)
+    messages = []
+    for e in typed_burst(model, rng, lo, hi, size):
         peer.version += 1
-        lsp.write_raw(
+        messages.append(
             lsp.encode(
                 lsp.notify_msg(
                     "textDocument/didChange",
@@ -1410,7 +1408,9 @@ def _burst(
                 )
             )
         )
-        if k % 20 == 19:
+    for k, msg in enumerate(messages):
+        lsp.write_raw(msg)
+        if k % 20 == 19:  # read what the server says meanwhile, so its output never fills up
             publishes += sum(1 for r in lsp.drain() if is_publish_for(peer.uri)(r.msg))
     t0 = time.perf_counter()
     final = None
@@ -1426,7 +1426,6 @@ def _burst(
             final = r
     dt = max(0.0, final.at - t0)
     right = peer.check(final.msg, f"burst {idx}")
-    del first_version
     return dt, publishes, right
 
 
@@ -1504,6 +1503,8 @@ def section_burst(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str |
         rows,
         [
             "one keystroke = didChange -> publishDiagnostics, one edit at a time, between bursts; "
+            "a burst = words typed: ten letters at one random spot, then another (a deletion or "
+            "a digit overwritten now and then); "
             "publishes per burst = publishDiagnostics for the document while and after it was sent; "
             "right = the publish for the last version holds MPG101 on the Repo line."
         ],

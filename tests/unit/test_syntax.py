@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -49,6 +50,26 @@ def test_line_index_updates_like_a_fresh_scan(parts: list[str], data: st.DataObj
     updated = text[:start] + new + text[end:]
     index.update(updated, start, end, start + len(new))
     assert index.starts == reference_starts(updated)
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=12), st.data())
+def test_line_index_stays_right_edit_after_edit(parts: list[str], data: st.DataObject) -> None:
+    """Line starts shifted lazily by one edit and merged with the next: every start and every
+    offset's line are those of a fresh scan after each edit."""
+    text = "".join(parts).encode()
+    index = LineIndex(text)
+    for _ in range(data.draw(st.integers(1, 8))):
+        start = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(start, min(len(text), start + 3)))
+        new = "".join(data.draw(st.lists(st.sampled_from(PIECES), max_size=2))).encode()
+        text = text[:start] + new + text[end:]
+        index.update(text, start, end, start + len(new))
+        ref = reference_starts(text)
+        assert [index.start(i) for i in range(len(index))] == ref
+        assert [index.line_of(o) for o in range(len(text) + 1)] == [
+            bisect_right(ref, o) - 1 for o in range(len(text) + 1)
+        ]
+    assert index.starts == reference_starts(text)
 
 
 def test_u2028_is_not_a_line_break_but_cr_is() -> None:

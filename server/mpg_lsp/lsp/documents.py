@@ -93,21 +93,29 @@ def register(server: MpgServer) -> None:
             return
         encoding = ls.session.encoding
         edited = False
-        for change in params.content_changes:
-            new = _bytes(change.text)
-            if isinstance(change, t.TextDocumentContentChangePartial):
-                start, end = to_offsets(doc, change.range, encoding)
-                if _too_big(ls, uri, len(doc.text) - (end - start) + len(new)):
-                    return
-                doc.edit(start, end, new)
-                edited = True
-            else:
-                if _too_big(ls, uri, len(new)):
-                    return
-                if edited:
-                    doc.reparse()
-                    edited = False
-                doc.replace_all(new)
+        # Changes queued behind each other arrive as one (protocol.Inbox): applied to a mutable
+        # copy, parsed once, checked and published once, for the newest version.
+        batch = len(params.content_changes) > 1
+        if batch:
+            doc.begin_batch()
+        try:
+            for change in params.content_changes:
+                new = _bytes(change.text)
+                if isinstance(change, t.TextDocumentContentChangePartial):
+                    start, end = to_offsets(doc, change.range, encoding)
+                    if _too_big(ls, uri, len(doc.text) - (end - start) + len(new)):
+                        return
+                    doc.edit(start, end, new)
+                    edited = True
+                else:
+                    if _too_big(ls, uri, len(new)):
+                        return
+                    doc.replace_all(new)
+                    edited = False  # the tree is new
+                    if batch:
+                        doc.begin_batch()
+        finally:
+            doc.end_batch()
         if edited:
             doc.reparse()
         doc.version = params.text_document.version

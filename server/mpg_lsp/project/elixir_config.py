@@ -560,7 +560,7 @@ class ElixirFacts:
         if (
             reset
             or self._revision is None
-            or doc.revision != self._revision + len(edits)
+            or doc.revision != self._revision + sum(e.count for e in edits)
             or (edits and doc.parses != self._parses + 1)
         ):
             self._revision, self._parses = doc.revision, doc.parses
@@ -589,9 +589,18 @@ class ElixirFacts:
                 for form in forms[index:]:
                     form.anchor.start += delta
                     form.end += delta
-        lo = min(a for a, _ in dirty)
-        hi = max(b for _, b in dirty)
-        return self._reread(doc, lo, hi)
+        # each cluster of edits on its own: a burst typed at two ends of a big file must not
+        # read again every form between them
+        clusters: list[list[int]] = []
+        for a, b in sorted(dirty):
+            if clusters and a <= clusters[-1][1]:
+                clusters[-1][1] = max(clusters[-1][1], b)
+            else:
+                clusters.append([a, b])
+        changed = False
+        for lo, hi in reversed(clusters):
+            changed = self._reread(doc, lo, hi) or changed
+        return changed
 
     def _read(self, node: Node) -> _Form:
         anchor = Anchor(node.start_byte)

@@ -255,7 +255,7 @@ class _Reading:
         stale = (
             reset
             or self.revision is None
-            or doc.revision != self.revision + len(edits)
+            or doc.revision != self.revision + sum(e.count for e in edits)
             or (edits and doc.parses != self.parses + 1)
         )
         self.revision, self.parses = doc.revision, doc.parses

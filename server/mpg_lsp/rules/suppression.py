@@ -73,7 +73,7 @@ def read(doc: Document) -> list[Suppression]:
 def _ignore_fix(doc: Document, finding: Finding) -> Fix:
     """A comment line above the diagnostic, at its indentation."""
     line = doc.lines.line_of(finding.start)
-    start = doc.lines.starts[line]
+    start = doc.lines.start(line)
     content = doc.text[start : doc.lines.line_bounds(line, doc.text)[1]]
     indent = content[: len(content) - len(content.lstrip(b" \t"))].decode()
     eol = doc.line_ending().decode()

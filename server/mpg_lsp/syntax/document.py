@@ -52,6 +52,7 @@ class ByteEdit:
     start: int
     old_end: int
     new_end: int
+    count: int = 1  # edits merged into this one (typing: each keystroke extends the last)
 
 
 def map_offset(pos: int, edit: ByteEdit) -> int:
@@ -98,6 +99,7 @@ class Document:
         self.version = version
         self.text = text
         self.lines = LineIndex(text)
+        self._cr = b"\r" in text  # tree-sitter's rows differ from LSP's lines only with a CR
         self._parser = parser(lang)
         self._tree: Tree | None = self._parse()
         _live_trees.keep(self)
@@ -113,6 +115,7 @@ class Document:
     def replace_all(self, text: bytes, version: int | None = None) -> None:
         self.text = text
         self.lines = LineIndex(text)
+        self._cr = b"\r" in text
         self._tree = self._parse()
         _live_trees.keep(self)
         self._previous = None
@@ -127,10 +130,15 @@ class Document:
         start = max(0, min(start, len(old)))
         old_end = max(start, min(old_end, len(old)))
         new_end = start + len(new_bytes)
-        start_point = _ts_point(old, start)
-        old_end_point = _ts_point(old, old_end)
-        self.text = new = old[:start] + new_bytes + old[old_end:]
+        start_point = self._point(old, start)
+        old_end_point = self._point(old, old_end)
+        if isinstance(old, bytearray):  # in a batch: a memmove, not a copy of the file
+            old[start:old_end] = new_bytes
+            new = old
+        else:
+            self.text = new = old[:start] + new_bytes + old[old_end:]
         self.lines.update(new, start, old_end, new_end)
+        self._cr = self._cr or b"\r" in new_bytes
         if self._tree is not None and self.lang is not Lang.TEXT:
             # a dropped tree is parsed afresh when next needed; plain text has no tree to edit
             self._tree.edit(
@@ -139,12 +147,45 @@ class Document:
                 new_end_byte=new_end,
                 start_point=start_point,
                 old_end_point=old_end_point,
-                new_end_point=_ts_point(new, new_end),
+                new_end_point=self._point(new, new_end),
             )
         change = ByteEdit(start, old_end, new_end)
-        self.pending.append(change)
+        self._note(change)
         self.revision += 1
         return change
+
+    def _note(self, change: ByteEdit) -> None:
+        """Keep ``change`` for the fact readers; one that touches the last kept edit is merged
+        into it, so a word typed is one edit to them, not one per letter."""
+        pending = self.pending
+        last = pending[-1] if pending else None
+        if last is None or change.start > last.new_end or change.old_end < last.start:
+            pending.append(change)
+            return
+        pending[-1] = ByteEdit(
+            min(last.start, change.start),
+            last.old_end + max(0, change.old_end - last.new_end),
+            max(last.new_end, change.old_end) + change.new_end - change.old_end,
+            last.count + 1,
+        )
+
+    def begin_batch(self) -> None:
+        """Several edits follow (a burst of changes): they are applied to a mutable copy of
+        the text until ``end_batch``, each a memmove instead of a copy of the whole file."""
+        if not isinstance(self.text, bytearray):
+            self.text = bytearray(self.text)  # type: ignore[assignment]
+
+    def end_batch(self) -> None:
+        if isinstance(self.text, bytearray):
+            self.text = bytes(self.text)
+
+    def _point(self, text: bytes, offset: int) -> Point:
+        """tree-sitter's (row, byte column) of ``offset``, from the line index when no CR can
+        make its rows differ from LSP's lines (a count of newlines costs O(offset))."""
+        if self._cr:
+            return _ts_point(text, offset)
+        line = self.lines.line_of(offset)
+        return Point(line, offset - self.lines.start(line))
 
     def reparse(self) -> None:
         """Parse the edited text, reusing every subtree the edits did not touch."""

@@ -19,24 +19,45 @@ def _breaks(text: bytes, lo: int = 0, hi: int | None = None) -> list[int]:
 
 
 class LineIndex:
-    """Byte offset of the start of every line."""
+    """Byte offset of the start of every line.
 
-    __slots__ = ("starts",)
+    An edit moves every later line start by the same amount; that shift is kept pending (from
+    a line on, by so much) and merged with the next edit's, so typing costs O(log n) per
+    keystroke instead of rewriting n line starts, and edits far apart cost only the lines
+    between them.
+    """
+
+    __slots__ = ("_delta", "_from", "_starts")
 
     def __init__(self, text: bytes) -> None:
-        self.starts: list[int] = [0, *_breaks(text)]
+        self._starts: list[int] = [0, *_breaks(text)]
+        self._from = len(self._starts)  # line starts from this index on are off by _delta
+        self._delta = 0
 
     def __len__(self) -> int:
-        return len(self.starts)
+        return len(self._starts)
+
+    @property
+    def starts(self) -> list[int]:
+        """Every line start (the pending shift applied)."""
+        self._shift_from(len(self._starts), 0)
+        return self._starts
+
+    def start(self, line: int) -> int:
+        value = self._starts[line]
+        return value + self._delta if line >= self._from else value
 
     def line_of(self, offset: int) -> int:
-        return bisect_right(self.starts, offset) - 1
+        starts, first = self._starts, self._from
+        if first < len(starts) and offset >= starts[first] + self._delta:
+            return bisect_right(starts, offset - self._delta, first) - 1
+        return bisect_right(starts, offset, 0, first) - 1
 
     def line_bounds(self, line: int, text: bytes) -> tuple[int, int]:
         """Byte range of ``line``'s content, without its line break."""
-        start = self.starts[line]
-        if line + 1 < len(self.starts):
-            end = self.starts[line + 1]
+        start = self.start(line)
+        if line + 1 < len(self._starts):
+            end = self.start(line + 1)
             if text[end - 1 : end] == b"\n":
                 end -= 1
                 if end > start and text[end - 1 : end] == b"\r":
@@ -47,6 +68,23 @@ class LineIndex:
             end = len(text)
         return start, end
 
+    def _shift_from(self, line: int, delta: int) -> None:
+        """Move the starts of ``line`` and every later line by ``delta``; the pending shift
+        then starts at ``line`` (the lines it no longer covers are settled)."""
+        starts, pending, first = self._starts, self._delta, self._from
+        if not pending:
+            self._from, self._delta = line, delta
+        elif line == first:
+            self._delta = pending + delta
+        elif line < first:  # settle the old shift; the new one starts where typing goes on
+            starts[first:] = [s + pending for s in starts[first:]]
+            self._from, self._delta = line, delta
+        else:
+            starts[first:line] = [s + pending for s in starts[first:line]]
+            self._from, self._delta = line, pending + delta
+        if not self._delta or self._from >= len(starts):
+            self._from, self._delta = len(starts), 0
+
     def update(self, new_text: bytes, start: int, old_end: int, new_end: int) -> None:
         """Adjust the index after ``old[start:old_end]`` became ``new[start:new_end]``.
 
@@ -54,18 +92,17 @@ class LineIndex:
         ``\\n`` just after it can join with the new text into one ``\\r\\n`` break, so the
         rescan starts one byte early and ends at the next untouched line start.
         """
-        starts = self.starts
         delta = new_end - old_end
         first = self.line_of(max(start - 1, 0))
         last = self.line_of(old_end + 1)
-        lo = starts[first]
-        if last + 1 < len(starts):
-            tail = [s + delta for s in starts[last + 1 :]]
-            hi = tail[0]
-        else:
-            tail = []
-            hi = len(new_text)
+        lo = self.start(first)
+        untouched = last + 1 < len(self._starts)
+        hi = self.start(last + 1) + delta if untouched else len(new_text)
         middle = _breaks(new_text, lo, hi)
-        if tail and middle and middle[-1] >= hi:
+        if untouched and middle and middle[-1] >= hi:
             middle.pop()  # the break that ends at the first untouched line start
-        self.starts = [*starts[: first + 1], *middle, *tail]
+        self._shift_from(last + 1, delta)
+        pending = self._from < len(self._starts)
+        # lines first+1..last are below the pending shift's first line: stored as they are
+        self._starts[first + 1 : last + 1] = middle
+        self._from = self._from + len(middle) - (last - first) if pending else len(self._starts)
