@@ -171,11 +171,37 @@ never runs by itself."
     (mpg-test-check "no diagnostics in other.toml" (null (flymake-diagnostics))
                     (format "%S" (flymake-diagnostics)))))
 
+;;; Fix all on save, as the README sets it up.
+
+(defun my-mpg-lsp-fix-all ()
+  (when (and (eglot-managed-p) (mpg-lsp-managed-file-p))
+    (ignore-errors
+      (eglot-code-actions (point-min) (point-max) "source.fixAll.mpg-lsp" t))))
+
+(defun mpg-test-fix-all-on-save ()
+  "The README's fix all on save, on config/config.exs: the saved file has the fix."
+  (add-hook 'before-save-hook #'my-mpg-lsp-fix-all)
+  (with-current-buffer (mpg-test-open "config/config.exs")
+    (mpg-test-check "server in config/config.exs" (mpg-test-wait #'eglot-managed-p) "not started")
+    (mpg-test-pause 1)  ; the project's diagnostics
+    (goto-char (point-max))
+    (insert "\n")  ; a user's edit, then C-x C-s
+    (save-buffer)
+    (let* ((file buffer-file-name)
+           (saved (with-temp-buffer
+                    (insert-file-contents file)
+                    (buffer-string))))
+      (mpg-test-check "fix all on save wrote the notifier to disk"
+                      (and (string-match-p "notifier:" saved) (not (buffer-modified-p)))
+                      saved)))
+  (remove-hook 'before-save-hook #'my-mpg-lsp-fix-all))
+
 (condition-case err
     (progn
       (when mpg-test-attach
         (mpg-test-no-start))
       (mpg-test-runtime-exs)
+      (mpg-test-fix-all-on-save)
       (when mpg-test-attach
         (mpg-test-attachment)))
   (error (mpg-test-check "no Lisp error" nil (format "%S" err))))

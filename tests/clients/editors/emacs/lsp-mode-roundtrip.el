@@ -130,9 +130,34 @@ mode is never idle by itself."
                   (= 1 (length (lsp--session-workspaces (lsp-session))))
                   (format "%S" (lsp--session-workspaces (lsp-session)))))
 
+;;; Fix all on save, as the README sets it up.
+
+(defun my-mpg-lsp-fix-all ()
+  (when (bound-and-true-p lsp-mode)
+    (ignore-errors (lsp-execute-code-action-by-kind "source.fixAll"))))
+
+(defun mpg-test-fix-all-on-save ()
+  "The README's fix all on save, on config/config.exs: the saved file has the fix."
+  (add-hook 'before-save-hook #'my-mpg-lsp-fix-all)
+  (with-current-buffer (mpg-test-open "config/config.exs")
+    (mpg-test-check "server in config/config.exs" (mpg-test-wait #'mpg-test-started-p) "not started")
+    (mpg-test-pause 1)  ; the project's diagnostics
+    (goto-char (point-max))
+    (insert "\n")  ; a user's edit, then C-x C-s
+    (save-buffer)
+    (let* ((file buffer-file-name)
+           (saved (with-temp-buffer
+                    (insert-file-contents file)
+                    (buffer-string))))
+      (mpg-test-check "fix all on save wrote the notifier to disk"
+                      (and (string-match-p "notifier:" saved) (not (buffer-modified-p)))
+                      saved)))
+  (remove-hook 'before-save-hook #'my-mpg-lsp-fix-all))
+
 (condition-case err
     (progn
       (mpg-test-runtime-exs)
+      (mpg-test-fix-all-on-save)
       (when mpg-test-attach
         (mpg-test-attachment)))
   (error (mpg-test-check "no Lisp error" nil (format "%S" err))))
