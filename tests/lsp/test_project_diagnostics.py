@@ -24,7 +24,7 @@ def _codes(diags: Any) -> list[str]:
     return sorted(str(d.code) for d in diags)
 
 
-async def _until(check: Callable[[], bool], seconds: float = 5) -> bool:
+async def _until(check: Callable[[], bool], seconds: float = 20) -> bool:
     for _ in range(int(seconds * 100)):
         if check():
             return True
@@ -39,7 +39,7 @@ def _latest(editor: Editor, uri: str, since: int = 0) -> t.PublishDiagnosticsPar
 
 async def _pushed(editor: Editor, uri: str, codes: list[str], since: int = 0) -> list[str]:
     """The codes last pushed for ``uri`` (after the ``since``-th publish), once they are
-    ``codes`` or after 5 s."""
+    ``codes`` or after 20 s (a loaded machine is slow)."""
 
     def seen() -> list[str] | None:
         latest = _latest(editor, uri, since)

@@ -52,7 +52,7 @@ def folders(client: LanguageClient) -> tuple[Editor, Path, Path]:
 
 
 async def _until(check: Callable[[], bool]) -> bool:
-    for _ in range(500):
+    for _ in range(2000):
         if check():
             return True
         await asyncio.sleep(0.01)
@@ -60,10 +60,10 @@ async def _until(check: Callable[[], bool]) -> bool:
 
 
 async def _settled(editor: Editor, uri: str, codes: list[str]) -> list[str]:
-    """The codes of the latest diagnostics for ``uri`` once they are ``codes`` (or after 5 s):
+    """The codes of the latest diagnostics for ``uri`` once they are ``codes`` (or after 20 s):
     the settings arrive a moment after the documents may have been checked."""
     seen: list[str] = []
-    for _ in range(500):
+    for _ in range(2000):
         seen = [str(d.code) for d in editor.client.diagnostics.get(uri, [])]
         if seen == codes:
             break
