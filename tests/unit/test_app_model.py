@@ -207,3 +207,13 @@ def test_a_simple_connection_counts_only_when_it_listens() -> None:
     loud = quiet.replace("SELECT 1", "LISTEN events")
     engine, _ = engine_for({"lib/a/ping.ex": loud})
     assert [c.kind for c in engine.view(ROOT).app.listen] == ["Postgrex.SimpleConnection"]
+
+
+def test_a_suppression_comment_in_a_dockerfile() -> None:
+    fly = "app = \"a\"\n[deploy]\n  release_command = \"/bin/sh -lc 'DATABASE_URL=$D bin/migrate'\"\n"
+    docker = 'FROM debian\n{}ENTRYPOINT ["/bin/sh", "-c"]\nCMD ["/app/bin/server"]\n'
+    engine, _ = engine_for({"fly.toml": fly, "Dockerfile": docker.format("")})
+    assert [f.code for f in engine.findings(ROOT) if "Dockerfile" in f.path] == ["MPG308"]
+    quiet = docker.format("# mpg-lsp: ignore MPG308\n")
+    engine, _ = engine_for({"fly.toml": fly, "Dockerfile": quiet})
+    assert [f.code for f in engine.findings(ROOT) if "Dockerfile" in f.path] == []
