@@ -115,7 +115,10 @@ def _rule_code(doc: Document, offset: int) -> tuple[str, int, int] | None:
                     start,
                     end,
                 )
-            text = f"**{code}** `{rule.name}` ({rule.severity}): {rule.summary}\n\n[Rule documentation]({rule.url})"
+            text = (
+                f"**{code}** `{rule.name}` ({rule.severity}): {rule.summary}\n\n"
+                f"[Rule documentation]({rule.url})"
+            )
             return text, start, end
     return None
 

@@ -72,7 +72,8 @@ _PUBLIC = {"PUBLIC", "PUBLISHABLE", "PUB"}
 # A pattern string, compiled by `re` on first use and cached there: only values that look
 # like secrets get this far, and compiling it up front cost every run half a millisecond.
 _PLACEHOLDER = (
-    r"change[-_ ]?(?:me|it|this)|placeholder|example|dummy|replace|your[-_ ]|^my[-_]|xxx|todo|fixme|"
+    r"change[-_ ]?(?:me|it|this)|placeholder|example|dummy|replace|your[-_ ]|^my[-_]|"
+    r"xxx|todo|fixme|"
     r"^<.*>$|^\{\{.*\}\}$|^(?:secret|password|passw0rd|pass|cookie|token|key|test|none|null|nil|foo|bar|"
     r"postgres|admin|root|default|\*+|x+|\.+)$"
 )

@@ -84,7 +84,8 @@ def migrations_through_pooler(view: ProdView) -> Iterator[Finding]:
             if len(variables) == 1 and len({r.url_var for r in m.route.pooled}) == 1:
                 var = variables[0]
                 message = (
-                    f"release_command runs migrations{_through(m)} for {repo_names(m.route.needing)} with {var}, "
+                    f"release_command runs migrations{_through(m)} for "
+                    f"{repo_names(m.route.needing)} with {var}, "
                     "the pooled URL; migrations need a session to themselves. "
                     f"Point {var} at ${direct} for the release command."
                 )
@@ -95,9 +96,11 @@ def migrations_through_pooler(view: ProdView) -> Iterator[Finding]:
                     )
             else:  # repos on different pooled variables may be different databases
                 message = (
-                    f"release_command runs migrations{_through(m)} for {repo_names(m.route.needing)} with "
-                    f"{', '.join(variables)}, pooled URLs; migrations need a session to themselves. "
-                    "Point each at the direct URL of its database for the release command."
+                    f"release_command runs migrations{_through(m)} for "
+                    f"{repo_names(m.route.needing)} with "
+                    f"{', '.join(variables)}, pooled URLs; migrations need a session to "
+                    "themselves. Point each at the direct URL of its database for the release "
+                    "command."
                 )
             severity = "error" if view.evidence else "warning"
             yield Finding("MPG301", m.fly.path, start, end, message, severity, fixes)
@@ -114,8 +117,8 @@ def migrations_through_pooler(view: ProdView) -> Iterator[Finding]:
                 m.fly.path,
                 start,
                 end,
-                f"release_command runs migrations{_through(m)} for {names}, and mpg-lsp cannot tell "
-                "which URL they use. If it is the pooled one, point its variable at "
+                f"release_command runs migrations{_through(m)} for {names}, and mpg-lsp cannot "
+                "tell which URL they use. If it is the pooled one, point its variable at "
                 f"${direct} for the release command: migrations need a session to themselves.",
                 "warning",
                 (
@@ -203,7 +206,8 @@ def release_override_wrong_var(view: ProdView) -> Iterator[Finding]:
             start,
             end,
             f"release_command points {' and '.join(set_vars)} at ${source}, but "
-            f"{repo_names(m.route.needing)} {'reads' if len(m.route.needing) == 1 else 'read'} {', '.join(read)}, "
+            f"{repo_names(m.route.needing)} {'reads' if len(m.route.needing) == 1 else 'read'} "
+            f"{', '.join(read)}, "
             f"so migrations{_through(m)} still go through PgBouncer. "
             f"Rebind {' and '.join(read)} instead.",
             "error",
@@ -247,28 +251,29 @@ def database_url_in_env(view: ProdView) -> Iterator[Finding]:
             command = f"fly secrets set{app} {shlex.quote(f'{entry.key}={shown}')}"
             if example:
                 message = (
-                    f"[env] {entry.key} holds a secret-looking value in {relative}, an example file. "
-                    f"Wherever the real config comes from, keep the real value out of [env]: `{command}`."
+                    f"[env] {entry.key} holds a secret-looking value in {relative}, an example "
+                    "file. Wherever the real config comes from, keep the real value out of "
+                    f"[env]: `{command}`."
                 )
                 severity = "information"
             elif found.placeholder:
                 message = (
-                    f"[env] {entry.key} holds a placeholder for a secret. Keep the real value out of "
-                    f"{relative}: set it with `{command}`, then delete this line."
+                    f"[env] {entry.key} holds a placeholder for a secret. Keep the real value "
+                    f"out of {relative}: set it with `{command}`, then delete this line."
                 )
                 severity = "information"
             elif found.url is not None:
                 message = (
                     f"[env] {entry.key} holds a database URL with its password, in plain text in "
-                    f"{relative}. Make it a secret: `{command}` (with the real password), delete this "
-                    "line, and change the password: it is in the repository's history."
+                    f"{relative}. Make it a secret: `{command}` (with the real password), delete "
+                    "this line, and change the password: it is in the repository's history."
                 )
                 severity = "error"
             else:
                 message = (
-                    f"[env] {entry.key} looks like a secret, in plain text in {relative}. Make it a "
-                    f"secret: `{command}` (with the real value), delete this line, and replace the "
-                    "value: it is in the repository's history."
+                    f"[env] {entry.key} looks like a secret, in plain text in {relative}. Make "
+                    f"it a secret: `{command}` (with the real value), delete this line, and "
+                    "replace the value: it is in the repository's history."
                 )
                 severity = "error"
             start, end = entry.value_range
@@ -338,8 +343,8 @@ def ecto_ipv6_value(view: ProdView) -> Iterator[Finding]:
                 path,
                 start,
                 end,
-                f"ENV ECTO_IPV6 {value} leaves IPv6 off: {os.path.relpath(config, view.root)} turns "
-                f"it on only for {shown}, so the repo gets no `:inet6` and cannot reach the "
+                f"ENV ECTO_IPV6 {value} leaves IPv6 off: {os.path.relpath(config, view.root)} "
+                f"turns it on only for {shown}, so the repo gets no `:inet6` and cannot reach the "
                 f'database over Fly\'s IPv6 private network (`:nxdomain`). Set it to "{good}".',
                 "warning",
             )
@@ -355,8 +360,8 @@ def ecto_ipv6_value(view: ProdView) -> Iterator[Finding]:
             start,
             end,
             f"ECTO_IPV6 = {written} leaves IPv6 off: {os.path.relpath(config, view.root)} turns it "
-            f"on only for {shown}, so the repo gets no `:inet6` and cannot reach the database over Fly's "
-            "IPv6 private network (`:nxdomain`).",
+            f"on only for {shown}, so the repo gets no `:inet6` and cannot reach the database "
+            "over Fly's IPv6 private network (`:nxdomain`).",
             "warning",
             (
                 Fix(
