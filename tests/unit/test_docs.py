@@ -12,6 +12,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from mpg_lsp.cli.explain import errors_table
 from mpg_lsp.cli.rules import rules_table
 from mpg_lsp.rules import REGISTRY
 from mpg_lsp.settings import SPECS, resolve, toml_example
@@ -55,6 +56,10 @@ def readme_block(name: str, generated: str) -> None:
 
 def test_readme_rule_table_is_generated_from_the_registry() -> None:
     readme_block("rules", rules_table())
+
+
+def test_readme_error_table_is_generated_from_the_known_errors() -> None:
+    readme_block("errors", errors_table())
 
 
 def test_readme_settings_example_is_generated_from_the_settings_table() -> None:

@@ -96,6 +96,19 @@ def _rule_line(code: str) -> str | None:
     return f"- **{code}** `{rule.name}` ({rule.severity}): {rule.summary}"
 
 
+def errors_table() -> str:
+    """The README's table of the errors `explain` knows, generated from rules.known_errors."""
+    from mpg_lsp.rules.known_errors import KNOWN
+
+    lines = ["| A line like | What it is | Rules |", "|---|---|---|"]
+    for known in KNOWN:
+        rules = ", ".join(
+            f"[{code}]({REGISTRY[code].url})" for code in known.rules if code in REGISTRY
+        )
+        lines.append(f"| `{known.example}` | {known.title} | {rules or 'none (not config)'} |")
+    return "\n".join(lines)
+
+
 def explain_error(text: str, style: Style) -> int:
     """The likely cause of an error or log line, what to do, and the rules; never the text
     itself (a pasted line may hold a connection URL with its password)."""
