@@ -25,6 +25,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+# mix.exs of a plain Ecto + Postgres app, for projects built in memory
+MIX = (
+    "defmodule A.MixProject do\n"
+    '  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}]\nend\n'
+)
+
 EXPECT = re.compile(r"#\s*expect:\s*((?:MPG\d{3}[ ,]*)+)")
 # A whole-line comment for the line below it, where a comment cannot share the line (a
 # Dockerfile's exec-form JSON, a shell line continued with `\`).

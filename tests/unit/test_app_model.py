@@ -6,10 +6,9 @@ from __future__ import annotations
 from mpg_lsp.engine import Engine
 from mpg_lsp.project.sql import session_statements
 from mpg_lsp.project.urls import classify_url
-from projects import MemoryFileSystem
+from projects import MIX, MemoryFileSystem
 
 ROOT = "/proj"
-MIX = 'defmodule A.MixProject do\n  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}]\nend\n'
 RUNTIME = 'import Config\nconfig :a, A.Repo, url: System.fetch_env!("DATABASE_URL")\n'
 
 
@@ -210,7 +209,7 @@ def test_a_simple_connection_counts_only_when_it_listens() -> None:
 
 
 def test_a_suppression_comment_in_a_dockerfile() -> None:
-    fly = "app = \"a\"\n[deploy]\n  release_command = \"/bin/sh -lc 'DATABASE_URL=$D bin/migrate'\"\n"
+    fly = 'app = "a"\n[deploy]\n  release_command = "/bin/sh -lc \'DATABASE_URL=$D bin/migrate\'"\n'
     docker = 'FROM debian\n{}ENTRYPOINT ["/bin/sh", "-c"]\nCMD ["/app/bin/server"]\n'
     engine, _ = engine_for({"fly.toml": fly, "Dockerfile": docker.format("")})
     assert [f.code for f in engine.findings(ROOT) if "Dockerfile" in f.path] == ["MPG308"]

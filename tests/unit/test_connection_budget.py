@@ -6,10 +6,9 @@ from __future__ import annotations
 import pytest
 from mpg_lsp.engine import Engine
 from mpg_lsp.rules.base import Finding
-from projects import MemoryFileSystem
+from projects import MIX, MemoryFileSystem
 
 ROOT = "/proj"
-MIX = 'defmodule A.MixProject do\n  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}]\nend\n'
 POOLED = (
     'config :a, A.Repo, url: System.get_env("DATABASE_URL"), prepare: :unnamed, '
     "socket_options: [:inet6], pool_size: {size}\n"

@@ -21,7 +21,7 @@ from mpg_lsp.rules.base import Finding
 from mpg_lsp.rules.edits import apply_edits, toml_string
 from mpg_lsp.syntax.document import Document
 from mpg_lsp.syntax.languages import Lang
-from projects import FIXTURES, MemoryFileSystem
+from projects import FIXTURES, MIX, MemoryFileSystem
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,10 +29,6 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 ROOT = "/proj"
-MIX = (
-    "defmodule A.MixProject do\n"
-    '  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}]\nend\n'
-)
 RUNTIME = (
     "import Config\n"
     'config :a, A.Repo, url: System.get_env("DATABASE_URL"), socket_options: [:inet6], prepare: '

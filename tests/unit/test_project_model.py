@@ -10,13 +10,9 @@ from mpg_lsp.project.workspace import find_root
 from mpg_lsp.settings import Settings
 from mpg_lsp.syntax.document import Document
 from mpg_lsp.syntax.languages import Lang
-from projects import MemoryFileSystem
+from projects import MIX, MemoryFileSystem
 
 ROOT = "/proj"
-MIX = (
-    "defmodule A.MixProject do\n"
-    '  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}]\nend\n'
-)
 
 
 def view(files: dict[str, str], **settings: object):

@@ -6,13 +6,9 @@ from __future__ import annotations
 import pytest
 from mpg_lsp.engine import Engine
 from mpg_lsp.rules.base import Finding
-from projects import MemoryFileSystem
+from projects import MIX, MemoryFileSystem
 
 ROOT = "/proj"
-MIX = (
-    "defmodule A.MixProject do\n"
-    '  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}]\nend\n'
-)
 HASH = '"00", [:mix], [], "hexpm", "11"'
 
 

@@ -9,10 +9,9 @@ import pytest
 from mpg_lsp.engine import Engine
 from mpg_lsp.rules.base import Finding
 from mpg_lsp.rules.edits import apply_edits
-from projects import MemoryFileSystem, elixir_errors
+from projects import MIX, MemoryFileSystem, elixir_errors
 
 ROOT = "/proj"
-MIX = 'defmodule A.MixProject do\n  defp deps, do: [{:ecto_sql, "~> 3.12"}, {:postgrex, ">= 0.0.0"}]\nend\n'
 HOST = "ecto://USER:PASS@pgbouncer.c1.flympg.net/db"
 
 
@@ -65,7 +64,8 @@ def test_what_ecto_converts_is_left_alone(query: str) -> None:
 
 def test_keyword_already_set_wins_once_the_url_stops_overriding_it() -> None:
     text, (finding,) = run(
-        f'config :a, A.Repo,\n  url: "{HOST}?ssl=require&connect_timeout=9000&application_name=x",\n'
+        f'config :a, A.Repo,\n  url: "{HOST}?ssl=require&connect_timeout=9000'
+        '&application_name=x",\n'
         "  prepare: :unnamed,\n  ssl: [verify: :verify_none]\n"
     )
     after = fixed(text, finding)

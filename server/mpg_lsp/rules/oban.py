@@ -349,7 +349,8 @@ def _phoenix_notifiers(view: ProdView) -> Iterator[tuple[Oban, str, int, int, Va
     "MPG204",
     "oban-phoenix-notifier-dependency",
     "error",
-    "`Oban.Notifiers.Phoenix` is configured but its package, oban_notifiers_phoenix, is not a dependency.",
+    "`Oban.Notifiers.Phoenix` is configured but its package, oban_notifiers_phoenix, "
+    "is not a dependency.",
 )
 def phoenix_notifier_dependency(view: ProdView) -> Iterator[Finding]:
     if view.has_dep(PHOENIX_NOTIFIER_PACKAGE):

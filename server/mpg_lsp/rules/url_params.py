@@ -39,9 +39,9 @@ def prepare_in_url(view: ProdView) -> Iterator[Finding]:
             path,
             literal.span.start,
             literal.span.end,
-            f"{repo.name}'s URL sets `prepare=` as a query parameter: Ecto turns it into the string "
-            '"unnamed" (not the atom) and lets it override the keyword options. Drop it from the '
-            "URL and set `prepare: :unnamed` instead.",
+            f"{repo.name}'s URL sets `prepare=` as a query parameter: Ecto turns it into the "
+            'string "unnamed" (not the atom) and lets it override the keyword options. Drop it '
+            "from the URL and set `prepare: :unnamed` instead.",
             "error",
             (Fix("Move `prepare` out of the URL", tuple(edits), preferred=True),),
         )
