@@ -3,8 +3,9 @@
 Per Machine, every repo keeps ``pool_size`` × ``pool_count`` connections, and each Oban instance
 with the Postgres notifier and each LISTEN client of the supervision tree one more; every
 process group is assumed to start every repo, on ``machines`` Machines (the setting, else
-``min_machines_running`` for the ``app`` group, at least Fly's 2 per group). A deploy adds the release command's migration pool (2 per migrated repo),
-and a blue-green deploy runs the old and the new Machines side by side. Pooled connections are
+``min_machines_running`` for the ``app`` group, at least Fly's 2 per group). A deploy adds the
+release command's migration pool (2 per migrated repo), and a blue-green deploy runs the old
+and the new Machines side by side. Pooled connections are
 PgBouncer's clients; direct ones are compared with the plan's database connections, the only
 published figure. What cannot be read (a computed pool size, a repo whose URL cannot be
 classified) is said, or makes the rule say nothing.
