@@ -40,6 +40,8 @@ def workspace_edit(session: Session, edits: list[Edit]) -> t.WorkspaceEdit | Non
     document_changes: list[t.TextDocumentEdit] = []
     for path, group in by_path.items():
         uri = session.uri(path)
+        if not session.in_sync(path):
+            return None  # never an edit computed on a text the editor may not have
         doc = session.engine.ws.get(path)  # the open document, else the file on disk
         if doc is None:
             return None
@@ -110,12 +112,17 @@ def register(server: MpgServer) -> None:
     def code_action(ls: MpgServer, params: t.CodeActionParams) -> list[t.CodeAction] | None:
         session = ls.session
         doc = session.document(params.text_document.uri)
-        if doc is None:
+        if doc is None or not session.in_sync(doc.path):
             return None
         path = doc.path
         root = session.engine.root_of(path)
         if root is None:
             return None
+        # a fix may edit a file that is not open (mix.exs): compute it on that file as it is
+        # now, even if no watched-files event said it changed
+        changed = session.engine.ws.changed_on_disk()
+        if changed:
+            session.engine.files_changed(changed)
         findings = findings_by_path(session, root).get(path, [])
         only = params.context.only
         actions: list[t.CodeAction] = []

@@ -16,9 +16,9 @@ from collections import defaultdict
 from lsprotocol import types as t
 
 from mpg_lsp.engine import PROJECT_SETTINGS
-from mpg_lsp.lsp.positions import path_of, to_range
+from mpg_lsp.lsp.positions import to_range
 from mpg_lsp.lsp.server import MpgServer
-from mpg_lsp.lsp.session import Sent, Session, fingerprint
+from mpg_lsp.lsp.session import Sent, Session, fingerprint, key
 from mpg_lsp.rules import REGISTRY, Finding
 from mpg_lsp.syntax import toml as tm
 from mpg_lsp.syntax.document import Document
@@ -123,7 +123,7 @@ def _projects(
     for root in session.workspace_projects():
         roots.setdefault(root, [])
     if only_uri is not None:
-        path = path_of(only_uri)
+        path = key(only_uri)
         only = session.engine.root_of(path) if path else None
         if only is not None:
             return {only: roots.get(only, [])}
@@ -138,7 +138,10 @@ def project_reports(
     problems for that has none any more (fixed, deleted, or no longer read)."""
     grouped = findings_by_path(session, root)
     reports: dict[str, Report] = {
-        uri: (doc.version, document_diagnostics(session, root, doc, grouped))
+        uri: (
+            doc.version,
+            document_diagnostics(session, root, doc, grouped) if session.in_sync(doc.path) else [],
+        )
         for uri, doc in open_docs
     }
     if session.scope(root) == "project":

@@ -10,8 +10,10 @@ import os
 from lsprotocol import types as t
 
 from mpg_lsp.lsp import diagnostics
-from mpg_lsp.lsp.positions import path_of, to_offsets, uri_of
+from mpg_lsp.lsp.positions import to_offsets, uri_of
+from mpg_lsp.lsp.protocol import MpgProtocol
 from mpg_lsp.lsp.server import MpgServer
+from mpg_lsp.lsp.session import key
 from mpg_lsp.project.filesystem import MAX_FILE_BYTES
 
 log = logging.getLogger(__name__)
@@ -71,11 +73,28 @@ def _changed_on_disk(ls: MpgServer) -> bool:
     return bool(changed)
 
 
+def out_of_sync(ls: MpgServer, uri: str) -> None:
+    """A didChange for ``uri`` did not validate and was dropped: the server's text is no longer
+    the editor's. Its diagnostics are cleared and no edit is offered for it until the editor
+    reopens it or sends its whole text."""
+    if not ls.session.unsynced(uri):
+        return
+    log.error(
+        "%s: a change that does not validate was dropped; the document is out of sync (no"
+        " diagnostics or fixes for it) until it is reopened or its whole text is sent",
+        key(uri),
+    )
+    diagnostics.refresh(ls, uri)
+
+
 def register(server: MpgServer) -> None:
+    if isinstance(server.protocol, MpgProtocol):
+        server.protocol.on_bad_change = lambda uri: out_of_sync(server, uri)
+
     @server.feature(t.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: MpgServer, params: t.DidOpenTextDocumentParams) -> None:
         item = params.text_document
-        if path_of(item.uri) is None:
+        if key(item.uri) is None:
             return
         text = _bytes(item.text)
         if _too_big(ls, item.uri, len(text)):
@@ -91,15 +110,28 @@ def register(server: MpgServer) -> None:
         if doc is None:
             log.warning("didChange for a document that is not open: %s", uri)
             return
+        changes = list(params.content_changes)
+        if not ls.session.in_sync(doc.path):
+            # only the whole text brings it back: changes to a text we do not have are lost
+            whole = [
+                i
+                for i, c in enumerate(changes)
+                if not isinstance(c, t.TextDocumentContentChangePartial)
+            ]
+            if not whole:
+                return
+            changes = changes[whole[-1] :]
+            ls.session.resynced(doc.path)
+            log.info("%s: the whole text was sent again; in sync with the editor", uri)
         encoding = ls.session.encoding
         edited = False
         # Changes queued behind each other arrive as one (protocol.Inbox): applied to a mutable
         # copy, parsed once, checked and published once, for the newest version.
-        batch = len(params.content_changes) > 1
+        batch = len(changes) > 1
         if batch:
             doc.begin_batch()
         try:
-            for change in params.content_changes:
+            for change in changes:
                 new = _bytes(change.text)
                 if isinstance(change, t.TextDocumentContentChangePartial):
                     start, end = to_offsets(doc, change.range, encoding)
@@ -146,7 +178,7 @@ def register(server: MpgServer) -> None:
 
     @server.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def watched(ls: MpgServer, params: t.DidChangeWatchedFilesParams) -> None:
-        paths = [p for p in (path_of(c.uri) for c in params.changes) if p]
+        paths = [p for p in (key(c.uri) for c in params.changes) if p]
         paths = [p for p in paths if not _ignored(ls, p)]
         if not paths:
             return

@@ -24,8 +24,11 @@ published through the session's record of what the client has) -> the client.
 
 from __future__ import annotations
 
+import os
+import posixpath
 from collections.abc import Iterator, Mapping
 from typing import Any, Literal, cast
+from urllib.parse import unquote
 
 from lsprotocol import types as t
 
@@ -71,6 +74,9 @@ class Session:
         self._projects: list[str] | None = None  # of the workspace folders, found lazily
         self.reported: set[tuple[str, str, str]] = set()  # settings problems shown once
         self._uris: dict[str, str] = {}  # path of an open document -> the URI the client used
+        # open documents whose text may differ from the editor's (a change that did not
+        # validate was dropped): no diagnostics, no edits, until reopened or sent whole
+        self._unsynced: set[str] = set()
 
     # -- the client ---------------------------------------------------------------------
 
@@ -139,6 +145,7 @@ class Session:
         if path is None:
             return None
         doc = self.engine.ws.open(path, text, version)
+        self._unsynced.discard(path)
         if doc is not None:
             self._uris[path] = uri
             self.published.pop(uri, None)
@@ -150,6 +157,7 @@ class Session:
         if path is None or path not in self._docs:
             return None
         self._uris.pop(path, None)
+        self._unsynced.discard(path)
         doc = self._docs[path]
         self.engine.ws.close(path)
         return doc
@@ -161,6 +169,23 @@ class Session:
 
     def is_open(self, path: str) -> bool:
         return path in self._docs
+
+    def unsynced(self, uri: str) -> bool:
+        """The open document at ``uri`` no longer holds the editor's text: a change was lost.
+        Marked so; False when it is not open."""
+        path = key(uri)
+        if path is None or path not in self._docs:
+            return False
+        self._unsynced.add(path)
+        return True
+
+    def resynced(self, path: str) -> None:
+        """The editor sent the whole text again."""
+        self._unsynced.discard(path)
+
+    def in_sync(self, path: str) -> bool:
+        """Whether edits and diagnostics may be computed on this file's text."""
+        return path not in self._unsynced
 
     def documents(self) -> Iterator[tuple[str, Document]]:
         """(uri, document) of every open document."""
@@ -228,5 +253,23 @@ def _hides_codes(client: t.ClientInfo | None) -> bool:
 
 
 def key(uri: str) -> str | None:
-    """The one normalisation of a client's URI: the file's path (None for non-file URIs)."""
-    return path_of(uri)
+    """The one normalisation of a client's URI: the file's path (None for non-file URIs).
+
+    ``FILE:``, ``file://localhost/``, percent-encoded characters and ``.``/``..`` segments all
+    name the same file, so one file is one document, with one set of diagnostics and one
+    version, however the client spells it.
+    """
+    scheme, colon, rest = uri.partition(":")
+    if not colon or scheme.lower() != "file":
+        return None
+    if rest.startswith("//"):
+        host, _, tail = rest[2:].partition("/")
+        if host.lower() not in ("", "localhost"):
+            return path_of(f"file:{rest}")  # a share on another host, as pygls reads it
+        rest = f"/{tail}"
+    if os.name == "nt":  # pragma: no cover  (drive letters: pygls knows them)
+        return path_of(f"file://{rest}")
+    path = unquote(rest, errors="surrogateescape")
+    if not path.startswith("/"):
+        return None
+    return "/" + posixpath.normpath(path).lstrip("/")
