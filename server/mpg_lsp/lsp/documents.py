@@ -84,7 +84,8 @@ def out_of_sync(ls: MpgServer, uri: str) -> None:
         " diagnostics or fixes for it) until it is reopened or its whole text is sent",
         key(uri),
     )
-    diagnostics.refresh(ls, uri)
+    path = key(uri)
+    diagnostics.refresh(ls, ls.session.uri(path) if path else uri)
 
 
 def register(server: MpgServer) -> None:
@@ -152,7 +153,7 @@ def register(server: MpgServer) -> None:
             doc.reparse()
         doc.version = params.text_document.version
         ls.check_sync(uri)
-        diagnostics.refresh(ls, uri)
+        diagnostics.refresh(ls, ls.session.uri(doc.path))  # as the client opened it
 
     @server.feature(t.TEXT_DOCUMENT_DID_SAVE, t.SaveOptions(include_text=False))
     def did_save(ls: MpgServer, params: t.DidSaveTextDocumentParams) -> None:
@@ -165,7 +166,8 @@ def register(server: MpgServer) -> None:
             doc.replace_all(text, doc.version)
         # a save is when a client that watches no files may have changed others on disk
         # (`mpg-lsp fix`, another editor): look, and recheck every project if so
-        diagnostics.refresh(ls, None if _changed_on_disk(ls) else uri)
+        canonical = ls.session.uri(doc.path) if doc is not None else uri
+        diagnostics.refresh(ls, None if _changed_on_disk(ls) else canonical)
 
     @server.feature(t.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: MpgServer, params: t.DidCloseTextDocumentParams) -> None:
