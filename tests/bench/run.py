@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """mpg-lsp performance benchmark: prints figures, never fails a build on time.
 
-    python tests/bench/run.py            # full run (about 5-10 minutes on 2 cores)
+    python tests/bench/run.py            # full run (about 10-20 minutes on 2 cores)
     python tests/bench/run.py --quick    # fewer edits and repeats (about 1-2 minutes)
 
-Sections (--only edit,cold,cli,mem):
+Sections (--only edit,cold,cli,mem,fly,burst,session,app):
   edit  per keystroke: didChange -> publishDiagnostics on generated 1k/10k/20k-line
         config/runtime.exs files, mpg-lsp vs ast-grep's LSP vs the raw tree-sitter
         incremental reparse, interleaved edit by edit; MPG101 checked after every edit
@@ -13,6 +13,10 @@ Sections (--only edit,cold,cli,mem):
   cli   `mpg-lsp check examples/storefront` vs a bare `import tree_sitter,
         tree_sitter_elixir`; throughput and growth on 250/500/1000 generated projects
   mem   VmHWM of the server after opening 200 config files of 1,000 lines
+  fly   a 10,000-line fly.toml against a 10,000-line runtime.exs, keystroke by keystroke
+  burst bursts of 100/200/1,000 edits written back to back: last edit -> right diagnostics
+  session  a working day: 20,000 edits to one server, RSS and drift against a young control
+  app   the whole app: 2,000 lib/ files (check, first diagnostics, keystrokes)
 
 Inputs are generated in a temp dir. Results: a text report, then the same as markdown
 (for the README), also written to test-output/bench/results.md.
