@@ -10,7 +10,7 @@ import pytest
 import pytest_lsp
 from editor import ENV, SERVER, Editor, capabilities, make_client
 from lsprotocol import types as t
-from projects import SAMPLE, copy_project
+from projects import FIXTURES, SAMPLE, copy_project
 from pytest_lsp import ClientServerConfig, LanguageClient
 from rawclient import RawClient
 
@@ -164,3 +164,45 @@ def test_rule_code_in_the_message_for_neovim_before_0_10(
     finally:
         client.notify("exit", None)
         client.proc.wait(timeout=10)
+
+
+@pytest_lsp.fixture(
+    config=ClientServerConfig(server_command=SERVER, server_env=ENV, client_factory=make_client),
+    scope="module",
+)
+async def monorepo(
+    lsp_client: LanguageClient, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[None]:
+    """One workspace folder holding an umbrella (apps/core, apps/web) beside a Phoenix app."""
+    repo = tmp_path_factory.mktemp("monorepo")
+    copy_project(FIXTURES / "umbrella", repo / "harbor")
+    copy_project(SAMPLE, repo / "services" / "storefront")
+    result = await lsp_client.initialize_session(
+        t.InitializeParams(
+            capabilities=capabilities("neovim@v0.7.0"),
+            workspace_folders=[t.WorkspaceFolder(uri=repo.as_uri(), name="repo")],
+        )
+    )
+    lsp_client.init_result = result  # type: ignore[attr-defined]
+    lsp_client.repo = repo  # type: ignore[attr-defined]
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio(loop_scope="module")
+async def test_every_project_of_a_folder_is_shown(monorepo: LanguageClient) -> None:
+    """An umbrella and an app one folder down, nothing open: each project's problems arrive,
+    the umbrella's once (its apps are part of it, not projects of their own)."""
+    editor = Editor(monorepo, "neovim@v0.7.0", "utf-16")
+    repo: Path = monorepo.repo  # type: ignore[attr-defined]
+    expected = {
+        repo / "harbor" / "config" / "config.exs": ["MPG201"],
+        repo / "harbor" / "fly.toml": ["MPG301"],
+        repo / "services" / "storefront" / "config" / "config.exs": ["MPG201"],
+        repo / "services" / "storefront" / "fly.toml": ["MPG301"],
+    }
+    for path, codes in expected.items():
+        assert await _settled(editor, path.as_uri(), codes) == codes, path
+    published = [p.uri for p in monorepo.published]  # type: ignore[attr-defined]
+    assert not [uri for uri in published if "/apps/" in uri and uri.endswith("mix.exs")]
+    assert len(published) == len(set(published))  # each file once
