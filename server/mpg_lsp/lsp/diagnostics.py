@@ -161,6 +161,7 @@ def refresh(server: MpgServer, changed_uri: str | None = None) -> None:
     """Recheck the projects (only the changed document's, when one changed) and give the
     client what changed: published, or for clients that pull, a request to pull again."""
     session = server.session
+    session.changes += 1
     projects = _projects(session, changed_uri)
     for root, open_docs in projects.items():
         _deliver(server, root, project_reports(session, root, open_docs), changed_uri)
@@ -276,9 +277,13 @@ def register_pull(server: MpgServer) -> None:
     ) -> t.WorkspaceDiagnosticReport:
         session = ls.session
         previous = {p.uri: p.value for p in params.previous_result_ids}
-        reports: dict[str, Report] = {}
-        for root, open_docs in _projects(session).items():
-            reports.update(project_reports(session, root, open_docs))
+        checked_at, reports = session.workspace_reports
+        if checked_at != session.changes:
+            reports = {}
+            for root, open_docs in _projects(session).items():
+                reports.update(project_reports(session, root, open_docs))
+            session.workspace_reports = (session.changes, reports)
+        reports = dict(reports)
         for uri in previous:
             reports.setdefault(uri, _nothing(session, uri))
         items: list[t.WorkspaceDocumentDiagnosticReport] = []

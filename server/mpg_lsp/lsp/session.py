@@ -72,6 +72,11 @@ class Session:
         self._result_ids: dict[str, tuple[Fingerprint, str]] = {}
         self._next_result_id = 0
         self._projects: list[str] | None = None  # of the workspace folders, found lazily
+        self.changes = 0  # moves on every change that can alter diagnostics (each refresh)
+        # the last answer to workspace/diagnostic, by URI, and the `changes` it was made at:
+        # VS Code asks again every 2 s, and nothing needs checking while nothing changed
+        self.workspace_reports: tuple[int, dict[str, tuple[int | None, list[t.Diagnostic]]]]
+        self.workspace_reports = (-1, {})
         self.reported: set[tuple[str, str, str]] = set()  # settings problems shown once
         self._uris: dict[str, str] = {}  # path of an open document -> the URI the client used
         # open documents whose text may differ from the editor's (a change that did not
