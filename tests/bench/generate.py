@@ -113,7 +113,8 @@ def _feature_block(rng: random.Random, i: int, indent: str) -> list[str]:
             f"{indent}  enabled: true,",
             f"{indent}  limit: {limit},",
             f"{indent}  name: {name},",
-            f"{indent}  rate: [per_second: {rng.randrange(1, 100)}, burst: {rng.randrange(1, 500)}],",
+            f"{indent}  rate: [per_second: {rng.randrange(1, 100)}, burst: "
+            f"{rng.randrange(1, 500)}],",
             f"{indent}  tags: [:alpha, :beta, :gamma]",
         ]
     if shape == 2:
@@ -127,14 +128,16 @@ def _feature_block(rng: random.Random, i: int, indent: str) -> list[str]:
             f"{indent}    timeout: {rng.randrange(1, 60)}_000,",
             f'{indent}    path: "/api/v{rng.randrange(1, 4)}/feature_{i}"',
             f"{indent}  ],",
-            f'{indent}  owner: System.get_env("FEATURE_{i}_OWNER") || "team-{rng.randrange(1, 40)}"',
+            f'{indent}  owner: System.get_env("FEATURE_{i}_OWNER") || '
+            f'"team-{rng.randrange(1, 40)}"',
         ]
     return [
         f"{head},",
         f"{indent}  enabled: true,",
         f"{indent}  limit: {limit},",
         f"{indent}  name: {name},",
-        f"{indent}  retry: [max_attempts: {rng.randrange(1, 20)}, backoff: :exponential, jitter: 0.{rng.randrange(1, 9)}]",
+        f"{indent}  retry: [max_attempts: {rng.randrange(1, 20)}, backoff: :exponential, jitter: "
+        f"0.{rng.randrange(1, 9)}]",
     ]
 
 
@@ -154,7 +157,8 @@ def big_config_text(n_lines: int, seed: int) -> tuple[str, int]:
         "",
         f"config :{APP}, {MOD}Web.Endpoint,",
         '  url: [host: System.get_env("PHX_HOST") || "example.com", port: 443, scheme: "https"],',
-        '  http: [ip: {0, 0, 0, 0, 0, 0, 0, 0}, port: String.to_integer(System.get_env("PORT") || "4000")],',
+        '  http: [ip: {0, 0, 0, 0, 0, 0, 0, 0}, port: String.to_integer(System.get_env("PORT") '
+        '|| "4000")],',
         '  secret_key_base: System.get_env("SECRET_KEY_BASE")',
         "",
         "# end of generated config",
@@ -231,7 +235,8 @@ def storefront_variant(
         if rel.name == "runtime.exs":
             text = re.sub(
                 r"pool_size: String\.to_integer\(System\.get_env\(\"POOL_SIZE\"\) \|\| \"10\"\)",
-                f'pool_size: String.to_integer(System.get_env("POOL_SIZE") || "{rng.randrange(2, 40)}")',
+                'pool_size: String.to_integer(System.get_env("POOL_SIZE") || '
+                f'"{rng.randrange(2, 40)}")',
                 text,
             )
             if rng.random() < 0.3:  # some projects are already fixed

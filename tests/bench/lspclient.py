@@ -67,6 +67,7 @@ class LspProcess:
             env=self.env,
             bufsize=0,
         )
+        assert self.proc.stdout is not None and self.proc.stdin is not None
         self._out_fd = self.proc.stdout.fileno()
         self._in_fd = self.proc.stdin.fileno()
 
@@ -196,9 +197,10 @@ class LspProcess:
                 return self._pending.pop(i)
         deadline = time.perf_counter() + timeout
         while True:
-            rec = self._read_message(deadline)
-            if rec is None:
+            new = self._read_message(deadline)
+            if new is None:
                 raise LspTimeout(f"no matching message within {timeout:.1f}s")
+            rec = new
             if pred(rec.msg):
                 return rec
             if keep_others:
@@ -291,7 +293,8 @@ class LspProcess:
         finally:
             for f in (self.proc.stdin, self.proc.stdout):
                 try:
-                    f.close()
+                    if f is not None:
+                        f.close()
                 except OSError:
                     pass
             self._stderr_file.close()

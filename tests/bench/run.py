@@ -25,6 +25,7 @@ Inputs are generated in a temp dir. Results: a text report, then the same as mar
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import math
@@ -142,7 +143,7 @@ class Report:
     profiles: dict[int, list[str]] = field(default_factory=dict)
 
     def table(
-        self, title: str, head: list[str], rows: list[list[str]], notes: list[str] = None
+        self, title: str, head: list[str], rows: list[list[str]], notes: list[str] | None = None
     ) -> None:
         if notes is None:
             notes = []
@@ -245,7 +246,8 @@ def install_kind(mpg: list[str]) -> str:
     command makes) puts an import hook in every start of that interpreter, which adds the same
     few milliseconds to both sides of the CLI comparison."""
     code = (
-        "import importlib.metadata as m, json; url = m.distribution('mpg-lsp').read_text('direct_url.json'); "
+        "import importlib.metadata as m, json; url = "
+        "m.distribution('mpg-lsp').read_text('direct_url.json'); "
         "print(json.loads(url or '{}').get('dir_info', {}).get('editable', False))"
     )
     r = subprocess.run([python_of(mpg), "-c", code], capture_output=True, text=True)
@@ -408,6 +410,12 @@ class LspPeer:
         self.lsp: LspProcess | None = None
         self.cpu_start = 0.0
 
+    @property
+    def pid(self) -> int:
+        """The running server's process id."""
+        assert self.lsp is not None, f"{self.name} is not started"
+        return self.lsp.pid
+
     def start(self, text: str) -> tuple[float, float]:
         """Spawn, initialize, didOpen; return (initialize s, didOpen -> diagnostics s)."""
         self.lsp = LspProcess(self.argv, self.root, self.log, env=CHILD_ENV)
@@ -486,7 +494,7 @@ class LspPeer:
             return {}
         vm = {}
         try:
-            vm = read_vm_status(self.lsp.pid)
+            vm = read_vm_status(self.pid)
         except OSError:
             pass
         self.lsp.shutdown()
@@ -591,21 +599,19 @@ def section_edits(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str |
             for i in range(args.warmup + args.edits):
                 if i == args.warmup:
                     for p in opened:
-                        p.cpu_start = cpu_seconds(p.lsp.pid)
+                        p.cpu_start = cpu_seconds(p.pid)
                     if args.py_spy and mpg_peer and mpg_peer.lsp:
-                        recording = spy.start(
-                            args.py_spy, mpg_peer.lsp.pid, tmp / f"py-spy-{n}.txt"
-                        )
+                        recording = spy.start(args.py_spy, mpg_peer.pid, tmp / f"py-spy-{n}.txt")
                 e = pick_edit(doc, rng, lo, hi)
                 line_start = doc.line_start(e.line)
                 doc.apply(e)
                 full = doc.text()
                 new_bytes = full.encode()
                 steps: list[tuple[str, Callable[[], float | None]]] = [
-                    ("raw", lambda r=raw, e=e, s=line_start, b=new_bytes: r.apply(e, s, b))
+                    ("raw", functools.partial(raw.apply, e, line_start, new_bytes))
                 ]
                 for p in opened:
-                    steps.append((p.name, lambda p=p, e=e, f=full, i=i: p.apply(e, f, i)))
+                    steps.append((p.name, functools.partial(p.apply, e, full, i)))
                 order_rng.shuffle(steps)
                 for name, step in steps:
                     dt = step()
@@ -619,7 +625,7 @@ def section_edits(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str |
         cpu: dict[str, float] = {}
         for p in opened:
             if not p.dead and p.lsp is not None and times[p.name]:
-                cpu[p.name] = (cpu_seconds(p.lsp.pid) - p.cpu_start) / args.edits
+                cpu[p.name] = (cpu_seconds(p.pid) - p.cpu_start) / args.edits
         if recording is not None:
             err = spy.stop(recording)
             if err:
@@ -647,19 +653,18 @@ def section_edits(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str |
             "checked": {p.name: p.checked for p in lsp_peers},
             "repo_line": big.repo_line + 1,
         }
-        m, a, r = times["mpg-lsp"], times["ast-grep"], times["raw"]
-        {name: len(ms) for name, ms in peer_misses.items()}
+        ms_mpg, ms_sg, ms_raw = times["mpg-lsp"], times["ast-grep"], times["raw"]
         rows.append(
             [
                 f"{n:,}",
-                fmt_ms(median(m)),
-                fmt_ms(p95(m)),
-                fmt_ms(median(a)),
-                fmt_ms(p95(a)),
-                fmt_ms(median(r)),
-                fmt_ms(p95(r)),
-                (f"{median(a) / median(m):.1f}x" if m and a else "n/a"),
-                (f"{median(m) / median(r):.1f}x" if m and r else "n/a"),
+                fmt_ms(median(ms_mpg)),
+                fmt_ms(p95(ms_mpg)),
+                fmt_ms(median(ms_sg)),
+                fmt_ms(p95(ms_sg)),
+                fmt_ms(median(ms_raw)),
+                fmt_ms(p95(ms_raw)),
+                (f"{median(ms_sg) / median(ms_mpg):.1f}x" if ms_mpg and ms_sg else "n/a"),
+                (f"{median(ms_mpg) / median(ms_raw):.1f}x" if ms_mpg and ms_raw else "n/a"),
                 fmt_ms(cpu.get("mpg-lsp", math.nan)),
                 fmt_ms(cpu.get("ast-grep", math.nan)),
                 "; ".join(f"{p.name} {p.checked - len(p.misses)}/{p.checked}" for p in lsp_peers),
@@ -687,11 +692,14 @@ def section_edits(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str |
         ],
         rows,
         [
-            "raw reparse = tree.edit + parser.parse(new, old_tree) in-process; the LSP times include stdio "
+            "raw reparse = tree.edit + parser.parse(new, old_tree) in-process; the LSP times "
+            "include stdio "
             "both ways; ast-grep gets what it advertises (full text per change).",
-            "CPU/edit = the server process's user+system CPU time (all threads) over the measured edits / edits: "
+            "CPU/edit = the server process's user+system CPU time (all threads) over the "
+            "measured edits / edits: "
             "a mean, less sensitive than wall time to other load on the machine.",
-            "publishes right = publishes (didOpen, warm-up and measured edits) whose diagnostics hold the "
+            "publishes right = publishes (didOpen, warm-up and measured edits) whose diagnostics "
+            "hold the "
             "rule's code (MPG101; ast-grep: repo-prepare-missing) on the Repo call's line.",
         ]
         + notes,
@@ -949,7 +957,8 @@ def section_cli(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | N
             "mpg-lsp check examples/storefront",
             fmt_ms(median(check)),
             fmt_ms(min(check)),
-            f"{median(check) / median(bare):.2f}x bare import; reports {', '.join(found) or 'nothing'}",
+            f"{median(check) / median(bare):.2f}x bare import; reports "
+            f"{', '.join(found) or 'nothing'}",
         ],
     ]
     # corpus
@@ -1141,7 +1150,8 @@ def section_mem(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | N
             ]
         )
     rep.table(
-        f"Memory: {args.mem_files} config files of 1,000 lines opened (didOpen, wait for diagnostics)",
+        f"Memory: {args.mem_files} config files of 1,000 lines opened (didOpen, wait for "
+        "diagnostics)",
         [
             "server",
             "opened",
@@ -1210,7 +1220,7 @@ def section_fly(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | N
     for i in range(args.warmup + args.edits):
         if i == args.warmup:
             for peer, _, _ in peers:
-                peer.cpu_start = cpu_seconds(peer.lsp.pid)
+                peer.cpu_start = cpu_seconds(peer.pid)
         order = list(peers)
         rng.shuffle(order)
         for peer, model, (lo, hi) in order:
@@ -1220,7 +1230,7 @@ def section_fly(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | N
             if dt is not None and i >= args.warmup:
                 times[peer.name].append(dt)
     for peer, _, _ in peers:
-        cpu[peer.name] = (cpu_seconds(peer.lsp.pid) - peer.cpu_start) / args.edits
+        cpu[peer.name] = (cpu_seconds(peer.pid) - peer.cpu_start) / args.edits
         peer.stop()
     rows = [
         [
@@ -1296,7 +1306,7 @@ def section_session(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str
     lat: list[float] = []
     ctl: list[float] = []
     rss_first = rss_last = math.nan
-    cpu0 = cpu_seconds(long.lsp.pid)
+    cpu0 = cpu_seconds(long.pid)
     for i in range(total):
         if i and i % window == 0:
             young.stop()
@@ -1311,10 +1321,10 @@ def section_session(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str
             out.append(math.nan if dt is None else dt)
         done = i + 1
         if done == first_k:
-            rss_first = read_vm_status(long.lsp.pid).get("VmRSS", 0) * 1024
+            rss_first = read_vm_status(long.pid).get("VmRSS", 0) * 1024
         if done % window == 0:
-            rss = read_vm_status(long.lsp.pid).get("VmRSS", 0) * 1024
-            cpu1 = cpu_seconds(long.lsp.pid)
+            rss = read_vm_status(long.pid).get("VmRSS", 0) * 1024
+            cpu1 = cpu_seconds(long.pid)
             a, c = lat[-window:], ctl[-window:]
             rows.append(
                 [
@@ -1331,7 +1341,7 @@ def section_session(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str
             )
             cpu0 = cpu1
             print(f"  {done:,}: RSS {rss / MB:.1f} MB, median {fmt_ms(median(a))}", flush=True)
-    rss_last = read_vm_status(long.lsp.pid).get("VmRSS", 0) * 1024
+    rss_last = read_vm_status(long.pid).get("VmRSS", 0) * 1024
     long.stop()
     young.stop()
     first, last = lat[:first_k], lat[-first_k:]
@@ -1375,14 +1385,14 @@ def section_session(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str
             grow <= 5,
         )
     )
-    for label, d, a, b in (
+    for label, d, before, after in (
         ("median", drift_med, median(first), median(last)),
         ("p95", drift_p95, p95(first), p95(last)),
     ):
         rep.targets.append(
             Target(
                 f"keystroke {label}: last {first_k:,} edits within 10% of the first {first_k:,}",
-                f"{fmt_ms(b)} vs {fmt_ms(a)} (raw {b / a:.2f}x)",
+                f"{fmt_ms(after)} vs {fmt_ms(before)} (raw {after / before:.2f}x)",
                 "<= 1.10x, against the young control",
                 f"{d:.2f}x",
                 d <= 1.10,
@@ -1509,7 +1519,8 @@ def section_burst(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str |
             "one keystroke = didChange -> publishDiagnostics, one edit at a time, between bursts; "
             "a burst = words typed: ten letters at one random spot, then another (a deletion or "
             "a digit overwritten now and then); "
-            "publishes per burst = publishDiagnostics for the document while and after it was sent; "
+            "publishes per burst = publishDiagnostics for the document while and after it was "
+            "sent; "
             "right = the publish for the last version holds MPG101 on the Repo line."
         ],
     )

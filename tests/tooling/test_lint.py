@@ -48,6 +48,7 @@ TEST_FOLDERS = (
     ["tests/hardening"],
     ["tests/clients"],
     ["tests/tooling"],
+    ["tests/bench"],
 )
 
 
