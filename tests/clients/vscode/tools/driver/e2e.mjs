@@ -310,6 +310,13 @@ async function fixAllOnSave() {
   await check("fix-all on save (editor.codeActionsOnSave source.fixAll) writes config.exs's fix", async () => {
     const configPath = join(WORKSPACE, "config/config.exs");
     await editUserSettings({ "editor.codeActionsOnSave": { "source.fixAll": "explicit" } });
+    // settings.json sometimes stays open as a tab (not the modal editor): close it first
+    const settingsTab = page.locator(".tabs-container .tab", { hasText: "settings.json" });
+    if ((await settingsTab.count()) > 0) {
+      await settingsTab.first().click();
+      await page.keyboard.press("Control+W");
+      await settingsTab.first().waitFor({ state: "detached", timeout: 5000 }).catch(() => undefined);
+    }
     await openFile("config/config.exs");
     await problemRow("MPG201");
     // A user's edit (a new line at the end), then Ctrl+S.
