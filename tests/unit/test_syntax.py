@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mpg_lsp.project.elixir_config import ElixirFacts, is_relevant
 from mpg_lsp.syntax import elixir, toml
-from mpg_lsp.syntax.document import Document, Encoding
+from mpg_lsp.syntax.document import MAX_PENDING_EDITS, Document, Encoding
 from mpg_lsp.syntax.languages import Lang
 from mpg_lsp.syntax.lines import LineIndex
 from projects import SAMPLE
@@ -154,3 +154,20 @@ def test_incremental_tree_and_facts_equal_a_fresh_read(edits: list[tuple[float, 
             continue
         assert _located(live) == _facts(fresh)
         assert live.relevant() == [f for f, _, _ in _facts(fresh) if is_relevant(f)]
+
+
+def test_edits_nobody_takes_stay_bounded_and_become_a_whole_reread() -> None:
+    """A document no fact reader follows edit by edit (a Dockerfile, .mpg-lsp.toml) is edited
+    all day: the edits kept for readers stay bounded, and a reader that comes at last is told
+    to read the whole text rather than handed a partial list."""
+    doc = Document("Dockerfile", Lang.TEXT, b"FROM debian\n" + b"RUN true\n" * 3000)
+    doc.take_edits()
+    for i in range(5000):
+        at = (i * 7919) % 3000 * 9  # the start of a line, far from the previous edit
+        doc.edit(at, at, b"#")
+        assert len(doc.pending) <= MAX_PENDING_EDITS
+    reset, edits = doc.take_edits()
+    assert reset and len(edits) < MAX_PENDING_EDITS
+    doc.edit(0, 0, b"#")  # once taken, edits are kept one by one again
+    reset, edits = doc.take_edits()
+    assert not reset and [(e.start, e.old_end, e.new_end) for e in edits] == [(0, 0, 1)]

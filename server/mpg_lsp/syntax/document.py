@@ -90,6 +90,10 @@ def _units(chunk: bytes, encoding: Encoding) -> int:
     return len(decoded) + sum(1 for ch in decoded if ord(ch) > 0xFFFF)
 
 
+# Separate edits kept for the fact readers before they give way to one whole re-read.
+MAX_PENDING_EDITS = 256
+
+
 class Document:
     """The text of one file as mpg-lsp sees it, kept in step with the editor."""
 
@@ -160,6 +164,13 @@ class Document:
         pending = self.pending
         last = pending[-1] if pending else None
         if last is None or change.start > last.new_end or change.old_end < last.start:
+            if len(pending) >= MAX_PENDING_EDITS:
+                # nobody has taken them for a long while (a document no reader follows edit
+                # by edit, such as a deploy file or .mpg-lsp.toml): a reader that comes later
+                # reads the whole text instead, and the list stays bounded
+                pending.clear()
+                self.reset = True
+                return
             pending.append(change)
             return
         pending[-1] = ByteEdit(
