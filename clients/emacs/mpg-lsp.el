@@ -13,15 +13,20 @@
 ;;; Commentary:
 
 ;; mpg-lsp is a language server that reads the config/*.exs files, mix.exs,
-;; mix.lock and fly*.toml of a Phoenix/Ecto/Oban project and warns about
-;; settings that break behind Fly.io Managed Postgres (PgBouncer in
-;; transaction mode), with quick fixes and hover help.  This file connects
+;; mix.lock and fly*.toml of a Phoenix/Ecto/Oban project, and its lib/,
+;; migrations, Dockerfile, Makefile, justfile, rel/, bin/ and scripts/
+;; files and GitHub workflows, and warns about settings that break behind
+;; Fly.io Managed Postgres (PgBouncer in transaction mode), with quick fixes
+;; and hover help.  It attaches to those files in a Mix project only, never
+;; under deps/, _build/ or node_modules/.  This file connects
 ;; it to Emacs through either LSP client:
 ;;
 ;; lsp-mode: loading this file registers mpg-lsp as an add-on server, so it
 ;; runs next to ElixirLS or Expert in the same buffer.  Start lsp-mode as
-;; usual (`lsp' or `lsp-deferred' in `elixir-mode-hook' and
-;; `conf-toml-mode-hook'); mpg-lsp joins in the files it knows about.
+;; usual (`lsp' or `lsp-deferred' in `elixir-mode-hook',
+;; `conf-toml-mode-hook' and, for the deploy files, the Dockerfile,
+;; Makefile, shell and YAML mode hooks); mpg-lsp joins in the files it
+;; knows about.
 ;;
 ;;   (require 'mpg-lsp)
 ;;   (add-hook 'elixir-mode-hook #'lsp-deferred)
@@ -36,6 +41,7 @@
 ;;   (mpg-lsp-eglot-setup)
 ;;   (add-hook 'elixir-mode-hook #'mpg-lsp-eglot-ensure)
 ;;   (add-hook 'conf-toml-mode-hook #'mpg-lsp-eglot-ensure)
+;;   (add-hook 'dockerfile-mode-hook #'mpg-lsp-eglot-ensure)   ; and so on
 ;;
 ;; If you run ElixirLS or Expert through Eglot, use lsp-mode for mpg-lsp
 ;; (or for both), or set `mpg-lsp-eglot-modes' to the TOML modes only.
@@ -59,11 +65,25 @@ environment that is not on the variable `exec-path'."
   '((elixir-mode :language-id "elixir")
     (elixir-ts-mode :language-id "elixir")
     (conf-toml-mode :language-id "toml")
-    (toml-ts-mode :language-id "toml"))
+    (toml-ts-mode :language-id "toml")
+    (dockerfile-mode :language-id "dockerfile")
+    (dockerfile-ts-mode :language-id "dockerfile")
+    (makefile-mode :language-id "makefile")
+    (makefile-gmake-mode :language-id "makefile")
+    (makefile-bsdmake-mode :language-id "makefile")
+    (just-mode :language-id "just")
+    (just-ts-mode :language-id "just")
+    (sh-mode :language-id "shellscript")
+    (bash-ts-mode :language-id "shellscript")
+    (yaml-mode :language-id "yaml")
+    (yaml-ts-mode :language-id "yaml"))
   "Major modes that `mpg-lsp-eglot-setup' hands to mpg-lsp in Eglot.
 Each entry is a mode, or a list (MODE :language-id ID), as in
-`eglot-server-programs'.  Keep only the TOML modes here if another
-Eglot server handles your Elixir buffers."
+`eglot-server-programs'; modes not installed do no harm.  Eglot
+runs one server per buffer, and this entry goes before its defaults:
+remove the modes another Eglot server handles for you (the Elixir
+modes under ElixirLS or Expert, `sh-mode' under bash-language-server,
+the YAML or Dockerfile modes under theirs)."
   :type '(repeat (choice symbol (list symbol (const :language-id) string))))
 
 ;;;; Which files mpg-lsp looks at
@@ -77,20 +97,63 @@ Eglot server handles your Elixir buffers."
   (let ((dir (locate-dominating-file file "mix.exs")))
     (and dir (file-name-as-directory (expand-file-name dir)))))
 
+(defconst mpg-lsp--deploy-names
+  '("Dockerfile" "Makefile" "makefile" "GNUmakefile" "justfile" "Justfile")
+  "Deploy files mpg-lsp reads wherever they sit in a Mix project.")
+
+(defun mpg-lsp--foreign-p (file)
+  "Return non-nil if FILE lies in a dependency or build folder.
+That is node_modules/ anywhere, and deps/ or _build/ next to a mix.exs."
+  (let ((dir (file-name-directory (directory-file-name file)))
+        found)
+    (while (and dir (not found))
+      (let* ((folder (directory-file-name dir))
+             (name (file-name-nondirectory folder))
+             (parent (file-name-directory folder)))
+        (setq found (or (equal name "node_modules")
+                        (and (member name '("deps" "_build"))
+                             parent
+                             (file-exists-p (expand-file-name "mix.exs" parent)))))
+        (setq dir (and parent (not (equal parent dir)) parent))))
+    found))
+
+(defun mpg-lsp--project-file-p (rel)
+  "Return non-nil if REL, a path relative to its Mix project, is read by mpg-lsp."
+  (let ((case-fold-search nil)
+        (name (file-name-nondirectory rel))
+        (parent (file-name-nondirectory
+                 (directory-file-name (or (file-name-directory rel) "")))))
+    (or (member rel '("mix.exs" "mix.lock"))
+        (equal name ".mpg-lsp.toml")
+        (string-match-p "\\`config/.*\\.exs?\\'" rel)
+        (string-match-p "\\`lib/.*\\.ex\\'" rel)
+        (string-match-p "\\`priv/[^/]+/migrations/[^/]+\\.exs\\'" rel)
+        (string-match-p "\\`\\(?:deploy\\|fly\\.io\\)/.*\\.toml\\'" rel)
+        (member name mpg-lsp--deploy-names)
+        (string-match-p "\\`Dockerfile\\.\\|\\.dockerfile\\'" name)
+        (string-match-p "\\(?:\\`\\|/\\)\\.github/workflows/[^/]+\\.ya?ml\\'" rel)
+        (and (not (string-prefix-p "." name))
+             (or (member parent '("bin" "scripts"))
+                 ;; the release's rel/env.sh.eex
+                 (string-match-p "\\`rel/env\\.sh" rel))))))
+
 (defun mpg-lsp-managed-file-p (&optional file)
   "Return non-nil if mpg-lsp has something to say about FILE.
-That is fly*.toml anywhere, and in a Mix project its mix.exs,
-mix.lock and the Elixir files under config/.  FILE defaults to the
-current buffer's file."
+That is fly*.toml anywhere, and in a Mix project the files the
+server reads: mix.exs, mix.lock, config/**/*.exs, deploy/ and
+fly.io/ TOML files, .mpg-lsp.toml, lib/**/*.ex,
+priv/*/migrations/*.exs, the release's rel/ scripts, Dockerfiles,
+Makefiles, justfiles, bin/* and scripts/*, and GitHub workflows.
+Nothing under deps/, _build/ or node_modules/ is.  FILE defaults to
+the current buffer's file."
   (let ((file (and (or file buffer-file-name)
                    (expand-file-name (or file buffer-file-name)))))
-    (when file
+    (when (and file (not (mpg-lsp--foreign-p file)))
       (or (mpg-lsp--fly-toml-p file)
           (let ((project (mpg-lsp--mix-project file)))
-            (when project
-              (let ((rel (file-relative-name file project)))
-                (or (member rel '("mix.exs" "mix.lock"))
-                    (string-match-p "\\`config/.*\\.exs?\\'" rel)))))))))
+            (and project
+                 (string-prefix-p project file)
+                 (mpg-lsp--project-file-p (file-relative-name file project))))))))
 
 (defun mpg-lsp-project-root (&optional file)
   "Return the Mix project root for FILE, or nil outside a Mix project.
@@ -168,10 +231,22 @@ negotiate do it right themselves and get nothing added."
 (defun mpg-lsp--register-with-lsp-mode ()
   "Register mpg-lsp as an lsp-mode add-on server."
   ;; lsp-mode names a buffer's language from its major mode, and older
-  ;; versions know neither TOML mode nor elixir-ts-mode.
+  ;; versions know neither TOML mode, nor elixir-ts-mode, nor the tree-sitter
+  ;; modes of Emacs 29 for the deploy files.
   (dolist (entry '((conf-toml-mode . "toml")
                    (toml-ts-mode . "toml")
-                   (elixir-ts-mode . "elixir")))
+                   (elixir-ts-mode . "elixir")
+                   (dockerfile-mode . "dockerfile")
+                   (dockerfile-ts-mode . "dockerfile")
+                   (makefile-mode . "makefile")
+                   (makefile-gmake-mode . "makefile")
+                   (makefile-bsdmake-mode . "makefile")
+                   (just-mode . "just")
+                   (just-ts-mode . "just")
+                   (sh-mode . "shellscript")
+                   (bash-ts-mode . "shellscript")
+                   (yaml-mode . "yaml")
+                   (yaml-ts-mode . "yaml")))
     (unless (assq (car entry) lsp-language-id-configuration)
       (push entry lsp-language-id-configuration)))
   (lsp-register-client

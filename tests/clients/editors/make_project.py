@@ -29,6 +29,13 @@ UNICODE_SOCKET_FIXED = (
     '    socket_options: if("🚀 café 日本" != "", do: maybe_ipv6, else: []), # 𝄞 ipv6\n'
     "    prepare: :unnamed\n"
 )
+DOCKERFILE = """FROM hexpm/elixir:1.17.3-erlang-27.1-debian-bookworm-20240926-slim AS builder
+RUN mix release
+
+FROM debian:bookworm-20240926-slim
+COPY --from=builder /app/_build/prod/rel/storefront ./
+ENTRYPOINT /app/bin/server
+"""
 UNICODE_HEADER = "# 🚀 café 日本: runtime settings for the storefront 𝄞\n"
 UNICODE_SSL_COMMENT = "    # ssl: true, (🚀 日本語のコメント)\n"
 
@@ -53,6 +60,15 @@ def main(source: Path, dest: Path, variant: str) -> None:
     # mpg-lsp must leave alone.
     shutil.copy(dest / "fly.toml", dest / "fly.staging.toml")
     (dest / "other.toml").write_text('[tool]\nname = "not a fly config"\n', encoding="utf-8")
+    # A deploy file with a problem the server reports there (MPG308 with the
+    # sample's release_command), and a fetched dependency with its own mix.exs
+    # and files of the same kinds, which the clients must leave alone.
+    (dest / "Dockerfile").write_text(DOCKERFILE, encoding="utf-8")
+    ecto = dest / "deps" / "ecto"
+    (ecto / "lib").mkdir(parents=True)
+    (ecto / "mix.exs").write_text("defmodule Ecto.MixProject do\nend\n", encoding="utf-8")
+    (ecto / "lib" / "ecto.ex").write_text("defmodule Ecto do\nend\n", encoding="utf-8")
+    (ecto / "Dockerfile").write_text(DOCKERFILE, encoding="utf-8")
 
     runtime = dest / "config" / "runtime.exs"
     text = runtime.read_text(encoding="utf-8")

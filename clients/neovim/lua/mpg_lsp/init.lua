@@ -4,16 +4,23 @@
 -- which borrows `root_dir` from this module.
 -- Neovim 0.7 to 0.10: `require("mpg_lsp").setup(opts)` starts the server itself.
 --
--- Both paths attach to the same files: Elixir files under the project's
--- config/ folder, mix.exs, mix.lock, and fly*.toml. Other Elixir and TOML
--- buffers are left alone, so the server never competes with ElixirLS, Expert
--- or a TOML server for files it has nothing to say about.
+-- Both paths attach to the files the server reads (its WATCHED list and
+-- lang_for_path in the server package): fly*.toml anywhere, and inside a Mix
+-- project config/**/*.exs, mix.exs, mix.lock, deploy/ and fly.io/ TOML,
+-- .mpg-lsp.toml, lib/**/*.ex, priv/*/migrations/*.exs, the release's rel/
+-- scripts, Dockerfiles, Makefiles, justfiles, bin/* and scripts/*, and GitHub
+-- workflows; never anything under deps/, _build/ or node_modules/. Other
+-- buffers of those filetypes are left alone, so the server never competes
+-- with ElixirLS, Expert or a TOML, YAML or shell server for files it has
+-- nothing to say about.
 
 local M = {}
 
 M.name = "mpg_lsp"
 M.default_cmd = { "mpg-lsp", "--stdio" }
-M.filetypes = { "elixir", "toml" }
+-- What Neovim calls the files above (`just` from 0.10 on; earlier versions
+-- give a justfile no filetype, and mpg-lsp cannot attach to it there).
+M.filetypes = { "elixir", "eelixir", "toml", "dockerfile", "make", "just", "sh", "bash", "zsh", "yaml" }
 
 local uv = vim.uv or vim.loop
 
@@ -57,26 +64,82 @@ local function umbrella_root(project)
   return project
 end
 
+-- Deploy files named the same wherever they sit in the project.
+local DEPLOY_NAMES = {
+  Dockerfile = true,
+  Makefile = true,
+  makefile = true,
+  GNUmakefile = true,
+  justfile = true,
+  Justfile = true,
+}
+
+-- Folders whose files belong to someone else: dependencies, build output.
+local FOREIGN = { deps = true, _build = true, node_modules = true }
+
+-- Whether `path` lies in a dependency or build folder: node_modules/
+-- anywhere, deps/ or _build/ next to a mix.exs.
+local function in_foreign_folder(path)
+  local dir = dirname(path)
+  while dir ~= "" do
+    local name = basename(dir)
+    local parent = dirname(dir)
+    if FOREIGN[name] and (name == "node_modules" or exists(parent .. "/mix.exs")) then
+      return true
+    end
+    if parent == dir then
+      break
+    end
+    dir = parent
+  end
+  return false
+end
+
+-- Whether the server reads `rel`, a path relative to its Mix project.
+local function project_file(rel)
+  local name = basename(rel)
+  local parent = basename(dirname(rel))
+  if rel == "mix.exs" or rel == "mix.lock" or name == ".mpg-lsp.toml" then
+    return true
+  end
+  if rel:match("^config/.*%.exs?$") or rel:match("^lib/.*%.ex$") then
+    return true
+  end
+  if rel:match("^priv/[^/]+/migrations/[^/]+%.exs$") then
+    return true
+  end
+  if (rel:match("^deploy/") or rel:match("^fly%.io/")) and name:match("%.toml$") then
+    return true
+  end
+  if DEPLOY_NAMES[name] or name:match("^Dockerfile%.") or name:match("%.dockerfile$") then
+    return true
+  end
+  if ("/" .. rel):match("/%.github/workflows/[^/]+%.ya?ml$") then
+    return true
+  end
+  if name:match("^%.") then
+    return false
+  end
+  -- bin/*, scripts/* and the release's rel/overlays/bin/*; rel/env.sh.eex
+  return parent == "bin" or parent == "scripts" or (rel:match("^rel/env%.sh") ~= nil)
+end
+
 --- Whether mpg-lsp has anything to say about `path`, judged from its place
 --- in the project whose mix.exs is in `project` (nil when there is none).
 ---@param path string absolute file name
 ---@param project string|nil folder of the nearest mix.exs
 ---@return boolean
 function M.is_managed(path, project)
-  local name = basename(path)
-  if name:match("^fly.*%.toml$") then
-    return true
-  end
-  if not project then
+  if in_foreign_folder(path) then
     return false
   end
-  if name == "mix.exs" or name == "mix.lock" then
-    return dirname(path) == project
+  if basename(path):match("^fly.*%.toml$") then
+    return true
   end
-  local rel = path:sub(#project + 2)
-  return path:sub(1, #project + 1) == project .. "/"
-    and rel:match("^config/") ~= nil
-    and rel:match("%.exs?$") ~= nil
+  if not project or path:sub(1, #project + 1) ~= project .. "/" then
+    return false
+  end
+  return project_file(path:sub(#project + 2))
 end
 
 --- The project root for buffer `bufnr`, or nil when the buffer is not one

@@ -26,6 +26,7 @@
 (mpg-lsp-eglot-setup)
 (add-hook 'elixir-mode-hook #'mpg-lsp-eglot-ensure)
 (add-hook 'conf-toml-mode-hook #'mpg-lsp-eglot-ensure)
+(add-hook 'dockerfile-mode-hook #'mpg-lsp-eglot-ensure)
 
 ;;; The test.
 
@@ -142,8 +143,8 @@ never runs by itself."
         buf))))
 
 (defun mpg-test-no-start ()
-  "Files that must not start a server: other TOML and Elixir files."
-  (dolist (rel '("other.toml" "lib/storefront/repo.ex"))
+  "Files that must not start a server: other TOML files, a dependency's files."
+  (dolist (rel '("other.toml" "deps/ecto/lib/ecto.ex" "deps/ecto/Dockerfile"))
     (let ((buf (mpg-test-open rel)))
       (mpg-test-pause 0.3)
       (mpg-test-check (format "%s starts no server" rel)
@@ -158,10 +159,19 @@ never runs by itself."
                     (format "%S" (flymake-diagnostics)))
     (mpg-test-check "one server for the whole project"
                     (eq (eglot-current-server) mpg-test-server) "a second server"))
-  (dolist (rel '("fly.staging.toml" "mix.exs"))
+  (dolist (rel '("fly.staging.toml" "mix.exs" "lib/storefront/repo.ex"))
     (with-current-buffer (mpg-test-open rel)
       (mpg-test-check (format "Eglot starts in %s" rel)
                       (mpg-test-wait #'eglot-managed-p) "not managed")))
+  ;; A deploy file in its own major mode: the server's Dockerfile check shows.
+  (with-current-buffer (mpg-test-open "Dockerfile")
+    (mpg-test-check "Dockerfile opens in dockerfile-mode" (eq major-mode 'dockerfile-mode)
+                    (format "%S" major-mode))
+    (mpg-test-check "Eglot starts in Dockerfile" (mpg-test-wait #'eglot-managed-p) "not managed")
+    (mpg-test-check "MPG308 on Dockerfile" (mpg-test-diagnostic "MPG308")
+                    (format "%S" (flymake-diagnostics)))
+    (mpg-test-check "the Dockerfile shares the project's server"
+                    (eq (eglot-current-server) mpg-test-server) "a second server"))
   ;; Once a server runs, Eglot hands it every buffer of its modes in the
   ;; project; mpg-lsp must stay quiet about files that are not its own.
   (with-current-buffer (mpg-test-open "other.toml")
@@ -199,6 +209,7 @@ never runs by itself."
 (condition-case err
     (progn
       (when mpg-test-attach
+        (mpg-test-managed-paths)
         (mpg-test-no-start))
       (mpg-test-runtime-exs)
       (mpg-test-fix-all-on-save)

@@ -23,6 +23,12 @@
 (add-to-list 'auto-mode-alist '("\\.exs?\\'" . elixir-mode))
 (add-to-list 'auto-mode-alist '("/mix\\.lock\\'" . elixir-mode))
 
+;; Nor a Dockerfile mode: this stands in for dockerfile-mode from MELPA
+;; (Emacs 29's dockerfile-ts-mode needs a grammar Debian 12 lacks).
+(unless (fboundp 'dockerfile-mode)
+  (define-derived-mode dockerfile-mode prog-mode "Dockerfile")
+  (add-to-list 'auto-mode-alist '("/Dockerfile\\'" . dockerfile-mode)))
+
 (defvar mpg-test-failures 0)
 (defvar mpg-test-project (file-name-as-directory (getenv "MPG_PROJECT")))
 (defvar mpg-test-attach (equal (getenv "MPG_ATTACH") "1"))
@@ -66,6 +72,31 @@ The titles offered are kept in `mpg-test-offered'."
         (error "No action %S among %S" wanted mpg-test-offered))))
 
 (defvar mpg-test-offered nil)
+
+(defun mpg-test-managed-paths ()
+  "`mpg-lsp-managed-file-p' on the files the server reads, and on others.
+Paths are in the test project, which has a deps/ecto with its own mix.exs."
+  (dolist (rel '("Dockerfile" "Dockerfile.prod" "deploy.dockerfile" "Makefile"
+                 "GNUmakefile" "justfile" "Justfile" "lib/storefront/repo.ex"
+                 "priv/repo/migrations/20240101000000_create_orders.exs"
+                 "rel/env.sh.eex" "rel/overlays/bin/server" "rel/overlays/bin/migrate"
+                 "bin/deploy" "scripts/release.sh" ".github/workflows/ci.yml"
+                 ".github/workflows/fly.yaml" "deploy/prod/fly.toml" "fly.io/app.toml"
+                 ".mpg-lsp.toml" "config/runtime.exs" "mix.exs" "mix.lock" "fly.toml"
+                 "fly.staging.toml"))
+    (mpg-test-check (format "managed: %s" rel)
+                    (mpg-lsp-managed-file-p (expand-file-name rel mpg-test-project))
+                    "not managed"))
+  (dolist (rel '("deps/ecto/lib/ecto.ex" "deps/ecto/Dockerfile" "deps/ecto/mix.exs"
+                 "deps/ecto/config/config.exs" "deps/ecto/fly.toml"
+                 "_build/prod/lib/storefront/Makefile"
+                 "assets/node_modules/phoenix/mix.exs" "assets/node_modules/x/bin/cli"
+                 "other.toml" "lib/storefront/seeds.exs" "priv/repo/seeds.exs"
+                 "rel/vm.args.eex" "bin/.env" "README.md" "dockerfile.txt"
+                 ".github/ci.yml"))
+    (mpg-test-check (format "not managed: %s" rel)
+                    (not (mpg-lsp-managed-file-p (expand-file-name rel mpg-test-project)))
+                    "managed")))
 
 (defun mpg-test-finish ()
   "Exit Emacs with status 0 when every check passed."

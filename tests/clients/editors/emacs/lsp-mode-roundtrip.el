@@ -19,6 +19,7 @@
   (setq mpg-lsp-command (list (getenv "MPG_LSP_CMD") "--stdio")))
 (add-hook 'elixir-mode-hook #'lsp-deferred)
 (add-hook 'conf-toml-mode-hook #'lsp-deferred)
+(add-hook 'dockerfile-mode-hook #'lsp-deferred)
 
 ;;; The test.
 
@@ -116,13 +117,17 @@ mode is never idle by itself."
 
 (defun mpg-test-attachment ()
   "Which files mpg-lsp joins as an add-on."
-  (dolist (rel '("fly.toml" "fly.staging.toml" "mix.exs"))
+  (dolist (rel '("fly.toml" "fly.staging.toml" "mix.exs" "lib/storefront/repo.ex"))
     (with-current-buffer (mpg-test-open rel)
       (mpg-test-check (format "lsp-mode starts mpg-lsp in %s" rel)
                       (mpg-test-wait #'mpg-test-started-p) "not started")))
   (with-current-buffer (find-buffer-visiting (expand-file-name "fly.toml" mpg-test-project))
     (mpg-test-check "MPG301 on fly.toml" (mpg-test-diagnostic "MPG301") "none"))
-  (dolist (rel '("other.toml" "lib/storefront/repo.ex"))
+  (with-current-buffer (mpg-test-open "Dockerfile")
+    (mpg-test-check "lsp-mode starts mpg-lsp in Dockerfile"
+                    (mpg-test-wait #'mpg-test-started-p) "not started")
+    (mpg-test-check "MPG308 on Dockerfile" (mpg-test-diagnostic "MPG308") "none"))
+  (dolist (rel '("other.toml" "deps/ecto/lib/ecto.ex" "deps/ecto/Dockerfile"))
     (with-current-buffer (mpg-test-open rel)
       (mpg-test-pause 0.3)
       (mpg-test-check (format "leaves %s alone" rel) (not (mpg-test-ours-p)) "attached")))
@@ -159,6 +164,7 @@ mode is never idle by itself."
       (mpg-test-runtime-exs)
       (mpg-test-fix-all-on-save)
       (when mpg-test-attach
+        (mpg-test-managed-paths)
         (mpg-test-attachment)))
   (error (mpg-test-check "no Lisp error" nil (format "%S" err))))
 

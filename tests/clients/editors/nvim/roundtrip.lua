@@ -315,9 +315,20 @@ local function attachment()
     check("attaches to " .. rel, vim.wait(5000, function() return #clients_of(b) > 0 end, 20), "not attached")
   end
 
+  -- The deploy files and the app's code, in their own filetypes.
+  local lib = open("lib/storefront/repo.ex")
+  check("attaches to lib/storefront/repo.ex", vim.wait(5000, function() return #clients_of(lib) > 0 end, 20),
+    "not attached")
+  local docker = open("Dockerfile")
+  check("Dockerfile has filetype dockerfile", vim.bo[docker].filetype == "dockerfile", vim.bo[docker].filetype)
+  check("attaches to Dockerfile", vim.wait(5000, function() return #clients_of(docker) > 0 end, 20),
+    "not attached")
+  check("MPG308 on Dockerfile", wait_for_diagnostic(docker, "MPG308"), vim.inspect(vim.diagnostic.get(docker)))
+
   -- Attachment is decided when the FileType autocommand runs, so a short
-  -- wait is enough to see that nothing happened.
-  for _, rel in ipairs({ "other.toml", "lib/storefront/repo.ex" }) do
+  -- wait is enough to see that nothing happened. deps/ecto has a mix.exs of
+  -- its own, as fetched dependencies do.
+  for _, rel in ipairs({ "other.toml", "deps/ecto/lib/ecto.ex", "deps/ecto/Dockerfile" }) do
     local b = open(rel)
     vim.wait(300)
     check("leaves " .. rel .. " alone", #clients_of(b) == 0, "attached")
@@ -327,7 +338,43 @@ local function attachment()
   check("one server for the whole project", #all == 1, #all .. " clients")
 end
 
+-- is_managed on the files the server reads, and on others, in the test
+-- project (which has a deps/ecto with its own mix.exs).
+local function managed_paths()
+  local mpg = require("mpg_lsp")
+  local function nearest(path)
+    local dir = vim.fn.fnamemodify(path, ":h")
+    while dir ~= "/" do
+      if vim.loop.fs_stat(dir .. "/mix.exs") then
+        return dir
+      end
+      dir = vim.fn.fnamemodify(dir, ":h")
+    end
+  end
+  local function managed(rel)
+    local path = project .. "/" .. rel
+    return mpg.is_managed(path, nearest(path))
+  end
+  for _, rel in ipairs({ "Dockerfile", "Dockerfile.prod", "deploy.dockerfile", "Makefile", "GNUmakefile",
+    "justfile", "Justfile", "lib/storefront/repo.ex", "priv/repo/migrations/20240101000000_create_orders.exs",
+    "rel/env.sh.eex", "rel/overlays/bin/server", "rel/overlays/bin/migrate", "bin/deploy", "scripts/release.sh",
+    ".github/workflows/ci.yml", ".github/workflows/fly.yaml", "deploy/prod/fly.toml", "fly.io/app.toml",
+    ".mpg-lsp.toml", "config/runtime.exs", "mix.exs", "mix.lock", "fly.toml", "fly.staging.toml" }) do
+    check("is_managed: " .. rel, managed(rel), "not managed")
+  end
+  for _, rel in ipairs({ "deps/ecto/lib/ecto.ex", "deps/ecto/Dockerfile", "deps/ecto/mix.exs",
+    "deps/ecto/config/config.exs", "deps/ecto/fly.toml", "_build/prod/lib/storefront/Makefile",
+    "assets/node_modules/phoenix/mix.exs", "assets/node_modules/x/bin/cli", "other.toml",
+    "lib/storefront/seeds.exs", "priv/repo/seeds.exs", "rel/vm.args.eex", "bin/.env", "README.md",
+    "dockerfile.txt", ".github/ci.yml" }) do
+    check("not is_managed: " .. rel, not managed(rel), "managed")
+  end
+end
+
 local ok, err = pcall(function()
+  if os.getenv("MPG_ATTACH") == "1" then
+    managed_paths()
+  end
   runtime_exs()
   if os.getenv("MPG_ATTACH") == "1" then
     attachment()
