@@ -20,7 +20,9 @@ M.name = "mpg_lsp"
 M.default_cmd = { "mpg-lsp", "--stdio" }
 -- What Neovim calls the files above (`just` from 0.10 on; earlier versions
 -- give a justfile no filetype, and mpg-lsp cannot attach to it there).
-M.filetypes = { "elixir", "eelixir", "toml", "dockerfile", "make", "just", "sh", "bash", "zsh", "yaml" }
+M.filetypes = {
+  "elixir", "eelixir", "toml", "dockerfile", "make", "just", "sh", "bash", "zsh", "yaml",
+}
 
 local uv = vim.uv or vim.loop
 

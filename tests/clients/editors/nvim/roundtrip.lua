@@ -317,13 +317,15 @@ local function attachment()
 
   -- The deploy files and the app's code, in their own filetypes.
   local lib = open("lib/storefront/repo.ex")
-  check("attaches to lib/storefront/repo.ex", vim.wait(5000, function() return #clients_of(lib) > 0 end, 20),
-    "not attached")
+  check("attaches to lib/storefront/repo.ex",
+    vim.wait(5000, function() return #clients_of(lib) > 0 end, 20), "not attached")
   local docker = open("Dockerfile")
-  check("Dockerfile has filetype dockerfile", vim.bo[docker].filetype == "dockerfile", vim.bo[docker].filetype)
+  check("Dockerfile has filetype dockerfile", vim.bo[docker].filetype == "dockerfile",
+    vim.bo[docker].filetype)
   check("attaches to Dockerfile", vim.wait(5000, function() return #clients_of(docker) > 0 end, 20),
     "not attached")
-  check("MPG308 on Dockerfile", wait_for_diagnostic(docker, "MPG308"), vim.inspect(vim.diagnostic.get(docker)))
+  check("MPG308 on Dockerfile", wait_for_diagnostic(docker, "MPG308"),
+    vim.inspect(vim.diagnostic.get(docker)))
 
   -- Attachment is decided when the FileType autocommand runs, so a short
   -- wait is enough to see that nothing happened. deps/ecto has a mix.exs of
@@ -355,11 +357,13 @@ local function managed_paths()
     local path = project .. "/" .. rel
     return mpg.is_managed(path, nearest(path))
   end
-  for _, rel in ipairs({ "Dockerfile", "Dockerfile.prod", "deploy.dockerfile", "Makefile", "GNUmakefile",
-    "justfile", "Justfile", "lib/storefront/repo.ex", "priv/repo/migrations/20240101000000_create_orders.exs",
-    "rel/env.sh.eex", "rel/overlays/bin/server", "rel/overlays/bin/migrate", "bin/deploy", "scripts/release.sh",
-    ".github/workflows/ci.yml", ".github/workflows/fly.yaml", "deploy/prod/fly.toml", "fly.io/app.toml",
-    ".mpg-lsp.toml", "config/runtime.exs", "mix.exs", "mix.lock", "fly.toml", "fly.staging.toml" }) do
+  for _, rel in ipairs({ "Dockerfile", "Dockerfile.prod", "deploy.dockerfile", "Makefile",
+    "GNUmakefile", "justfile", "Justfile", "lib/storefront/repo.ex",
+    "priv/repo/migrations/20240101000000_create_orders.exs", "rel/env.sh.eex",
+    "rel/overlays/bin/server", "rel/overlays/bin/migrate", "bin/deploy", "scripts/release.sh",
+    ".github/workflows/ci.yml", ".github/workflows/fly.yaml", "deploy/prod/fly.toml",
+    "fly.io/app.toml", ".mpg-lsp.toml", "config/runtime.exs", "mix.exs", "mix.lock", "fly.toml",
+    "fly.staging.toml" }) do
     check("is_managed: " .. rel, managed(rel), "not managed")
   end
   for _, rel in ipairs({ "deps/ecto/lib/ecto.ex", "deps/ecto/Dockerfile", "deps/ecto/mix.exs",
