@@ -11,7 +11,8 @@ from typing import Any
 from mpg_lsp.project.filesystem import DiskFileSystem, FileSystem
 from mpg_lsp.project.model import ProdView, Project
 from mpg_lsp.project.workspace import Workspace, find_root
-from mpg_lsp.rules import Finding, run
+from mpg_lsp.records import replace
+from mpg_lsp.rules import Finding, named_codes, run, unknown_rule
 from mpg_lsp.settings import Problem, Settings, resolve
 
 if sys.version_info >= (3, 11):
@@ -107,10 +108,18 @@ class Engine:
                 table = tomllib.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
                 problems.append(
-                    Problem("", f"cannot read {PROJECT_SETTINGS}: {err}", PROJECT_SETTINGS)
+                    Problem(
+                        "",
+                        f"cannot read {PROJECT_SETTINGS}: not valid TOML: {err}",
+                        PROJECT_SETTINGS,
+                        fatal=True,
+                    )
                 )
-        settings, more = resolve(self.editor_settings_for(root), table)
-        problems += more
+        editor = self.editor_settings_for(root)
+        settings, more = resolve(editor, table)
+        layers = [(editor, "editor settings"), (table, PROJECT_SETTINGS)]
+        settings, unknown = rule_selection(settings, layers)
+        problems += more + unknown
         self._settings[root] = (key, settings, problems)
         return settings, problems
 
@@ -126,6 +135,28 @@ class Engine:
 
     def findings(self, root: str) -> list[Finding]:
         return run(self.view(root))
+
+
+def rule_selection(
+    settings: Settings, layers: list[tuple[Mapping[str, Any] | None, str]]
+) -> tuple[Settings, list[Problem]]:
+    """``select`` and ``ignore`` as the codes they name (rule names and ``ALL`` too, as on
+    the command line). An item that names no rule is a problem of the layer that has it,
+    said as the command line says it."""
+    problems: list[Problem] = []
+    for raw, source in layers:
+        for key in ("select", "ignore"):
+            given = raw.get(key) if isinstance(raw, Mapping) else None
+            listed = [given] if isinstance(given, str) else given
+            for item in listed if isinstance(listed, (list, tuple)) else []:
+                if isinstance(item, str) and item.strip() and not named_codes(item):
+                    problems.append(Problem(key, unknown_rule(f"`{key}`", item), source))
+    chosen: dict[str, frozenset[str]] = {}
+    for key in ("select", "ignore"):
+        current: frozenset[str] | None = getattr(settings, key)
+        if current:
+            chosen[key] = frozenset(code for item in current for code in named_codes(item))
+    return (replace(settings, **chosen) if chosen else settings), problems
 
 
 def _within(path: str, folder: str) -> bool:

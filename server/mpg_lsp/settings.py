@@ -334,6 +334,20 @@ class Problem:
     key: str
     message: str
     source: str
+    fatal: bool = False  # the whole file could not be read (not TOML): nothing of it applies
+
+
+def _did_you_mean(key: str, source: str) -> str:
+    """`` (did you mean `ignore`?)`` for ``ignroe`` or ``pool_mode``, in the spelling of the
+    source (camelCase for editors)."""
+    import difflib  # only for a mistake
+
+    def plain(name: str) -> str:
+        return name.replace("-", "").replace("_", "").lower()
+
+    spell = {plain(s.name): (s.camel if source == "editor settings" else s.name) for s in SPECS}
+    close = difflib.get_close_matches(plain(key), list(spell), n=1, cutoff=0.6)
+    return f"; did you mean `{spell[close[0]]}`?" if close else ""
 
 
 def apply_layer(
@@ -348,7 +362,8 @@ def apply_layer(
     for key, value in raw.items():
         spec = _BY_NAME.get(str(key))
         if spec is None:
-            problems.append(Problem(str(key), f"unknown setting `{key}`", source))
+            hint = _did_you_mean(str(key), source)
+            problems.append(Problem(str(key), f"unknown setting `{key}`{hint}", source))
             continue
         try:
             settings = replace(settings, **{spec.attribute: spec.read(value)})

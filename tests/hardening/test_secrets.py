@@ -1,9 +1,10 @@
 """No secret out: database URLs with passwords and a RELEASE_COOKIE, written in config files,
 fly.toml, a release command and rel/env.sh.eex, never appear unmasked in a diagnostic, a code
 action's title, a hover, a message to the editor, a log line (the server at DEBUG) or the
-checker's output (text, json, sarif, github).
-
-`mpg-lsp fix --diff` is not held to this: a diff shows the lines of the user's own files."""
+checker's output (text, json, sarif, github), nor in `mpg-lsp fix --diff` (its context lines
+show the user's files around a fix). Secrets not in URLs count too: a DSN's `password=`, a
+command's `PGPASSWORD=`, a URL's `sslpassword=`. And no output carries a control character
+taken from a file or a path raw: an escape sequence there would drive the user's terminal."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ SECRETS = [
     "Prod-Pw-11",
     "p@ss:w/rd%Odd-66",
     "Replica-Pw-88",
+    "SslKey-Pw-21",
+    "Dsn-Pw-31",
+    "PgEnv-Pw-41",
 ]
 
 RUNTIME = """import Config
@@ -74,6 +78,9 @@ primary_region = 'ams'
   DATABASE_URL = "postgres://app:FlyEnv-Pw-99@pgbouncer.store-db.flympg.net/store"
   RELEASE_COOKIE = "Cookie-Vq3xT9mKp2LzR8wY"
   ECTO_IPV6 = 'true'
+  REPLICA_URL = "postgres://app@pgbouncer.store-db.flympg.net/store?sslpassword=SslKey-Pw-21"
+  PG_DSN = "host=direct.store-db.flympg.net user=app password=Dsn-Pw-31 dbname=store"
+  MIGRATE_CMD = "PGPASSWORD=PgEnv-Pw-41 psql -h direct.store-db.flympg.net"
 """
 
 ENV_SH = """#!/bin/sh
@@ -124,6 +131,49 @@ def test_checker_output_masks_every_secret(project: Path, fmt: str) -> None:
         line.strip()[:300] for line in (out.stdout + out.stderr).splitlines() if leaked(line)
     ]
     assert "****" in out.stdout
+
+
+def test_fix_diff_masks_every_secret(project: Path) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "mpg_lsp", "fix", "--diff", "--unsafe", str(project)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert out.returncode == 1 and "+++ " in out.stdout, out.stderr
+    assert "pgbouncer.store-db.flympg.net" in out.stdout  # context lines around the fixes
+    FIGURES["outputs scanned"] += 2
+    found = leaked(out.stdout + out.stderr)
+    FIGURES["secrets shown"] += len(found)
+    assert found == [], [line for line in out.stdout.splitlines() if leaked(line)]
+
+
+ESCAPES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+@pytest.mark.parametrize("command", ["text", "json", "sarif", "github", "diff"])
+def test_no_output_carries_a_raw_control_character(tmp_path: Path, command: str) -> None:
+    """A folder and an [env] key named with escape sequences (a title change, a screen
+    clear, a CSI in its 8-bit form, a right-to-left override)."""
+    root = copy_project(SAMPLE, tmp_path / "app\x1b[2J\u202e")
+    with (root / "fly.toml").open("a", encoding="utf-8") as fly:
+        fly.write('\n[env]\n  "\\u001b]0;owned\\u0007\\u009bAPI_PASSWORD" = "Esc-Pw-61"\n')
+    args = ["fix", "--diff"] if command == "diff" else ["check", "--format", command]
+    out = subprocess.run(
+        [sys.executable, "-m", "mpg_lsp", *args, str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert out.returncode == 1, out.stderr
+    if command != "diff":
+        assert "API_PASSWORD" in out.stdout  # the finding that quotes the key is there
+    FIGURES["outputs scanned"] += 2
+    raw = ESCAPES.findall(out.stdout + out.stderr)
+    assert raw == [], sorted(set(raw))
+    assert "Esc-Pw-61" not in out.stdout + out.stderr
 
 
 def test_server_never_shows_a_secret(project: Path) -> None:

@@ -170,7 +170,22 @@ def test_select_and_ignore_take_codes_and_prefixes() -> None:
     quiet = run("check", "--select", "MPG1", "--ignore", "MPG101", str(SAMPLE))
     assert quiet.returncode == 0 and quiet.stdout.strip() == "All checks passed (1 project)."
     bad = run("check", "--select", "MPG9", str(SAMPLE))
-    assert bad.returncode == 2 and "--select MPG9: no rule code starts with it" in bad.stderr
+    assert bad.returncode == 2 and (
+        "--select MPG9: no rule code, prefix or name matches it (`mpg-lsp rules` lists them)"
+        in bad.stderr
+    )
+    # rule names and ALL, as `mpg-lsp explain` takes them
+    by_name = run(
+        "check",
+        "--format",
+        "json",
+        "--select",
+        "ALL",
+        "--ignore",
+        "prepare-unnamed-missing",
+        str(SAMPLE),
+    )
+    assert codes(by_name) == ["MPG201", "MPG301"]
 
 
 def test_the_command_line_narrows_the_project_settings(tmp_path: Path) -> None:
@@ -220,10 +235,10 @@ def test_project_settings_apply_as_in_the_server(tmp_path: Path) -> None:
     assert run("check", str(root)).returncode == 0
     (root / ".mpg-lsp.toml").write_text("pool-mode = 'statement'\nignore = [\n", encoding="utf-8")
     broken = run("check", str(root))
-    assert (
-        broken.returncode == 1
-        and "storefront/.mpg-lsp.toml: cannot read .mpg-lsp.toml" in broken.stderr
-    )
+    assert broken.returncode == 2, broken.stderr  # not a silent fall back to the defaults
+    assert "storefront/.mpg-lsp.toml: cannot read .mpg-lsp.toml: not valid TOML" in broken.stderr
+    assert "(at end of document)" in broken.stderr and "storefront: not checked" in broken.stderr
+    assert "MPG101" not in broken.stdout
 
 
 def test_files_stand_for_their_projects(tmp_path: Path) -> None:

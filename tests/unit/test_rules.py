@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from mpg_lsp.cli.writing import write_atomically
+from mpg_lsp.cli.writing import write_fixed
 from mpg_lsp.engine import Engine, discover_projects
 from mpg_lsp.fixing import fix_project
 from mpg_lsp.rules.edits import preferred_fix
@@ -56,7 +56,7 @@ def _fix(case: str, dst: Path, crlf: bool = False) -> tuple[Path, list[str]]:
     (project,) = discover_projects(str(root))
     result = fix_project(engine, project)
     for path, new in result.fixed.items():
-        write_atomically(path, new)
+        write_fixed(path, new, project)
     return root, sorted(result.fixed)
 
 

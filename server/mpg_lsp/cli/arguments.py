@@ -61,15 +61,15 @@ def _report_flags() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="CODES",
-        help="only these rule codes or prefixes, comma-separated (MPG1,MPG301); "
-        "narrows what .mpg-lsp.toml runs",
+        help="only these rules: codes, prefixes, names or ALL, comma-separated "
+        "(MPG1,MPG301); narrows what .mpg-lsp.toml runs",
     )
     report.add_argument(
         "--ignore",
         action="append",
         default=[],
         metavar="CODES",
-        help="never these rule codes or prefixes, comma-separated",
+        help="never these rules: codes, prefixes or names, comma-separated",
     )
     report.add_argument(
         "--config",
@@ -81,6 +81,14 @@ def _report_flags() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--exit-zero", action="store_true", help="exit 0 even when something is found"
+    )
+    report.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        metavar="N",
+        help="check N projects at a time (default: one per core); the output order does not change",
     )
     report.add_argument(
         "--diff", action="store_true", help="print the fixes as a diff; write nothing"

@@ -9,9 +9,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mpg_lsp.cli.errors import UsageError
-from mpg_lsp.engine import Engine
+from mpg_lsp.engine import Engine, rule_selection
 from mpg_lsp.records import replace
-from mpg_lsp.rules import REGISTRY
+from mpg_lsp.rules import REGISTRY, named_codes, unknown_rule
 from mpg_lsp.settings import Problem, Settings, apply_layer
 
 if sys.version_info >= (3, 11):
@@ -21,22 +21,19 @@ else:  # pragma: no cover
 
 
 def rule_codes(values: Sequence[str], flag: str) -> frozenset[str] | None:
-    """The registered codes that ``--select``/``--ignore`` values name: codes or prefixes
-    (``MPG2``, ``MPG2*``), comma-separated or repeated. None when the flag was not given."""
+    """The registered codes that ``--select``/``--ignore`` values name: codes, prefixes
+    (``MPG2``, ``MPG2*``), rule names or ``ALL``, comma-separated or repeated. None when the
+    flag was not given."""
     if not values:
         return None
     codes: set[str] = set()
     for value in values:
         for item in value.split(","):
-            prefix = item.strip().upper().rstrip("*")
-            if not prefix:
+            if not item.strip():
                 continue
-            matched = {code for code in REGISTRY if code.startswith(prefix)}
+            matched = named_codes(item)
             if not matched:
-                raise UsageError(
-                    f"{flag} {item.strip()}: no rule code starts with it "
-                    "(`mpg-lsp rules` lists them)"
-                )
+                raise UsageError(unknown_rule(flag, item.strip()))
             codes |= matched
     return frozenset(codes) or None
 
@@ -50,7 +47,8 @@ def config_overrides(values: Sequence[str]) -> dict[str, Any]:
             table.update(tomllib.loads(value))
         except tomllib.TOMLDecodeError as err:
             raise UsageError(f"--config {value!r} is not TOML `key = value`: {err}") from None
-    problems = apply_layer(Settings(), table, "--config")[1]
+    settings, problems = apply_layer(Settings(), table, "--config")
+    problems += rule_selection(settings, [(table, "--config")])[1]
     if problems:
         raise UsageError(
             "; ".join(
@@ -96,6 +94,7 @@ class CommandLineEngine(Engine):
     def settings(self, root: str) -> tuple[Settings, list[Problem]]:
         settings, problems = super().settings(root)
         settings = apply_layer(settings, self.overrides, "--config")[0]
+        settings = rule_selection(settings, [])[0]
         return narrow(settings, self.select, self.ignore), problems
 
     def fresh(self) -> CommandLineEngine:

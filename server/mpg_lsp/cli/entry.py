@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from mpg_lsp import __version__
 from mpg_lsp.cli.arguments import parser
-from mpg_lsp.cli.errors import EXIT_CLEAN, EXIT_ERROR, UsageError
+from mpg_lsp.cli.errors import EXIT_CLEAN, EXIT_ERROR, EXIT_INTERRUPTED, UsageError
 from mpg_lsp.cli.terminal import Style, want_colour
 
 
@@ -23,6 +23,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in (None, "serve"):
             from mpg_lsp.lsp.server import serve
 
+            if sys.stdin.isatty():
+                _waiting_for_an_editor()
             serve()
             return EXIT_CLEAN
         if args.command in ("check", "fix"):
@@ -46,12 +48,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as err:
         print(f"mpg-lsp: {err}", file=sys.stderr)
         return EXIT_ERROR
-    except KeyboardInterrupt:
-        return EXIT_ERROR
+    except KeyboardInterrupt:  # files are never left half written (cli/writing.py)
+        print("\nmpg-lsp: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # `mpg-lsp check | head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR
-    except Exception:  # noqa: BLE001  (a crash must not read as "findings", exit 1, in CI)
+    except Exception as err:  # noqa: BLE001  (a crash must not read as "findings", exit 1, in CI)
+        if _interrupted(err):  # Ctrl-C while something was being cleaned up
+            print("\nmpg-lsp: interrupted", file=sys.stderr)
+            return EXIT_INTERRUPTED
         import traceback
 
         traceback.print_exc()
@@ -61,3 +67,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return EXIT_ERROR
     return EXIT_ERROR  # pragma: no cover
+
+
+def _interrupted(err: BaseException | None) -> bool:
+    """Whether a KeyboardInterrupt is where ``err`` came from."""
+    seen = 0
+    while err is not None and seen < 20:
+        if isinstance(err, KeyboardInterrupt):
+            return True
+        err, seen = err.__context__, seen + 1
+    return False
+
+
+def _waiting_for_an_editor() -> None:
+    """`mpg-lsp` typed on a terminal: say what it is doing, and let one Ctrl-C end it at once
+    (the server reads stdin on a thread that a KeyboardInterrupt would not stop)."""
+    import signal
+
+    print(
+        "mpg-lsp is a language server: it is waiting for an editor to talk to it (LSP on "
+        "stdin and stdout).\nTo check a project from the terminal, run `mpg-lsp check [PATH]` "
+        "(`mpg-lsp --help` lists the commands). Ctrl-C quits.",
+        file=sys.stderr,
+        flush=True,
+    )
+
+    def quit_now(signum: int, frame: object) -> None:
+        sys.stderr.write("\n")
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+
+    signal.signal(signal.SIGINT, quit_now)

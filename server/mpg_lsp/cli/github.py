@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from mpg_lsp.cli.positions import DocFor, at
+from mpg_lsp.cli.redaction import printable
 from mpg_lsp.cli.terminal import display_path
 from mpg_lsp.rules.base import Finding
 
@@ -12,7 +13,8 @@ GITHUB_LEVEL = {"error": "error", "warning": "warning", "information": "notice",
 
 
 def _gh_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    escaped = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return printable(escaped)  # a workflow log is shown by a terminal emulator too
 
 
 def _gh_property(text: str) -> str:

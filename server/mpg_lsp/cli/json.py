@@ -16,9 +16,17 @@ from mpg_lsp.rules.base import Finding, Fix, Rule
 
 
 def dumps(data: Any) -> str:
+    """JSON, UTF-8 as it is, but with DEL, the C1 controls and the bidirectional overrides
+    escaped as the C0 controls are (a backslash-u escape): the same JSON, and nothing a
+    terminal would obey."""
     import json  # only the json and sarif formats need it; text output starts faster without
+    import re
 
-    return json.dumps(data, indent=2, ensure_ascii=False)
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return re.sub(_UNSAFE_IN_JSON, lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_UNSAFE_IN_JSON = "[\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
 
 
 def _edits_json(fix: Fix, doc_for: DocFor, cwd: str | None) -> list[dict[str, Any]] | None:

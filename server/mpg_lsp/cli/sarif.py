@@ -88,14 +88,13 @@ def sarif_rule(rule: Rule) -> dict[str, Any]:
     }
 
 
-def sarif_log(
+def sarif_results(
     findings: Iterable[Finding], doc_for: DocFor, rules: Mapping[str, Rule], cwd: str | None = None
-) -> dict[str, Any]:
-    """One run; every registered rule in ``tool.driver.rules``; regions 1-based with columns
-    in UTF-16 code units (SARIF's default, declared in ``columnKind``)."""
+) -> list[dict[str, Any]]:
+    """A result per finding: regions 1-based, columns in UTF-16 code units (SARIF's default,
+    declared in ``columnKind``); ``ruleIndex`` into the code-ordered rules of the document."""
     cwd = cwd or os.getcwd()
-    ordered = sorted(rules.values(), key=lambda r: r.code)
-    index = {rule.code: i for i, rule in enumerate(ordered)}
+    index = {code: i for i, code in enumerate(sorted(rules))}
     results = []
     for f in findings:
         doc = doc_for(f.path)
@@ -121,6 +120,15 @@ def sarif_log(
         if fixes:
             result["fixes"] = fixes
         results.append(result)
+    return results
+
+
+def sarif_document(
+    results: list[dict[str, Any]], rules: Mapping[str, Rule], cwd: str | None = None
+) -> dict[str, Any]:
+    """One run; every registered rule in ``tool.driver.rules``, in code order."""
+    cwd = cwd or os.getcwd()
+    ordered = sorted(rules.values(), key=lambda r: r.code)
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",

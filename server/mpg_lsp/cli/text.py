@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from mpg_lsp.cli.positions import DocFor, at
+from mpg_lsp.cli.redaction import printable
 from mpg_lsp.cli.terminal import (
     BOLD,
     CYAN,
@@ -16,6 +17,7 @@ from mpg_lsp.cli.terminal import (
     display_path,
     plural,
 )
+from mpg_lsp.records import record
 from mpg_lsp.rules.base import Finding
 from mpg_lsp.rules.edits import preferred_fix
 
@@ -42,39 +44,70 @@ def text_lines(
         mark = f" {style('[*]', CYAN)}" if fixable(f) else ""
         code = style(f.code, BOLD, SEVERITY_COLOUR.get(f.severity, RED))
         yield (
-            f"{style(display_path(f.path, cwd), BOLD)}{sep}{where['line']}{sep}"
-            f"{where['column']}{sep} {code}{mark} {f.message}"
+            f"{style(printable(display_path(f.path, cwd)), BOLD)}{sep}{where['line']}{sep}"
+            f"{where['column']}{sep} {code}{mark} {printable(f.message)}"
         )
 
 
-def check_summary(findings: list[Finding], projects: int, style: Style) -> str:
-    if not projects:
-        return "No Elixir project to check."
-    where = plural(projects, "project")
-    if not findings:
-        return style(f"All checks passed ({where}).", GREEN)
-    safe = sum(1 for f in findings if fixable(f))
-    unsafe = sum(1 for f in findings if fixable_unsafe_only(f))
-    notes = []
-    if safe:
-        notes.append(f"{safe} fixable with `mpg-lsp fix`")
-    if unsafe:
-        notes.append(f"{unsafe} {'more ' if safe else 'fixable '}with `mpg-lsp fix --unsafe`")
-    paren = f" ({', '.join(notes)})" if notes else ""
-    return f"{style('Found ' + plural(len(findings), 'problem'), BOLD)}{paren} in {where}."
+@record
+class Tally:
+    """What a summary counts (mutable, so that it crosses from a worker process)."""
+
+    problems: int = 0
+    fixable: int = 0
+    unsafe_only: int = 0
+    checked: int = 0
+    skipped: int = 0
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            self.problems + other.problems,
+            self.fixable + other.fixable,
+            self.unsafe_only + other.unsafe_only,
+            self.checked + other.checked,
+            self.skipped + other.skipped,
+        )
 
 
-def fix_summary(
-    fixed: int, remaining: list[Finding], projects: int, unsafe: bool, style: Style
+def tally(findings: list[Finding]) -> Tally:
+    """The counts of one checked project."""
+    return Tally(
+        len(findings),
+        sum(1 for f in findings if fixable(f)),
+        sum(1 for f in findings if fixable_unsafe_only(f)),
+        checked=1,
+    )
+
+
+def summary_line(
+    counts: Tally, style: Style, fixed: int | None = None, unsafe: bool = False
 ) -> str:
-    """As ruff: ``Found 5 problems (3 fixed, 2 remaining) in 1 project.``"""
-    if not fixed:
-        return check_summary(remaining, projects, style)
-    where = plural(projects, "project")
-    total = fixed + len(remaining)
-    found = style("Found " + plural(total, "problem"), BOLD)
-    line = f"{found} ({fixed} fixed, {len(remaining)} remaining) in {where}."
-    hidden = 0 if unsafe else sum(1 for f in remaining if fixable_unsafe_only(f))
-    if hidden:
-        line += f" {hidden} more fixable with `mpg-lsp fix --unsafe`."
-    return line
+    """``Found 3 problems (3 fixable with `mpg-lsp fix`) in 1 project.``; after `fix`, as
+    ruff: ``Found 5 problems (3 fixed, 2 remaining) in 1 project.`` Projects left unchecked
+    are counted apart, never as passed."""
+    where = plural(counts.checked, "project")
+    if counts.skipped:
+        where += f" checked; {counts.skipped} not checked (see above)"
+    if not counts.checked:
+        if not counts.skipped:
+            return "No Elixir project to check."
+        return f"No project checked: {plural(counts.skipped, 'project')} not checked (see above)."
+    found = counts.problems + (fixed or 0)
+    if fixed:
+        line = (
+            f"{style('Found ' + plural(found, 'problem'), BOLD)} ({fixed} fixed, "
+            f"{counts.problems} remaining) in {where}."
+        )
+        if counts.unsafe_only and not unsafe:
+            line += f" {counts.unsafe_only} more fixable with `mpg-lsp fix --unsafe`."
+        return line
+    if not found:
+        return style(f"All checks passed ({where}).", GREEN)
+    notes = []
+    if counts.fixable:
+        notes.append(f"{counts.fixable} fixable with `mpg-lsp fix`")
+    if counts.unsafe_only:
+        more = "more " if counts.fixable else "fixable "
+        notes.append(f"{counts.unsafe_only} {more}with `mpg-lsp fix --unsafe`")
+    paren = f" ({', '.join(notes)})" if notes else ""
+    return f"{style('Found ' + plural(found, 'problem'), BOLD)}{paren} in {where}."

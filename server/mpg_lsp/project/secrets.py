@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from mpg_lsp.project.urls import find_urls, is_url, url_password
+from mpg_lsp.project.urls import URL, find_urls, is_url, url_password
 from mpg_lsp.records import record
 
 _SECRET_WORDS = {
@@ -111,12 +111,63 @@ def masked(url: str) -> str:
 
 
 def secret_name(name: str) -> bool:
+    """Whether a name (of a variable, a setting, a URL or DSN parameter) says its value is a
+    secret: ``..._SECRET``, ``PGPASSWORD``, ``sslpassword``, ``..._KEY``."""
     words = [w for w in re.split(r"[^A-Z0-9]+", name.upper()) if w]
     if not words or _PUBLIC & set(words):
         return False
     if words[-1] in _DESCRIPTORS or "_".join(words[-2:]) in _DESCRIPTORS:
         return False
-    return bool(_SECRET_WORDS & set(words)) or words[-1].endswith("KEY") or "PASS" in words
+    return (
+        bool(_SECRET_WORDS & set(words)) or words[-1].endswith(_SECRET_ENDINGS) or "PASS" in words
+    )
+
+
+_SECRET_ENDINGS = ("KEY", "PASSWORD", "PASSWD", "SECRET", "TOKEN")
+# `name=value`, `name = "value"`, `name: "value"`, `"name" => "value"` in any text: a DSN
+# (`host=h password=p`), a shell line (`PGPASSWORD=p psql`), TOML, Elixir keywords and maps.
+_ASSIGNED = (
+    r"(?<![\w.\-])([A-Za-z_][A-Za-z0-9_]*)(\"?\s*(?:=>|=|:)\s*)"
+    r"(\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*'|[^\s\"',;&()\[\]{}]+)"
+)
+
+
+def _secret_value(value: str) -> bool:
+    """A value worth hiding: not empty, a reference, a flag, a path, a URL or a call."""
+    return not (
+        not value
+        or _REFERENCE.match(value)
+        or _FLAGLIKE.match(value)
+        or value.startswith(("/", "./", "../", "~/", "****", "$"))
+        or is_url(value)
+        or "(" in value
+        or value[:1].isupper()
+        and "." in value  # an Elixir module or call: System.get_env
+    )
+
+
+def assigned_secrets(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` assigns a secret to a secret-looking name (byte-free: string offsets of
+    each value, inside its quotes)."""
+    spans = []
+    for m in re.finditer(_ASSIGNED, text):
+        name, value = m.group(1), m.group(3)
+        quoted = value[:1] in "\"'" and len(value) >= 2
+        inner = value[1:-1] if quoted else value
+        if secret_name(name) and _secret_value(inner):
+            start = m.start(3) + (1 if quoted else 0)
+            spans.append((start, start + len(inner)))
+    return spans
+
+
+def mask_secrets(text: str) -> str:
+    """``text`` with every secret it shows replaced by ``****``: URL passwords and secret
+    query values, and values assigned to secret names (``password=…``, ``PGPASSWORD=…``,
+    ``DB_PASSWORD = "…"``, ``password: "…"``)."""
+    text = re.sub(URL, lambda m: masked(m.group()), text)
+    for start, end in reversed(assigned_secrets(text)):
+        text = text[:start] + "****" + text[end:]
+    return text
 
 
 @lru_cache(maxsize=4096)  # every [env] value is judged again on every keystroke in fly.toml
@@ -130,8 +181,15 @@ def credential(name: str, value: str) -> Credential | None:
             if _REFERENCE.match(password):
                 continue  # `$PW` inside [env] is not expanded: broken, but not a secret
             return Credential(url, bool(re.search(_PLACEHOLDER, password, re.IGNORECASE)))
+        if masked(url) != url:  # a secret query value: sslpassword=
+            query = url.partition("?")[2]
+            return Credential(url, bool(re.search(_PLACEHOLDER, query, re.IGNORECASE)))
     if _PRIVATE_KEY.search(stripped) or _VENDOR_TOKEN.search(stripped):
         return Credential(None, False)
+    spans = assigned_secrets(stripped)  # a DSN's password=, a command's PGPASSWORD=
+    if spans:
+        values = " ".join(stripped[a:b] for a, b in spans)
+        return Credential(None, bool(re.search(_PLACEHOLDER, values, re.IGNORECASE)))
     if not secret_name(name):
         return None
     if (

@@ -18,7 +18,26 @@ from mpg_lsp.rules import (  # noqa: F401  (registers the rules)
 )
 from mpg_lsp.rules.base import REGISTRY, Edit, Finding, Fix, Rule
 
-__all__ = ["REGISTRY", "Edit", "Finding", "Fix", "Rule", "run"]
+__all__ = ["REGISTRY", "Edit", "Finding", "Fix", "Rule", "named_codes", "run", "unknown_rule"]
+
+
+def named_codes(item: str) -> frozenset[str]:
+    """The registered codes that one item of a selection names, as `mpg-lsp explain` reads
+    a rule: ``ALL``, a rule's name (``prepare-unnamed-missing``), a code, or a code prefix
+    (``MPG2``, ``MPG2*``). Empty when it names none."""
+    wanted = item.strip()
+    if wanted.upper() == "ALL":
+        return frozenset(REGISTRY)
+    by_name = [code for code, rule in REGISTRY.items() if rule.name == wanted.lower()]
+    if by_name:
+        return frozenset(by_name)
+    prefix = wanted.upper().rstrip("*")
+    return frozenset(code for code in REGISTRY if prefix and code.startswith(prefix))
+
+
+def unknown_rule(where: str, item: str) -> str:
+    """What the command line and .mpg-lsp.toml say of a selection item that names no rule."""
+    return f"{where} {item}: no rule code, prefix or name matches it (`mpg-lsp rules` lists them)"
 
 
 def run(view: ProdView) -> list[Finding]:
