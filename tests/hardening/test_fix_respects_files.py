@@ -138,6 +138,9 @@ def test_an_interrupted_fix_leaves_whole_files(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=clean_env(),
+            # as from an interactive shell: a suite started in the background (`&`) would
+            # hand down SIGINT ignored, and Python keeps it ignored
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         time.sleep(rng.uniform(0.1, whole_run * 1.1))
         proc.send_signal(sig)
