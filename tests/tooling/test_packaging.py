@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
+from mpg_lsp import __version__
 from projects import REPO, SAMPLE
 
 
@@ -23,6 +25,12 @@ def test_wheel_ships_grammars_and_docs_and_a_regular_install_runs(tmp_path: Path
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"mpg_lsp/grammars/elixir/nodes.scm", "mpg_lsp/grammars/toml/nodes.scm"} <= names
     assert "mpg_lsp/docs/rules/MPG101.md" in names and "mpg_lsp/docs/hover/repo.prepare.md" in names
+    # the licence: its text in the wheel, its SPDX expression in the metadata
+    dist_info = f"mpg_lsp-{__version__}.dist-info"
+    assert f"{dist_info}/licenses/LICENSE" in names
+    metadata = zipfile.ZipFile(wheel).read(f"{dist_info}/METADATA").decode()
+    assert "License-Expression: MIT" in metadata.splitlines()
+    assert "License-File: LICENSE" in metadata.splitlines()
     target = tmp_path / "site"
     subprocess.run(
         [
@@ -70,3 +78,22 @@ def test_wheel_ships_grammars_and_docs_and_a_regular_install_runs(tmp_path: Path
         )
     assert out.stdout.splitlines()[0] == str(target / "mpg_lsp" / "grammars"), out.stderr
     assert out.returncode == 1 and "Found 3 problems" in out.stdout, out.stderr
+
+
+def test_the_source_distribution_carries_the_licence(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "build", "--sdist", "--outdir", str(tmp_path), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "License classifiers are deprecated" not in done.stdout + done.stderr
+    assert "license` as a TOML table is deprecated" not in done.stdout + done.stderr
+    (sdist,) = tmp_path.glob("mpg_lsp-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = archive.getnames()
+        assert f"mpg_lsp-{__version__}/LICENSE" in names
+        info = archive.extractfile(f"mpg_lsp-{__version__}/PKG-INFO")
+        assert info is not None and "License-Expression: MIT" in info.read().decode()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from mpg_lsp.cli.errors import EXIT_CLEAN
@@ -15,13 +15,19 @@ def ordered_rules() -> list[Rule]:
     return sorted(REGISTRY.values(), key=lambda r: r.code)
 
 
-def rules_table() -> str:
-    """The rule table of the README, generated from the registry."""
+def repository_link(rule: Rule) -> str:
+    """Where a rule's page is in a checkout of this repository (the README's links)."""
+    return f"server/mpg_lsp/docs/rules/{rule.code}.md"
+
+
+def rules_table(link: Callable[[Rule], str] = repository_link) -> str:
+    """The rule table: the README's (links into the repository), or `mpg-lsp rules --format
+    markdown`'s (links to the pages of the installed package)."""
     lines = ["| Code | Name | Default severity | Fix | What it catches |", "|---|---|---|---|---|"]
     for rule in ordered_rules():
         fix = "yes" if rule.fixable else "no"
         lines.append(
-            f"| [{rule.code}]({rule.url}) | {rule.name} | {rule.severity} | {fix} "
+            f"| [{rule.code}]({link(rule)}) | {rule.name} | {rule.severity} | {fix} "
             f"| {rule.summary} |"
         )
     return "\n".join(lines)
@@ -62,7 +68,7 @@ def rules_json(rules: Iterable[Rule]) -> list[dict[str, Any]]:
 
 def run_rules(fmt: str, style: Style) -> int:
     if fmt == "markdown":
-        print(rules_table())
+        print(rules_table(lambda rule: rule.url))
     elif fmt == "json":
         from mpg_lsp.cli.json import dumps
 

@@ -6,13 +6,12 @@ import os
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mpg_lsp import __version__
+from mpg_lsp import HOME, __version__
 from mpg_lsp.cli.positions import DocFor, at
 from mpg_lsp.cli.redaction import carries_secret
 from mpg_lsp.rules.base import Finding, Fix, Rule
 from mpg_lsp.syntax.document import Document
 
-TOOL_URL = "https://github.com/mpg-lsp/mpg-lsp"
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
@@ -139,7 +138,7 @@ def sarif_document(
                         "name": "mpg-lsp",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        "informationUri": TOOL_URL,
+                        **({"informationUri": HOME} if HOME else {}),
                         "rules": [sarif_rule(rule) for rule in ordered],
                     }
                 },

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 
 from mpg_lsp.project.model import ProdView
 from mpg_lsp.records import field, record
 
-DOCS_URL = "https://github.com/mpg-lsp/mpg-lsp/blob/main/server/mpg_lsp/docs/rules/{code}.md"
+# the rule pages, shipped in the package: a link to one opens the page of the installed version
+DOCS_DIR = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "rules"
+)
 
 
 @record(frozen=True)
@@ -55,7 +59,11 @@ class Rule:
 
     @property
     def url(self) -> str:
-        return DOCS_URL.format(code=self.code)
+        """A ``file:`` URI of the rule's page in the installed package (`mpg-lsp explain CODE`
+        prints it too)."""
+        from pathlib import Path  # diagnostics, JSON and SARIF need it; text output does not
+
+        return Path(DOCS_DIR, f"{self.code}.md").as_uri()
 
     def docs(self) -> str:
         from importlib import resources  # `explain` and hover need it; `check` does not
