@@ -9,7 +9,7 @@ from typing import Any
 from mpg_lsp import HOME, __version__
 from mpg_lsp.cli.positions import DocFor, at
 from mpg_lsp.cli.redaction import carries_secret
-from mpg_lsp.rules.base import Finding, Fix, Rule
+from mpg_lsp.rules.base import DOCS_DIR, Finding, Fix, Rule
 from mpg_lsp.syntax.document import Document
 
 SARIF_SCHEMA = (
@@ -138,7 +138,7 @@ def sarif_document(
                         "name": "mpg-lsp",
                         "version": __version__,
                         "semanticVersion": __version__,
-                        **({"informationUri": HOME} if HOME else {}),
+                        "informationUri": HOME or _file_uri(DOCS_DIR, folder=True),
                         "rules": [sarif_rule(rule) for rule in ordered],
                     }
                 },
