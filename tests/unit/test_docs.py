@@ -122,5 +122,7 @@ def test_every_link_the_product_shows_resolves() -> None:
         assert url.scheme == "file" and os.path.isfile(unquote(url.path)), rule.url
     assert mpg_lsp.HOME is None
     shipped = [REPO / "README.md", *(REPO / "server" / "mpg_lsp").rglob("*.py")]
+    vscode = REPO / "clients" / "vscode"
+    shipped += [vscode / "package.json", vscode / "README.md", *(vscode / "src").glob("*.ts")]
     for path in shipped:
         assert "github.com/mpg-lsp" not in path.read_text(encoding="utf-8"), path

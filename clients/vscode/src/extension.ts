@@ -2,7 +2,6 @@
 
 import * as vscode from "vscode";
 import { CLIENT_NAME } from "./client";
-import { INSTALL_HELP_URL } from "./messages";
 import { ServerController } from "./server";
 import { affectsLaunch, SECTION } from "./settings";
 
@@ -10,7 +9,7 @@ let controller: ServerController | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel(CLIENT_NAME, { log: true });
-  controller = new ServerController(output);
+  controller = new ServerController(output, context.extensionPath);
   const server = controller;
 
   context.subscriptions.push(
@@ -46,7 +45,6 @@ async function showReadme(extensionUri: vscode.Uri): Promise<void> {
     await vscode.commands.executeCommand("markdown.showPreview", readme);
     return;
   }
-  await vscode.env.openExternal(vscode.Uri.parse(INSTALL_HELP_URL));
 }
 
 export async function deactivate(): Promise<void> {

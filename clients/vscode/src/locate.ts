@@ -1,5 +1,8 @@
-// Finding the mpg-lsp server: the configured path, then `mpg-lsp` on PATH, then
-// `python -m mpg_lsp`. Plain Node (no `vscode` import) so it can be tested without an editor.
+// Finding the mpg-lsp server. `mpgLsp.path` wins. Otherwise the server bundled in the .vsix
+// runs on the first Python >= 3.10 found: `mpgLsp.python`, the Python extension's selected
+// interpreter, `python.defaultInterpreterPath`, then `python3` (or `python`) on PATH. Without a
+// bundle (a development build), `mpg-lsp` on PATH, then `python -m mpg_lsp`.
+// Plain Node (no `vscode` import) so it can be tested without an editor.
 
 import { execFile, type ExecFileException } from "node:child_process";
 import * as fs from "node:fs";
@@ -29,6 +32,8 @@ export interface LocateResult {
   attempts: Attempt[];
   /** True when `mpgLsp.path` was set and failed: the user asked for that one, so nothing else was tried. */
   explicitPathFailed: boolean;
+  /** True when the bundled server was there but no Python could run it. */
+  noSuitablePython?: boolean;
 }
 
 export interface LocateInput {
@@ -38,6 +43,10 @@ export interface LocateInput {
   python: string;
   /** `python.defaultInterpreterPath` from the Python extension's settings, possibly empty. */
   fallbackPython: string;
+  /** The interpreter selected in the Python extension (through its API), when it is installed. */
+  selectedPython?: string;
+  /** The launcher of the server bundled in the .vsix (bundled/tool/mpg_lsp_server.py), if any. */
+  bundled?: string;
   /** Folder that `${workspaceFolder}` and relative paths mean; undefined without a folder. */
   workspaceFolder?: string;
   env: NodeJS.ProcessEnv;
@@ -75,6 +84,19 @@ export async function locateServer(input: LocateInput, probe: Probe = probeVersi
     return { server, attempts, explicitPathFailed: server === undefined };
   }
 
+  if (input.bundled) {
+    for (const [origin, python] of pythonCandidates(input)) {
+      const server = await tryCandidate(`bundled server on ${origin}`, python, ["-E", "-s", input.bundled]);
+      if (server) {
+        return { server, attempts, explicitPathFailed: false };
+      }
+    }
+    if (attempts.length === 0) {
+      attempts.push({ origin: "PATH", commandLine: "python3", problem: "no Python found on PATH" });
+    }
+    return { attempts, explicitPathFailed: false, noSuitablePython: true };
+  }
+
   for (const command of findOnPath(SERVER_EXECUTABLE, input.env, input.platform)) {
     const server = await tryCandidate("PATH", command, []);
     if (server) {
@@ -94,7 +116,7 @@ export async function locateServer(input: LocateInput, probe: Probe = probeVersi
   return { attempts, explicitPathFailed: false };
 }
 
-/** Interpreters to try with `-m mpg_lsp`, most specific first, without duplicates. */
+/** Interpreters to try (with the bundled server, or `-m mpg_lsp`), most specific first, once each. */
 function pythonCandidates(input: LocateInput): Array<[string, string]> {
   const candidates: Array<[string, string]> = [];
   const add = (origin: string, python: string) => {
@@ -104,6 +126,9 @@ function pythonCandidates(input: LocateInput): Array<[string, string]> {
   };
   if (input.python.trim()) {
     add("mpgLsp.python", expandPath(input.python.trim(), input.workspaceFolder));
+  }
+  if (input.selectedPython?.trim()) {
+    add("the Python extension's interpreter", input.selectedPython.trim());
   }
   // The Python extension's default is the bare word "python": that is a PATH lookup, done below.
   const fallback = input.fallbackPython.trim();

@@ -4,14 +4,7 @@
 import * as vscode from "vscode";
 import type { LocateResult } from "./locate";
 
-/** The one install command shown in the notification (the README says the same). */
-export const INSTALL_COMMAND = "pipx install git+https://github.com/mpg-lsp/mpg-lsp";
-
-/** Where the install help lives when the bundled README cannot be opened. */
-export const INSTALL_HELP_URL = "https://github.com/mpg-lsp/mpg-lsp/blob/main/clients/vscode/README.md#installing-the-server";
-
 const HOW_TO_INSTALL = "How to install";
-const COPY_COMMAND = "Copy install command";
 const OPEN_SETTINGS = "Open settings";
 const SHOW_LOG = "Show log";
 
@@ -34,15 +27,15 @@ export async function reportNotFound(result: LocateResult, output: vscode.LogOut
     await follow(choice, output);
     return;
   }
-  const choice = await vscode.window.showErrorMessage(
-    `mpg-lsp: the language server is not installed (no mpg-lsp on PATH, no Python with the mpg_lsp module). ` +
-      `Install it with \`${INSTALL_COMMAND}\` ([how to install](command:mpgLsp.showInstallHelp)), ` +
-      `or set mpgLsp.path, then run "mpg-lsp: Restart server".`,
-    HOW_TO_INSTALL,
-    COPY_COMMAND,
-    OPEN_SETTINGS,
-    SHOW_LOG,
-  );
+  const tried = result.attempts.map((attempt) => `${attempt.commandLine}: ${attempt.problem}`).join("; ");
+  const message = result.noSuitablePython
+    ? `mpg-lsp: no Python 3.10 or newer to run the server (${tried}). Install Python 3.10 or newer ` +
+      `(your package manager's python3, or python.org), or select one in the Python extension, or set ` +
+      `mpgLsp.python; then run "mpg-lsp: Restart server".`
+    : `mpg-lsp: the language server is not installed (no mpg-lsp on PATH, no Python with the mpg_lsp module). ` +
+      `Install it from a checkout of mpg-lsp ([how to install](command:mpgLsp.showInstallHelp)), ` +
+      `or set mpgLsp.path, then run "mpg-lsp: Restart server".`;
+  const choice = await vscode.window.showErrorMessage(message, HOW_TO_INSTALL, OPEN_SETTINGS, SHOW_LOG);
   await follow(choice, output);
 }
 
@@ -61,10 +54,6 @@ async function follow(choice: string | undefined, output: vscode.LogOutputChanne
   switch (choice) {
     case HOW_TO_INSTALL:
       await vscode.commands.executeCommand("mpgLsp.showInstallHelp");
-      break;
-    case COPY_COMMAND:
-      await vscode.env.clipboard.writeText(INSTALL_COMMAND);
-      vscode.window.showInformationMessage(`Copied: ${INSTALL_COMMAND}`);
       break;
     case OPEN_SETTINGS:
       await vscode.commands.executeCommand("workbench.action.openSettings", "mpgLsp");

@@ -1,23 +1,43 @@
 // Starting, stopping and restarting the server; one at a time, whatever asks for it.
 
+import * as fs from "node:fs";
+import * as path from "node:path";
 import * as vscode from "vscode";
 import { State, type LanguageClient } from "vscode-languageclient/node";
 import { createClient, DOCUMENT_SELECTOR, notifyConfigurationChanged } from "./client";
 import { locateServer, type ServerCommand } from "./locate";
 import { logAttempts, reportNotFound, reportStartFailure } from "./messages";
+import { onInterpreterChange, selectedInterpreter } from "./python";
 import { readLaunchSettings } from "./settings";
 
 const STOP_TIMEOUT_MS = 3000;
+
+/** The launcher of the server bundled in the .vsix, when this build carries one. */
+function bundledLauncher(extensionPath: string): string | undefined {
+  const launcher = path.join(extensionPath, "bundled", "tool", "mpg_lsp_server.py");
+  const libs = path.join(extensionPath, "bundled", "libs", "mpg_lsp");
+  return fs.existsSync(launcher) && fs.existsSync(libs) ? launcher : undefined;
+}
 
 export class ServerController implements vscode.Disposable {
   private client: LanguageClient | undefined;
   private queue: Promise<void> = Promise.resolve();
   private readonly status: vscode.LanguageStatusItem;
 
-  constructor(private readonly output: vscode.LogOutputChannel) {
+  private interpreterWatch: vscode.Disposable | undefined;
+
+  constructor(
+    private readonly output: vscode.LogOutputChannel,
+    private readonly extensionPath: string,
+  ) {
     this.status = vscode.languages.createLanguageStatusItem("mpgLsp.status", DOCUMENT_SELECTOR);
     this.status.name = "mpg-lsp";
     this.showStatus("starting", vscode.LanguageStatusSeverity.Information);
+    // another interpreter selected in the Python extension: it may run the server now
+    void onInterpreterChange(() => {
+      this.output.info("the Python extension's interpreter changed");
+      void this.restart();
+    }).then((watch) => (this.interpreterWatch = watch));
   }
 
   /** Starts the server unless it runs already. */
@@ -56,6 +76,7 @@ export class ServerController implements vscode.Disposable {
 
   dispose(): void {
     this.status.dispose();
+    this.interpreterWatch?.dispose();
   }
 
   private enqueue(step: () => Promise<void>): Promise<void> {
@@ -69,16 +90,20 @@ export class ServerController implements vscode.Disposable {
     const launch = readLaunchSettings(folder);
     const result = await locateServer({
       ...launch,
+      selectedPython: launch.path ? undefined : await selectedInterpreter(folder?.uri),
+      bundled: bundledLauncher(this.extensionPath),
       workspaceFolder: folder?.uri.scheme === "file" ? folder.uri.fsPath : undefined,
       env: process.env,
       platform: process.platform,
     });
     logAttempts(this.output, result);
     if (!result.server) {
-      this.output.error("no working mpg-lsp server found");
+      this.output.error(
+        result.noSuitablePython ? "no Python 3.10 or newer to run the bundled server" : "no working mpg-lsp server found",
+      );
       // The PATH VS Code got from the login shell is often not the one a terminal shows.
       this.output.info(`PATH seen by VS Code: ${process.env.PATH ?? "(unset)"}`);
-      this.showStatus("not installed", vscode.LanguageStatusSeverity.Error, {
+      this.showStatus(result.noSuitablePython ? "needs Python 3.10+" : "not installed", vscode.LanguageStatusSeverity.Error, {
         title: "How to install",
         command: "mpgLsp.showInstallHelp",
       });

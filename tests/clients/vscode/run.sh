@@ -8,11 +8,12 @@
 # from the lockfiles under tools/), builds and packages the extension, installs the .vsix into
 # code-server and checks, on a temporary copy of examples/storefront:
 #   - the contributed settings match `mpg-lsp settings-schema`;
-#   - MPG101 in the Problems panel, its quick fix written to disk, hover docs, MPG301 on fly.toml,
-#     MPG201 on config.exs, the "Restart server" command and the log;
-#   - with no server installed, the "not installed" message, then mpgLsp.python fixing it.
+#   - with only the .vsix installed (mpg-lsp never pip-installed; the server bundled in the .vsix,
+#     run on the system's python3): MPG101 in the Problems panel, its quick fix written to disk,
+#     hover docs, MPG301 on fly.toml, MPG201 on config.exs, the "Restart server" command and the log;
+#   - with no Python on PATH, the "needs Python 3.10" message, then mpgLsp.python fixing it.
 #
-# The server comes from $MPG_LSP_VENV (default <repo>/.venv, made with `pip install -e .`).
+# The .vsix bundles the server of this checkout with $MPG_LSP_VENV's pip (default <repo>/.venv).
 # Heavy installs are cached under $MPG_LSP_TOOLS (default <repo>/.tools); screenshots and logs go to
 # <repo>/test-output/vscode/. Nothing is written to the real home folder. Ends with "N passed, N failed".
 
@@ -172,7 +173,10 @@ say "building the extension"
 mkdir -p "$WORK/extension"
 (cd "$REPO/clients/vscode" && tar --exclude=node_modules --exclude=dist --exclude=out --exclude='*.vsix' -cf - .) |
   (cd "$WORK/extension" && tar -xf -)
-if (cd "$WORK/extension" && timeout 600 npm ci && timeout 300 npm run package) >"$OUT/build.log" 2>&1 </dev/null; then
+# The .vsix carries the server from this checkout, bundled with pip by the venv's Python.
+if (cd "$WORK/extension" && timeout 600 npm ci &&
+  MPG_LSP_SOURCE=$REPO MPG_LSP_BUILD_PYTHON=$VENV/bin/python timeout 900 npm run package) \
+  >"$OUT/build.log" 2>&1 </dev/null; then
   VSIX=$OUT/mpg-lsp.vsix
   cp "$WORK/extension/mpg-lsp.vsix" "$VSIX"
   pass "the extension type-checks, bundles and packages ($(du -k "$VSIX" | cut -f1) KB .vsix)"
@@ -293,28 +297,45 @@ copy_sample() {
   echo "$dest"
 }
 
-# Scenario 1: mpg-lsp on PATH (the venv's bin), the way a pipx/uv install looks to VS Code.
-if wanted server; then
-  say "scenario: server on PATH"
-  WS=$(copy_sample project-server)
-  start_code_server server "$VENV/bin:$PATH" "export PATH=\"$VENV/bin:\$PATH\"" || { fail "code-server starts"; exit 1; }
-  run_driver server "$WS"
-  stop_code_server server
-fi
-
-# Scenario 2: no mpg-lsp anywhere, then mpgLsp.python set to the venv's interpreter.
+# The editor's PATH: no mpg-lsp, and no Python that has mpg_lsp installed (the venv's is left out).
 path_without_server=$(printf '%s' "$PATH" | tr ':' '\n' | while read -r dir; do
   [ -n "$dir" ] && [ ! -x "$dir/mpg-lsp" ] && [ "$dir" != "$VENV/bin" ] && printf '%s:' "$dir"
 done)
 path_without_server=${path_without_server%:}
-if ! wanted missing; then
-  :
-elif PATH=$path_without_server python3 -c 'import mpg_lsp' 2>/dev/null; then
-  say "skipping the missing-server scenario: python3 on PATH can import mpg_lsp"
-else
-  say "scenario: server missing"
+# A Python >= 3.10 without mpg-lsp: the system's, as a fresh machine has it.
+SYSTEM_PYTHON=$(PATH=$path_without_server python3 -c 'import sys; print(sys.executable)' 2>/dev/null || true)
+
+# Scenario 1: mpg-lsp was never pip-installed; the .vsix alone, on the system's python3.
+if wanted server; then
+  say "scenario: the .vsix alone (server bundled), python3 from PATH"
+  if [ -z "$SYSTEM_PYTHON" ]; then
+    fail "a python3 on PATH for the bundled server"
+  elif "$SYSTEM_PYTHON" -c 'import mpg_lsp' 2>/dev/null; then
+    fail "the test machine's python3 ($SYSTEM_PYTHON) must not have mpg-lsp installed"
+  else
+    WS=$(copy_sample project-server)
+    start_code_server server "$path_without_server" "export PATH=\"$path_without_server\"" ||
+      { fail "code-server starts"; exit 1; }
+    run_driver server "$WS" MPG_LSP_PYTHON="$SYSTEM_PYTHON"
+    stop_code_server server
+  fi
+fi
+
+# Scenario 2: no Python at all on the editor's PATH (every other program is there): one clear
+# message; then mpgLsp.python set to the system's Python starts the bundled server.
+if wanted missing; then
+  say "scenario: no Python on PATH"
+  NO_PYTHON=$WORK/no-python-bin
+  mkdir -p "$NO_PYTHON"
+  for dir in $(printf '%s' "$path_without_server" | tr ':' ' '); do
+    for program in "$dir"/*; do
+      name=${program##*/}
+      case $name in python* | py | py3* | pydoc* | pip* | pyenv*) continue ;; esac
+      [ -x "$program" ] && [ ! -e "$NO_PYTHON/$name" ] && ln -s "$program" "$NO_PYTHON/$name"
+    done
+  done
   WS=$(copy_sample project-missing)
-  start_code_server missing "$path_without_server" || { fail "code-server starts"; exit 1; }
-  run_driver missing "$WS" MPG_LSP_PYTHON="$VENV/bin/python"
+  start_code_server missing "$NO_PYTHON" "export PATH=\"$NO_PYTHON\"" || { fail "code-server starts"; exit 1; }
+  run_driver missing "$WS" MPG_LSP_PYTHON="$SYSTEM_PYTHON"
   stop_code_server missing
 fi

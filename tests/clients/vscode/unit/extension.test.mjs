@@ -104,6 +104,64 @@ describe("locateServer", () => {
   });
 });
 
+describe("locateServer with the server bundled in the .vsix", () => {
+  const launcher = "/ext/bundled/tool/mpg_lsp_server.py";
+  const TOO_OLD = 'echo "Python 3.9.18 is too old for mpg-lsp: it needs Python 3.10 or newer" >&2; exit 3';
+  const RUNS = 'test "$3" = /ext/bundled/tool/mpg_lsp_server.py && echo "mpg-lsp 0.1.0"';
+
+  it("runs the bundled server on python3 from PATH, isolated from PYTHONPATH and user site", async () => {
+    const bin = join(scratch, "bundled-path");
+    const python = fakeExecutable(bin, "python3", RUNS);
+    fakeExecutable(bin, "mpg-lsp", WORKING_SERVER); // an installed server is not what runs
+    const result = await locateServer(input({ bundled: launcher, env: { PATH: bin } }));
+    assert.equal(result.server.command, python);
+    assert.deepEqual(result.server.args, ["-E", "-s", launcher]);
+    assert.equal(result.server.origin, "bundled server on PATH");
+  });
+
+  it("prefers mpgLsp.python, then the Python extension's interpreter, then PATH", async () => {
+    const tried = [];
+    const probe = async (command) => {
+      tried.push(command);
+      return { ok: false, detail: "exited with status 3: Python 3.9.18 is too old" };
+    };
+    const bin = join(scratch, "order-path");
+    fakeExecutable(bin, "python3", RUNS);
+    await locateServer(
+      input({
+        bundled: launcher,
+        python: "/custom/python",
+        selectedPython: "/selected/python",
+        fallbackPython: "/default/python",
+        env: { PATH: bin },
+      }),
+      probe,
+    );
+    assert.deepEqual(tried, ["/custom/python", "/selected/python", "/default/python", join(bin, "python3")]);
+  });
+
+  it("skips a Python that is too old and says so when none will do", async () => {
+    const old = fakeExecutable(join(scratch, "old-python"), "python3", TOO_OLD);
+    const good = fakeExecutable(join(scratch, "good-python"), "python3.12", RUNS);
+    const found = await locateServer(input({ bundled: launcher, selectedPython: old, python: "", env: { PATH: join(good, "..") } }));
+    assert.equal(found.server, undefined); // python3.12 is not a name looked up on PATH
+    assert.equal(found.noSuitablePython, true);
+    assert.match(found.attempts[0].problem, /too old for mpg-lsp: it needs Python 3.10 or newer/);
+    const chosen = await locateServer(input({ bundled: launcher, python: good, selectedPython: old }));
+    assert.equal(chosen.server.command, good);
+    const none = await locateServer(input({ bundled: launcher, env: { PATH: "" } }));
+    assert.equal(none.noSuitablePython, true);
+    assert.deepEqual(none.attempts.map((a) => a.problem), ["no Python found on PATH"]);
+  });
+
+  it("still lets mpgLsp.path win", async () => {
+    const server = fakeExecutable(join(scratch, "explicit-bundled"), "mpg-lsp", WORKING_SERVER);
+    const result = await locateServer(input({ bundled: launcher, path: server }));
+    assert.equal(result.server.command, server);
+    assert.equal(result.server.origin, "mpgLsp.path");
+  });
+});
+
 describe("probeVersion", () => {
   it("says why a candidate failed, in a few words", async () => {
     const notExecutable = join(scratch, "plain-file");

@@ -2,7 +2,7 @@
 // open files, read the Problems panel, apply a quick fix, hover, run commands.
 //
 // Usage: node e2e.mjs <scenario>, where scenario is "server" (the extension finds mpg-lsp)
-// or "missing" (it cannot, then mpgLsp.python points it at the server).
+// or "missing" (no Python on PATH, then mpgLsp.python points the bundled server at one).
 // Env: CS_URL, WORKSPACE (the copied sample project), OUT_DIR (screenshots), SETTINGS_FILE (the
 //      user settings.json), LOGS_DIR (the editor's log folder), MPG_LSP_PYTHON (for "missing"),
 //      CHROMIUM (default /usr/bin/chromium).
@@ -186,6 +186,14 @@ async function serverScenario() {
   const repoAlias = { line: repo.line, column: repo.column + "config :storefront, ".length };
   const poolSize = lineOf(original, "pool_size:");
 
+  await check("the server that runs is the one bundled in the .vsix, on the system's python3", async () => {
+    await openFile("config/runtime.exs");
+    await waitFor("the server's start in the log", () => /starting .*mpg_lsp_server\.py/.test(serverLog()));
+    const line = serverLog().split("\n").find((l) => /starting .*mpg_lsp_server\.py/.test(l));
+    if (!line.includes("bundled server on PATH")) throw new Error(`not the bundled server on PATH: ${line}`);
+    if (!line.includes(env("MPG_LSP_PYTHON")) && !line.includes("python3")) throw new Error(`not python3: ${line}`);
+  });
+
   await check("runtime.exs shows MPG101 in the Problems panel", async () => {
     await openFile("config/runtime.exs");
     await screenshot("runtime-exs-open");
@@ -350,30 +358,30 @@ function serverLog() {
 }
 
 async function missingScenario() {
-  await check("without a server, a clear message says how to install it", async () => {
+  await check("without a Python 3.10 or newer, one clear message says what to install", async () => {
     await openFile("config/runtime.exs");
-    const text = await notificationText("not installed");
-    for (const part of ["pipx install", "How to install", "mpgLsp.path"]) {
+    const text = await notificationText("Python 3.10");
+    for (const part of ["Install Python 3.10 or newer", "How to install", "mpgLsp.python"]) {
       if (!text.includes(part)) throw new Error(`message lacks "${part}": ${text}`);
     }
     if (/\bat .*\(.*:\d+:\d+\)/.test(text)) throw new Error(`message shows a stack trace: ${text}`);
-    await screenshot("server-not-found");
+    await screenshot("no-python");
   });
 
-  await check("its How to install button opens the install instructions", async () => {
-    const toast = page.locator(".notification-toast", { hasText: "not installed" }).first();
+  await check("its How to install button opens the instructions", async () => {
+    const toast = page.locator(".notification-toast", { hasText: "Python 3.10" }).first();
     await toast.locator(".monaco-button", { hasText: "How to install" }).click();
     await page.locator(".tab", { hasText: /Preview readme\.md/i }).waitFor({ state: "visible", timeout: STEP_MS });
     // The preview is a webview: an iframe holding the rendered page in another iframe.
     await page
       .frameLocator("iframe.webview.ready")
       .frameLocator("#active-frame")
-      .locator("h2", { hasText: "Installing the server" })
+      .locator("h2", { hasText: "Python for the server" })
       .waitFor({ state: "visible", timeout: STEP_MS });
     await screenshot("install-instructions");
   });
 
-  await check("setting mpgLsp.python starts the server as python -m mpg_lsp", async () => {
+  await check("setting mpgLsp.python to a Python 3.10+ starts the bundled server", async () => {
     await editUserSettings({ "mpgLsp.python": env("MPG_LSP_PYTHON") });
     await problemRow("MPG101");
     await screenshot("python-setting-works");
