@@ -107,10 +107,12 @@ class Engine:
             try:
                 table = tomllib.loads(raw.decode("utf-8"))
             except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+                lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+                where = str(err).replace("(at end of document)", f"(at its end, line {lines})")
                 problems.append(
                     Problem(
                         "",
-                        f"cannot read {PROJECT_SETTINGS}: not valid TOML: {err}",
+                        f"cannot read {PROJECT_SETTINGS}: not valid TOML: {where}",
                         PROJECT_SETTINGS,
                         fatal=True,
                     )

@@ -1042,7 +1042,52 @@ def section_cli(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | N
             + (f"; growth ratio {growth:.2f} (1.0 = linear)" if not math.isnan(growth) else "")
         ],
     )
+    # the biggest corpus on one process and on one per core (`--jobs`, whose default is the
+    # number of cores): same output, time divided by up to the number of cores
+    big = max(args.projects)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cores = os.cpu_count() or 1
+    jobs = sorted({1, cores})
+    jruns: dict[int, list[float]] = {j: [] for j in jobs}
+    jcpus: dict[int, list[float]] = {j: [] for j in jobs}
+    jrss: dict[int, int] = {}
+    jout: dict[int, str] = {}
+    jorder = [j for _ in range(args.cli_repeats) for j in jobs]
+    rng.shuffle(jorder)
+    for j in jorder:
+        argv = [*mpg, "check", "--jobs", str(j), *map(str, projects[:big])]
+        dt, cpu_s, maxrss, code, out = run_measured(argv, corpus, tmp / "cli-out.txt")
+        jruns[j].append(dt)
+        jcpus[j].append(cpu_s)
+        jrss[j] = max(jrss.get(j, 0), maxrss)
+        jout.setdefault(j, out)
+        if code not in (0, 1):
+            print(f"  check --jobs {j} on {big} projects exited {code}: {out[-500:]}", flush=True)
+    rep.table(
+        f"CLI: {big:,} projects, `mpg-lsp check --jobs N` (default: one job per core, {cores} here)",
+        ["jobs", "median time", "min time", "median CPU time", "speed-up", "peak RSS", "output"],
+        [
+            [
+                str(j),
+                fmt_s(median(jruns[j])),
+                fmt_s(min(jruns[j])),
+                fmt_s(median(jcpus[j])),
+                f"{median(jruns[1]) / median(jruns[j]):.2f}x",
+                f"{jrss.get(j, 0) / 1024:.0f} MiB",
+                "the same as 1 job" if jout[j] == jout[1] else "DIFFERS from 1 job",
+            ]
+            for j in jobs
+        ],
+        [
+            "interleaved runs; CPU time includes the worker processes; peak RSS is the largest "
+            "process's (each worker holds one project at a time)"
+        ],
+    )
     rep.raw["cli"] = {
+        "jobs_s": jruns,
+        "jobs_cpu_s": jcpus,
         "bare_s": bare,
         "check_s": check,
         "corpus_s": runs,
@@ -1060,7 +1105,6 @@ def section_cli(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | N
             c <= 3 * b,
         )
     )
-    big = max(args.projects)
     rep.targets.append(
         Target(
             f"CLI: {big:,} projects, throughput (printed)",

@@ -239,7 +239,7 @@ def test_project_settings_apply_as_in_the_server(tmp_path: Path) -> None:
     broken = run("check", str(root))
     assert broken.returncode == 2, broken.stderr  # not a silent fall back to the defaults
     assert "storefront/.mpg-lsp.toml: cannot read .mpg-lsp.toml: not valid TOML" in broken.stderr
-    assert "(at end of document)" in broken.stderr and "storefront: not checked" in broken.stderr
+    assert "(at its end, line 2)" in broken.stderr and "storefront: not checked" in broken.stderr
     assert "MPG101" not in broken.stdout
 
 

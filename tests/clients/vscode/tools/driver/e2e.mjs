@@ -292,7 +292,7 @@ async function serverScenario() {
     await runCommand("mpg-lsp: Show server log");
     const output = page.locator(".part.panel .view-lines").first();
     await waitFor("the server's start in the mpg-lsp output channel", async () =>
-      /starting .*mpg-lsp/.test(visibleText(await output.innerText())));
+      /starting .*(mpg-lsp|python)/.test(visibleText(await output.innerText())));
     await waitFor("the restart in the log file", () => serverLog().includes("restarting the server"));
     await problemRow("MPG301");
     await screenshot("after-restart-log");
