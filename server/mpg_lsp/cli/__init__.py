@@ -15,6 +15,22 @@ changes to make), 2 an error (a bad path or flag, a file that cannot be written,
 
 from __future__ import annotations
 
-from mpg_lsp.cli.entry import main
+import os
+import signal
+import sys
+
+
+def _interrupted_while_loading(signum: int, frame: object) -> None:
+    """Ctrl-C before `main` runs (the command line is still importing): nothing has been
+    touched yet, so stop at once, quietly (a traceback here would only alarm)."""
+    raise SystemExit(130)
+
+
+if os.path.basename(sys.argv[0]).startswith("mpg-lsp") and (
+    signal.getsignal(signal.SIGINT) is signal.default_int_handler
+):
+    signal.signal(signal.SIGINT, _interrupted_while_loading)  # `main` puts Python's back
+
+from mpg_lsp.cli.entry import main  # noqa: E402  (after the handler: imports take a while)
 
 __all__ = ["main"]

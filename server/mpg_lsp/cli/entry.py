@@ -4,6 +4,7 @@ exit code and one line on stderr."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -14,12 +15,16 @@ from mpg_lsp.cli.terminal import Style, want_colour
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    from mpg_lsp import cli
+
+    if signal.getsignal(signal.SIGINT) is cli._interrupted_while_loading:
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # KeyboardInterrupt from here
     for stream in (sys.stdout, sys.stderr):  # a message must never fail on a non-UTF-8 locale
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(errors="backslashreplace")
     try:
+        args = parser().parse_args(argv)
         if args.command in (None, "serve"):
             from mpg_lsp.lsp.server import serve
 
