@@ -98,12 +98,15 @@ def _rule_line(code: str) -> str | None:
 
 def errors_table() -> str:
     """The README's table of the errors `explain` knows, generated from rules.known_errors."""
+    from mpg_lsp.cli.rules import repository_link
     from mpg_lsp.rules.known_errors import KNOWN
 
     lines = ["| A line like | What it is | Rules |", "|---|---|---|"]
     for known in KNOWN:
         rules = ", ".join(
-            f"[{code}]({REGISTRY[code].url})" for code in known.rules if code in REGISTRY
+            f"[{code}]({repository_link(REGISTRY[code])})"
+            for code in known.rules
+            if code in REGISTRY
         )
         lines.append(f"| `{known.example}` | {known.title} | {rules or 'none (not config)'} |")
     return "\n".join(lines)
