@@ -1066,7 +1066,8 @@ def section_cli(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | N
         if code not in (0, 1):
             print(f"  check --jobs {j} on {big} projects exited {code}: {out[-500:]}", flush=True)
     rep.table(
-        f"CLI: {big:,} projects, `mpg-lsp check --jobs N` (default: one job per core, {cores} here)",
+        f"CLI: {big:,} projects, `mpg-lsp check --jobs N` "
+        f"(default: one job per core, {cores} here)",
         ["jobs", "median time", "min time", "median CPU time", "speed-up", "peak RSS", "output"],
         [
             [
