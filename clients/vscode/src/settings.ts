@@ -19,6 +19,8 @@ export const SERVER_KEYS = [
   "pooledEnvVars",
   "directPoolMax",
   "diagnosticsScope",
+  "mpgPlan",
+  "machines",
 ] as const;
 
 export interface LaunchSettings {

@@ -10,6 +10,7 @@ Runs under pytest, or on its own: `python tests/clients/vscode/test_vscode_setti
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -181,3 +182,18 @@ if __name__ == "__main__":
             failures += 1
             print(f"FAIL {test.__name__}\n{error}")
     sys.exit(1 if failures else 0)
+
+
+def test_the_extension_sends_every_server_setting() -> None:
+    """settings.ts's SERVER_KEYS is what the extension reads and sends at start-up: a server
+    setting missing there reaches the server only if it asks again (the editor's settings
+    would be ignored until then)."""
+    source = (PACKAGE_JSON.parent / "src" / "settings.ts").read_text(encoding="utf-8")
+    block = re.search(r"SERVER_KEYS = \[(.*?)\] as const", source, re.S)
+    assert block is not None, "SERVER_KEYS not found in clients/vscode/src/settings.ts"
+    sent = set(re.findall(r'"([A-Za-z]+)"', block.group(1)))
+    server = set(server_schema())
+    assert sent == server, (
+        f"missing from SERVER_KEYS: {sorted(server - sent)}; not the server's: "
+        f"{sorted(sent - server)}"
+    )
