@@ -30,7 +30,7 @@ from mpg_lsp.project.values import (
 from mpg_lsp.records import record
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document, map_offset
-from mpg_lsp.syntax.nodes import children_overlapping
+from mpg_lsp.syntax.nodes import span_to_reread
 
 
 class Admits(Enum):
@@ -615,37 +615,14 @@ class ElixirFacts:
         string or `do`, say): the range then grows by what tree-sitter reports as changed, and
         if even that does not line up, the whole file is read again.
         """
-        root = doc.tree.root_node
         forms = self._forms
-        widened = False
-        while True:
-            while True:
-                nodes = children_overlapping(root, lo, hi)
-                new_lo = min([lo, *(n.start_byte for n in nodes)])
-                new_hi = max([hi, *(n.end_byte for n in nodes)])
-                first = bisect_left(forms, new_lo, key=lambda f: f.end)
-                last = first
-                while last < len(forms) and forms[last].anchor.start <= new_hi:
-                    last += 1
-                if last > first:
-                    new_lo = min(new_lo, forms[first].anchor.start)
-                    new_hi = max(new_hi, forms[last - 1].end)
-                if (new_lo, new_hi) == (lo, hi):
-                    break
-                lo, hi = new_lo, new_hi
-            # Error recovery can reshape forms far from the edit while keeping their extents,
-            # so a tree with errors always asks tree-sitter what changed.
-            lined_up = len(forms) - (last - first) + len(nodes) == root.named_child_count
-            if lined_up and (widened or not root.has_error):
-                break
-            if widened:
-                self._forms = [self._read(node) for node in root.named_children]
-                self.generation += 1
-                self.relevant_generation += 1
-                return True
-            widened = True
-            for start, end in doc.changed_ranges():
-                lo, hi = min(lo, start), max(hi, end)
+        span = span_to_reread(doc, forms, lambda f: f.anchor.start, lambda f: f.end, lo, hi)
+        if span is None:
+            self._forms = [self._read(node) for node in doc.tree.root_node.named_children]
+            self.generation += 1
+            self.relevant_generation += 1
+            return True
+        first, last, nodes = span
         old = forms[first:last]
         fresh = [self._read(n) for n in nodes]
         if len(old) == len(fresh) and all(a.facts == b.facts for a, b in zip(old, fresh)):

@@ -22,7 +22,7 @@ from mpg_lsp.project.urls import is_mpg_evidence
 from mpg_lsp.records import record
 from mpg_lsp.syntax import toml as tm
 from mpg_lsp.syntax.document import ByteEdit, Document, map_offset
-from mpg_lsp.syntax.nodes import children_overlapping
+from mpg_lsp.syntax.nodes import span_to_reread
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -283,30 +283,10 @@ class _Reading:
                 for slot in slots[index:]:
                     slot.start += delta
                     slot.end += delta
-        widened = False
-        while True:
-            while True:
-                nodes = children_overlapping(root, lo, hi)
-                new_lo = min([lo, *(n.start_byte for n in nodes)])
-                new_hi = max([hi, *(n.end_byte for n in nodes)])
-                first = bisect_left(slots, new_lo, key=lambda s: s.end)
-                last = first
-                while last < len(slots) and slots[last].start <= new_hi:
-                    last += 1
-                if last > first:
-                    new_lo = min(new_lo, slots[first].start)
-                    new_hi = max(new_hi, slots[last - 1].end)
-                if (new_lo, new_hi) == (lo, hi):
-                    break
-                lo, hi = new_lo, new_hi
-            lined_up = len(slots) - (last - first) + len(nodes) == root.named_child_count
-            if lined_up and (widened or not root.has_error):
-                break
-            if widened:
-                return False
-            widened = True  # error recovery can reshape tables away from the edit
-            for start, end in doc.changed_ranges():
-                lo, hi = min(lo, start), max(hi, end)
+        span = span_to_reread(doc, slots, lambda s: s.start, lambda s: s.end, lo, hi)
+        if span is None:
+            return False
+        first, last, nodes = span
         slots[first:last] = [_Slot(node) for node in nodes]
         return True
 
