@@ -158,6 +158,19 @@ async def test_hover_on_connection_keys_with_their_diagnostics(
     assert life is not None and "**`max_lifetime`**" in life and "2.10.1" in life
 
 
+async def test_hover_on_an_event_stores_keys(editor: Editor, tmp_path: Path) -> None:
+    root = copy_project(FIXTURES / "eventstore_session_url", tmp_path / "shop")
+    runtime = editor.open(root / "config" / "runtime.exs")
+    await editor.diagnostics(runtime)
+    session = await editor.hover(runtime, editor.find(runtime, "session_mode_url:"))
+    assert session is not None and session.startswith("**`session_mode_url`**")
+    assert "MPG209" in session and "DIRECT_DATABASE_URL" in session
+    # the event store's own keys, not a repo's: the second pooled `url:` is the store's
+    url = await editor.hover(runtime, editor.find(runtime, 'url: System.fetch_env!("DATA', nth=1))
+    assert url is not None and "EventStore" in url and "session_mode_url" in url
+    assert await editor.hover(runtime, editor.find(runtime, "serializer:")) is None
+
+
 async def test_connection_budget_follows_the_plan_set_in_the_editor(
     editor: Editor, tmp_path: Path
 ) -> None:

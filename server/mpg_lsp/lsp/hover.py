@@ -74,8 +74,11 @@ def _elixir(session: Session, doc: Document, offset: int) -> tuple[str, Node] | 
         is_repo = owner.rsplit(".", 1)[-1].endswith("Repo") or (
             view is not None and owner in view.repos
         )
+        is_event_store = view is not None and owner in view.event_stores
         if is_oban:
             text = topic(f"oban.{key}")
+        elif is_event_store:
+            text = topic(f"eventstore.{key}")
         elif is_repo:
             text = topic(f"repo.{key}")
             if text and key == "url" and view is not None and owner in view.repos:
