@@ -424,19 +424,8 @@ class LspPeer:
         self.sync = sync_kind(caps)
         if self.sync == 0:
             raise LspError(f"{self.name} advertises no didChange sync")
-        msg = self.lsp.encode(
-            self.lsp.notify_msg(
-                "textDocument/didOpen",
-                {
-                    "textDocument": {
-                        "uri": self.uri,
-                        "languageId": "toml" if self.uri.endswith(".toml") else "elixir",
-                        "version": 1,
-                        "text": text,
-                    }
-                },
-            )
-        )
+        language = "toml" if self.uri.endswith(".toml") else "elixir"
+        msg = self.lsp.did_open_msg(self.uri, text, language)
         t0 = time.perf_counter()
         self.lsp.write_raw(msg)
         rec = self.lsp.wait_for(is_publish_for(self.uri, 1), 60.0)
@@ -796,19 +785,7 @@ def section_cold(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | 
             init.append(s)
             path = sample / "config" / "runtime.exs"
             uri = path_uri(path)
-            msg = lsp.encode(
-                lsp.notify_msg(
-                    "textDocument/didOpen",
-                    {
-                        "textDocument": {
-                            "uri": uri,
-                            "languageId": "elixir",
-                            "version": 1,
-                            "text": path.read_text(),
-                        }
-                    },
-                )
-            )
+            msg = lsp.did_open_msg(uri, path.read_text())
             t0 = time.perf_counter()
             lsp.write_raw(msg)
             rec = lsp.wait_for(is_publish_for(uri, 1), 30.0)
@@ -1153,19 +1130,7 @@ def section_mem(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | N
             base = read_vm_status(lsp.pid)
             for path, text, repo_line in files:
                 uri = path_uri(path)
-                msg = lsp.encode(
-                    lsp.notify_msg(
-                        "textDocument/didOpen",
-                        {
-                            "textDocument": {
-                                "uri": uri,
-                                "languageId": "elixir",
-                                "version": 1,
-                                "text": text,
-                            }
-                        },
-                    )
-                )
+                msg = lsp.did_open_msg(uri, text)
                 t0 = time.perf_counter()
                 lsp.write_raw(msg)
                 rec = lsp.wait_for(is_publish_for(uri, 1), args.timeout)
@@ -1616,8 +1581,7 @@ def section_app(args, rep: Report, tmp: Path, mpg: list[str] | None, sg: str | N
             path = root / rel
             uri = path_uri(path)
             text = path.read_text()
-            item = {"uri": uri, "languageId": "elixir", "version": 1, "text": text}
-            msg = lsp.encode(lsp.notify_msg("textDocument/didOpen", {"textDocument": item}))
+            msg = lsp.did_open_msg(uri, text)
             t0 = time.perf_counter()
             lsp.write_raw(msg)
             rec = lsp.wait_for(is_publish_for(uri, 1), 30.0)
