@@ -131,3 +131,65 @@ def test_server_text_tree_and_ranges_follow_the_client(server: RawClient, edits)
     server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
     STATS["sequences"] += 1
     STATS["edits"] += len(edits)
+
+
+KEYS = ["a", "b", "_", ":", " ", "é", "🚀", "\n", "\r\n", "BACKSPACE", "WORD-BACKSPACE"]
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        st.tuples(st.floats(0, 1), st.lists(st.sampled_from(KEYS), min_size=1, max_size=12)),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_typing_sent_back_to_back_leaves_the_clients_text(server: RawClient, runs) -> None:
+    """Words typed key by key at a few places (letters, accents, emoji, line breaks,
+    backspaces), each key its own didChange, all written before the server answers: it folds
+    them (protocol.coalesce) and must still hold the client's text."""
+    root: Path = server.root  # type: ignore[attr-defined]
+    server.count += 1  # type: ignore[attr-defined]
+    path = root / "config" / f"typed{server.count}.exs"  # type: ignore[attr-defined]
+    text = (root / "config" / "runtime.exs").read_text()
+    uri = path.as_uri()
+    server.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": uri, "languageId": "elixir", "version": 1, "text": text}},
+    )
+    version = 1
+    for where, keys in runs:
+        cursor = _valid(text, int(where * len(text)))
+        for key in keys:
+            if key.endswith("BACKSPACE"):
+                if cursor == 0:
+                    continue
+                start = cursor - (2 if text[cursor - 2 : cursor] == "\r\n" else 1)
+                if key == "WORD-BACKSPACE":  # two characters at once
+                    start = _valid(text, max(0, start - 1))
+                change = {
+                    "range": {
+                        "start": utf16_position(text, start),
+                        "end": utf16_position(text, cursor),
+                    },
+                    "text": "",
+                }
+                text, cursor = text[:start] + text[cursor:], start
+            else:
+                at = utf16_position(text, cursor)
+                change = {"range": {"start": at, "end": at}, "text": key}
+                text, cursor = text[:cursor] + key + text[cursor:], cursor + len(key)
+            version += 1
+            server.notify(
+                "textDocument/didChange",
+                {"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]},
+            )
+    state = server.request("mpgLsp/syncState", {"uri": uri})["result"]
+    assert state["text"] == text
+    assert state["version"] == version
+    server.notifications.clear()
+    server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})

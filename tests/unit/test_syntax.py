@@ -12,6 +12,7 @@ from mpg_lsp.syntax import elixir, toml
 from mpg_lsp.syntax.document import MAX_PENDING_EDITS, Document, Encoding
 from mpg_lsp.syntax.languages import Lang
 from mpg_lsp.syntax.lines import LineIndex
+from mpg_lsp.syntax.shifts import Shifts
 from projects import SAMPLE
 
 PIECES = [
@@ -70,6 +71,53 @@ def test_line_index_stays_right_edit_after_edit(parts: list[str], data: st.DataO
             bisect_right(ref, o) - 1 for o in range(len(text) + 1)
         ]
     assert index.starts == reference_starts(text)
+
+
+@given(st.integers(1, 70), st.sampled_from([2, 64]), st.data())
+def test_line_index_stays_right_over_a_burst_at_many_places(
+    n_edits: int, max_marks: int, data: st.DataObject
+) -> None:
+    """Edits at many places of a long text, each leaving a pending shift behind (and, with a
+    small limit, settled now and then): every line start and every offset's line stay those
+    of a fresh scan."""
+    pieces = st.sampled_from(["ab", "", "c\r", "x = 1", "\u00e9"])
+    text = "\n".join(data.draw(st.lists(pieces, min_size=40))).encode()
+
+    class Index(LineIndex):
+        __slots__ = ()
+        MAX_MARKS = max_marks
+
+    index = Index(text)
+    for _ in range(n_edits):
+        start = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(start, min(len(text), start + 4)))
+        new = "".join(data.draw(st.lists(st.sampled_from(PIECES), max_size=2))).encode()
+        text = text[:start] + new + text[end:]
+        index.update(text, start, end, start + len(new))
+        ref = reference_starts(text)
+        assert [index.start(i) for i in range(len(index))] == ref
+    assert [index.line_of(o) for o in range(len(text) + 1)] == [
+        bisect_right(ref, o) - 1 for o in range(len(text) + 1)
+    ]
+    assert index.starts == reference_starts(text)
+    assert [index.start(i) for i in range(len(index))] == ref
+
+
+@given(st.integers(0, 40), st.lists(st.tuples(st.integers(0, 45), st.integers(-5, 5))))
+def test_pending_shifts_are_the_sum_of_every_move_before(size: int, moves) -> None:
+    shifts = Shifts(size)
+    naive = [0] * size
+    for index, delta in moves:
+        shifts.add(index, delta)
+        for i in range(index, size):
+            naive[i] += delta
+        assert [shifts.at(i) for i in range(size)] == naive
+    written = [0] * size
+    for first, stop, delta in shifts.runs():
+        assert delta
+        for i in range(first, stop):
+            written[i] += delta
+    assert written == naive
 
 
 def test_u2028_is_not_a_line_break_but_cr_is() -> None:
@@ -154,6 +202,39 @@ def test_incremental_tree_and_facts_equal_a_fresh_read(edits: list[tuple[float, 
             continue
         assert _located(live) == _facts(fresh)
         assert live.relevant() == [f for f, _, _ in _facts(fresh) if is_relevant(f)]
+
+
+@settings(max_examples=int(__import__("os").environ.get("MPG_LSP_EXAMPLES", "60")), deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.floats(0, 1), st.integers(0, 3), st.sampled_from(["a", "", "1", " "])),
+            min_size=1,
+            max_size=25,
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_facts_after_a_burst_at_many_places_equal_a_fresh_read(
+    bursts: list[list[tuple[float, int, str]]],
+) -> None:
+    """Many edits at scattered places, then one reparse and one refresh (a burst the server
+    applies at once): every form moved by the edits before it, read again where touched."""
+    doc = Document("c.exs", Lang.ELIXIR, SOURCE)
+    live = ElixirFacts()
+    live.refresh(doc)
+    for burst in bursts:
+        for where, length, text in burst:
+            start = int(where * len(doc.text))
+            doc.edit(start, min(len(doc.text), start + length), text.encode())
+        doc.reparse()
+        live.refresh(doc)
+        fresh = Document("c.exs", Lang.ELIXIR, doc.text)
+        if str(doc.tree.root_node) != str(fresh.tree.root_node):
+            assert fresh.tree.root_node.has_error
+            continue
+        assert _located(live) == _facts(fresh)
 
 
 def test_edits_nobody_takes_stay_bounded_and_become_a_whole_reread() -> None:

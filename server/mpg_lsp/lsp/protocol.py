@@ -8,8 +8,9 @@ It also reads stdin itself (``serve_stdio``) instead of pygls' loop, which dies 
 ``Content-Length`` it cannot allocate and hands over one message per executor round trip: a
 thread frames messages as they arrive, and the event loop handles them in order, merging
 ``didChange`` notifications for one document that are already queued behind each other into
-one (the same changes, in the same order), so a burst of keystrokes is checked and published
-once, for the newest version. Every request pygls would leave unanswered gets an error answer,
+one (the same changes, in the same order, a word typed letter by letter folded into one
+change), so a burst of keystrokes is applied, checked and published once, for the newest
+version. Every request pygls would leave unanswered gets an error answer,
 and no value of a malformed message is echoed into the log or a reply (it may hold a secret).
 """
 
@@ -23,6 +24,7 @@ import os
 import re
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
@@ -46,6 +48,8 @@ CHECK_SYNC = os.environ.get("MPG_LSP_CHECK_SYNC") == "1"
 # escaping can double it. A bigger Content-Length is refused, not allocated.
 MAX_MESSAGE_BYTES = 64 * 1024 * 1024
 MAX_HEADER_BYTES = 8192
+# How long a burst of didChange notifications is read before it is checked and published.
+MERGE_FOR = 0.05
 _HEADER = re.compile(rb"(?im)^content-length:")
 _SAFE_NAME = re.compile(r"[A-Za-z$][A-Za-z0-9$_./-]{0,79}")
 
@@ -382,6 +386,75 @@ def _change_target(data: Any) -> tuple[str, list[Any]] | None:
     return uri, changes
 
 
+_MAX_UINT = 2**31 - 1  # LSP's uinteger
+
+
+def _point(pos: Any) -> tuple[int, int] | None:
+    """(line, character) of a well-formed LSP position, else None."""
+    if not isinstance(pos, dict) or len(pos) != 2:
+        return None
+    line, char = pos.get("line"), pos.get("character")
+    if type(line) is not int or type(char) is not int:
+        return None
+    if not (0 <= line <= _MAX_UINT and 0 <= char <= _MAX_UINT):
+        return None
+    return line, char
+
+
+def _span(change: Any) -> tuple[tuple[int, int], tuple[int, int], str] | None:
+    """(start, end, text) of a well-formed ranged change, else None (the whole text, or one
+    that does not validate: left for lsprotocol to judge)."""
+    if not isinstance(change, dict) or not isinstance(change.get("text"), str):
+        return None
+    if not set(change) <= {"range", "text", "rangeLength"}:
+        return None
+    rng = change.get("range")
+    if not isinstance(rng, dict) or len(rng) != 2:
+        return None
+    start, end = _point(rng.get("start")), _point(rng.get("end"))
+    if start is None or end is None or start > end:
+        return None
+    if "rangeLength" in change:
+        length = change["rangeLength"]
+        if type(length) is not int or not 0 <= length <= _MAX_UINT:
+            return None
+    return start, end, change["text"]
+
+
+def _plain(text: str) -> bool:
+    """ASCII without a line break: as many columns in UTF-8, UTF-16 and UTF-32 as characters."""
+    return text.isascii() and "\n" not in text and "\r" not in text
+
+
+def coalesce(changes: list[Any]) -> list[Any]:
+    """The same changes with each run of typing folded into one: a change that inserts right
+    after the text the previous one inserted (the next letter of a word) or deletes its last
+    character (a backspace) joins it. Columns are only computed across ASCII text without a
+    line break, so the text is the same as from the changes one by one in every encoding;
+    anything else is left as it was sent."""
+    out: list[Any] = []
+    typing: tuple[int, int, str] | None = None  # (line, column) the last text went in at
+    for change in changes:
+        span = _span(change)
+        if typing is not None and span is not None:
+            line, col, typed = typing
+            start, end, text = span
+            after = (line, col + len(typed))
+            if start == end == after:
+                joined = typed + text  # the next letter
+            elif typed and not text and end == after and start == (line, after[1] - 1):
+                joined = typed[:-1]  # a backspace over the last letter typed
+            else:
+                joined = None
+            if joined is not None:
+                out[-1] = {**out[-1], "text": joined}
+                typing = (line, col, joined) if _plain(joined) else None
+                continue
+        out.append(change)
+        typing = (*span[0], span[2]) if span is not None and _plain(span[2]) else None
+    return out
+
+
 class Inbox:
     """Messages framed by the reader thread, handled on the event loop one per turn, in order.
     A didChange takes along every didChange for the same document queued right behind it."""
@@ -447,13 +520,24 @@ class Inbox:
     def _merge(self, data: dict[str, Any], uri: str, changes: list[Any]) -> dict[str, Any]:
         merged: list[Any] | None = None
         version = None
-        while True:
+        # The rest of a burst may still be in the reader thread's hands (read, not yet framed:
+        # it waits for the GIL): when the queue runs dry, let it run once, and go on while that
+        # brings more changes for this document. A lone keystroke pays one sleep(0); a client
+        # that never pauses still gets diagnostics every MERGE_FOR seconds.
+        yielded = False
+        until = time.monotonic() + MERGE_FOR
+        while time.monotonic() < until:
             following = self._peek()
+            if following is None and not yielded:
+                yielded = True
+                time.sleep(0)
+                continue
             target = _change_target(following)
             if target is None or target[0] != uri:
                 break
             with self.lock:
                 self.items.popleft()
+            yielded = False
             if merged is None:
                 merged = list(changes)
             merged.extend(target[1])
@@ -463,7 +547,8 @@ class Inbox:
             return data
         params = data["params"]
         doc = {**params["textDocument"], "version": version}
-        return {**data, "params": {**params, "textDocument": doc, "contentChanges": merged}}
+        changes = coalesce(merged)
+        return {**data, "params": {**params, "textDocument": doc, "contentChanges": changes}}
 
 
 def serve_stdio(server: Any, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:

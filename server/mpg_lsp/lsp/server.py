@@ -89,6 +89,7 @@ def build() -> MpgServer:
             return {
                 "mismatches": ls.sync_mismatches,
                 "text": doc.text.decode("utf-8", "surrogatepass"),
+                "version": doc.version,
                 "treeMatchesFreshParse": str(doc.tree.root_node) == str(fresh.root_node),
                 "freshHasErrors": fresh.root_node.has_error,
             }

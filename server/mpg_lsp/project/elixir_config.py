@@ -31,6 +31,7 @@ from mpg_lsp.records import record
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document, map_offset
 from mpg_lsp.syntax.nodes import span_to_reread
+from mpg_lsp.syntax.shifts import Shifts
 
 
 class Admits(Enum):
@@ -574,21 +575,31 @@ class ElixirFacts:
             return False
         forms = self._forms
         dirty: list[tuple[int, int]] = []
+        # every form after an edit moves with it: kept pending, written once below (a burst
+        # at twenty places of a big file would otherwise move most forms twenty times)
+        moved = Shifts(len(forms))
         for edit in edits:
             delta = edit.new_end - edit.old_end
             dirty = [(map_offset(a, edit), map_offset(b, edit)) for a, b in dirty]
             dirty.append((edit.start, edit.new_end))
             # forms are sorted and disjoint: skip those that end before the edit
-            index = bisect_left(forms, edit.start, key=lambda f: f.end)
-            while index < len(forms) and forms[index].anchor.start <= edit.old_end:
-                form = forms[index]
-                form.end = max(form.anchor.start, form.end + delta)
-                dirty.append((form.anchor.start, form.end))
+            index = bisect_left(
+                range(len(forms)), edit.start, key=lambda i: forms[i].end + moved.at(i)
+            )
+            while index < len(forms):
+                form, shift = forms[index], moved.at(index)
+                start = form.anchor.start + shift
+                if start > edit.old_end:
+                    break
+                end = max(start, form.end + shift + delta)
+                form.end = end - shift
+                dirty.append((start, end))
                 index += 1
-            if delta:
-                for form in forms[index:]:
-                    form.anchor.start += delta
-                    form.end += delta
+            moved.add(index, delta)
+        for first, stop, delta in moved.runs():
+            for form in forms[first:stop]:
+                form.anchor.start += delta
+                form.end += delta
         # each cluster of edits on its own: a burst typed at two ends of a big file must not
         # read again every form between them
         clusters: list[list[int]] = []

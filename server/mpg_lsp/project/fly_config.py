@@ -23,6 +23,7 @@ from mpg_lsp.records import record
 from mpg_lsp.syntax import toml as tm
 from mpg_lsp.syntax.document import ByteEdit, Document, map_offset
 from mpg_lsp.syntax.nodes import span_to_reread
+from mpg_lsp.syntax.shifts import Shifts
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -267,22 +268,30 @@ class _Reading:
         """Re-read the slots the edits touched; False when the tree no longer lines up."""
         slots = self.slots
         lo = hi = -1
+        moved = Shifts(len(slots))  # every later slot moves with an edit: written once below
         for edit in edits:
             delta = edit.new_end - edit.old_end
             if lo >= 0:
                 lo, hi = map_offset(lo, edit), map_offset(hi, edit)
             lo = edit.start if lo < 0 else min(lo, edit.start)
             hi = max(hi, edit.new_end)
-            index = bisect_left(slots, edit.start, key=lambda s: s.end)
-            while index < len(slots) and slots[index].start <= edit.old_end:
-                slot = slots[index]
-                slot.end = max(slot.start, slot.end + delta)
-                lo, hi = min(lo, slot.start), max(hi, slot.end)
+            index = bisect_left(
+                range(len(slots)), edit.start, key=lambda i: slots[i].end + moved.at(i)
+            )
+            while index < len(slots):
+                slot, shift = slots[index], moved.at(index)
+                start = slot.start + shift
+                if start > edit.old_end:
+                    break
+                end = max(start, slot.end + shift + delta)
+                slot.end = end - shift
+                lo, hi = min(lo, start), max(hi, end)
                 index += 1
-            if delta:
-                for slot in slots[index:]:
-                    slot.start += delta
-                    slot.end += delta
+            moved.add(index, delta)
+        for first, stop, delta in moved.runs():
+            for slot in slots[first:stop]:
+                slot.start += delta
+                slot.end += delta
         span = span_to_reread(doc, slots, lambda s: s.start, lambda s: s.end, lo, hi)
         if span is None:
             return False

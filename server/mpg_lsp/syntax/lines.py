@@ -21,37 +21,61 @@ def _breaks(text: bytes, lo: int = 0, hi: int | None = None) -> list[int]:
 class LineIndex:
     """Byte offset of the start of every line.
 
-    An edit moves every later line start by the same amount; that shift is kept pending (from
-    a line on, by so much) and merged with the next edit's, so typing costs O(log n) per
-    keystroke instead of rewriting n line starts, and edits far apart cost only the lines
-    between them.
+    An edit moves every later line start by the same amount. That shift is not written into
+    the stored starts but kept as a mark (from this line on, add so much), with the marks of
+    earlier edits: a keystroke costs O(log n), and a burst of edits at many places costs
+    O(log n) per edit too, until more than ``MAX_MARKS`` places are pending and one pass over
+    the starts settles them all.
     """
 
-    __slots__ = ("_delta", "_from", "_starts")
+    __slots__ = ("_cums", "_marks", "_starts")
+
+    MAX_MARKS = 64
 
     def __init__(self, text: bytes) -> None:
         self._starts: list[int] = [0, *_breaks(text)]
-        self._from = len(self._starts)  # line starts from this index on are off by _delta
-        self._delta = 0
+        # lines from _marks[i] on (up to the next mark) start _cums[i] bytes after the stored
+        # value; lines before the first mark are stored as they are. Marks are ascending.
+        self._marks: list[int] = []
+        self._cums: list[int] = []
 
     def __len__(self) -> int:
         return len(self._starts)
 
     @property
     def starts(self) -> list[int]:
-        """Every line start (the pending shift applied)."""
-        self._shift_from(len(self._starts), 0)
+        """Every line start (the pending shifts applied)."""
+        self._settle()
         return self._starts
 
+    def _settle(self) -> None:
+        starts, marks, cums = self._starts, self._marks, self._cums
+        for i, (line, cum) in enumerate(zip(marks, cums)):
+            stop = marks[i + 1] if i + 1 < len(marks) else len(starts)
+            if cum:
+                starts[line:stop] = [s + cum for s in starts[line:stop]]
+        marks.clear()
+        cums.clear()
+
+    def _cum(self, line: int) -> int:
+        """The pending shift of ``line``'s stored start."""
+        i = bisect_right(self._marks, line) - 1
+        return self._cums[i] if i >= 0 else 0
+
     def start(self, line: int) -> int:
-        value = self._starts[line]
-        return value + self._delta if line >= self._from else value
+        return self._starts[line] + self._cum(line)
 
     def line_of(self, offset: int) -> int:
-        starts, first = self._starts, self._from
-        if first < len(starts) and offset >= starts[first] + self._delta:
-            return bisect_right(starts, offset - self._delta, first) - 1
-        return bisect_right(starts, offset, 0, first) - 1
+        starts, marks, cums = self._starts, self._marks, self._cums
+        # the last segment (lines up to the first mark, then each mark's) starting at or
+        # before ``offset``; inside it the stored starts are off by one constant
+        i = len(marks) - 1
+        while i >= 0 and starts[marks[i]] + cums[i] > offset:
+            i -= 1
+        if i < 0:
+            return bisect_right(starts, offset, 0, marks[0] if marks else len(starts)) - 1
+        stop = marks[i + 1] if i + 1 < len(marks) else len(starts)
+        return bisect_right(starts, offset - cums[i], marks[i], stop) - 1
 
     def line_bounds(self, line: int, text: bytes) -> tuple[int, int]:
         """Byte range of ``line``'s content, without its line break."""
@@ -67,23 +91,6 @@ class LineIndex:
         else:
             end = len(text)
         return start, end
-
-    def _shift_from(self, line: int, delta: int) -> None:
-        """Move the starts of ``line`` and every later line by ``delta``; the pending shift
-        then starts at ``line`` (the lines it no longer covers are settled)."""
-        starts, pending, first = self._starts, self._delta, self._from
-        if not pending:
-            self._from, self._delta = line, delta
-        elif line == first:
-            self._delta = pending + delta
-        elif line < first:  # settle the old shift; the new one starts where typing goes on
-            starts[first:] = [s + pending for s in starts[first:]]
-            self._from, self._delta = line, delta
-        else:
-            starts[first:line] = [s + pending for s in starts[first:line]]
-            self._from, self._delta = line, pending + delta
-        if not self._delta or self._from >= len(starts):
-            self._from, self._delta = len(starts), 0
 
     def update(self, new_text: bytes, start: int, old_end: int, new_end: int) -> None:
         """Adjust the index after ``old[start:old_end]`` became ``new[start:new_end]``.
@@ -101,8 +108,21 @@ class LineIndex:
         middle = _breaks(new_text, lo, hi)
         if untouched and middle and middle[-1] >= hi:
             middle.pop()  # the break that ends at the first untouched line start
-        self._shift_from(last + 1, delta)
-        pending = self._from < len(self._starts)
-        # lines first+1..last are below the pending shift's first line: stored as they are
-        self._starts[first + 1 : last + 1] = middle
-        self._from = self._from + len(middle) - (last - first) if pending else len(self._starts)
+        marks, cums = self._marks, self._cums
+        here = self._cum(first)  # the new lines between first and last join first's segment
+        after = self._cum(last + 1) + delta  # the first untouched line's shift from now on
+        moved = len(middle) - (last - first)
+        # marks inside the rescanned lines go (their lines are new); later ones move with them
+        cut = bisect_right(marks, first)
+        keep = bisect_right(marks, last + 1)
+        tail_marks = [m + moved for m in marks[keep:]]
+        tail_cums = [c + delta for c in cums[keep:]]
+        del marks[cut:], cums[cut:]
+        if untouched and after != here:
+            marks.append(last + 1 + moved)
+            cums.append(after)
+        marks += tail_marks
+        cums += tail_cums
+        self._starts[first + 1 : last + 1] = [b - here for b in middle] if here else middle
+        if len(marks) > self.MAX_MARKS:
+            self._settle()
