@@ -208,7 +208,7 @@ def test_incremental_tree_and_facts_equal_a_fresh_read(edits: list[tuple[float, 
 @given(
     st.lists(
         st.lists(
-            st.tuples(st.floats(0, 1), st.integers(0, 3), st.sampled_from(["a", "", "1", " "])),
+            st.tuples(st.floats(0, 1), st.integers(0, 3), st.sampled_from(["a", "", "1", "\n"])),
             min_size=1,
             max_size=25,
         ),
@@ -228,9 +228,12 @@ def test_facts_after_a_burst_at_many_places_equal_a_fresh_read(
         for where, length, text in burst:
             start = int(where * len(doc.text))
             doc.edit(start, min(len(doc.text), start + length), text.encode())
+            ref = reference_starts(doc.text)
+            assert [doc.lines.start(i) for i in range(len(doc.lines))] == ref
         doc.reparse()
         live.refresh(doc)
         fresh = Document("c.exs", Lang.ELIXIR, doc.text)
+        assert doc.lines.starts == fresh.lines.starts
         if str(doc.tree.root_node) != str(fresh.tree.root_node):
             assert fresh.tree.root_node.has_error
             continue

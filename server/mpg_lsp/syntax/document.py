@@ -71,6 +71,10 @@ def _ts_point(text: bytes, offset: int) -> Point:
     return Point(row, col)
 
 
+def _breaks_in(chunk: bytes) -> bool:
+    return b"\n" in chunk or b"\r" in chunk
+
+
 def _decode(chunk: bytes) -> tuple[str, bool]:
     """The characters of ``chunk`` as the client counts them, and whether exactly so. A lone
     surrogate from JSON (kept with surrogatepass) is one character, and a literal U+FFFD is
@@ -134,14 +138,27 @@ class Document:
         start = max(0, min(start, len(old)))
         old_end = max(start, min(old_end, len(old)))
         new_end = start + len(new_bytes)
-        start_point = self._point(old, start)
-        old_end_point = self._point(old, old_end)
+        # without a CR anywhere, a break can only come or go with a "\n" in the bytes
+        inline = not self._cr and not _breaks_in(new_bytes) and b"\n" not in old[start:old_end]
+        if inline:  # typing within a line: no line break comes or goes, later lines move
+            line = self.lines.line_of(start)
+            column = start - self.lines.start(line)
+            start_point = Point(line, column)
+            old_end_point = Point(line, column + old_end - start)
+            new_end_point: Point | None = Point(line, column + len(new_bytes))
+        else:
+            start_point = self._point(old, start)
+            old_end_point = self._point(old, old_end)
+            new_end_point = None
         if isinstance(old, bytearray):  # in a batch: a memmove, not a copy of the file
             old[start:old_end] = new_bytes
             new = old
         else:
             self.text = new = old[:start] + new_bytes + old[old_end:]
-        self.lines.update(new, start, old_end, new_end)
+        if inline:
+            self.lines.shift_after(line, new_end - old_end)
+        else:
+            self.lines.update(new, start, old_end, new_end)
         self._cr = self._cr or b"\r" in new_bytes
         if self._tree is not None and self.lang is not Lang.TEXT:
             # a dropped tree is parsed afresh when next needed; plain text has no tree to edit
@@ -151,7 +168,7 @@ class Document:
                 new_end_byte=new_end,
                 start_point=start_point,
                 old_end_point=old_end_point,
-                new_end_point=self._point(new, new_end),
+                new_end_point=new_end_point or self._point(new, new_end),
             )
         change = ByteEdit(start, old_end, new_end)
         self._note(change)

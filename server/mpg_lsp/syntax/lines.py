@@ -7,7 +7,7 @@ LSP splits on ``\\n``, ``\\r\\n`` and ``\\r`` only; ``str.splitlines`` also spli
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 _BREAK = re.compile(rb"\r\n|\r|\n")
 
@@ -69,9 +69,13 @@ class LineIndex:
         starts, marks, cums = self._starts, self._marks, self._cums
         # the last segment (lines up to the first mark, then each mark's) starting at or
         # before ``offset``; inside it the stored starts are off by one constant
-        i = len(marks) - 1
-        while i >= 0 and starts[marks[i]] + cums[i] > offset:
-            i -= 1
+        if len(marks) < 8:
+            i = len(marks) - 1
+            while i >= 0 and starts[marks[i]] + cums[i] > offset:
+                i -= 1
+        else:
+            segment_start = lambda k: starts[marks[k]] + cums[k]  # noqa: E731
+            i = bisect_right(range(len(marks)), offset, key=segment_start) - 1
         if i < 0:
             return bisect_right(starts, offset, 0, marks[0] if marks else len(starts)) - 1
         stop = marks[i + 1] if i + 1 < len(marks) else len(starts)
@@ -91,6 +95,25 @@ class LineIndex:
         else:
             end = len(text)
         return start, end
+
+    def shift_after(self, line: int, delta: int) -> None:
+        """Every line after ``line`` moved by ``delta`` (an edit inside ``line`` that neither
+        adds nor removes a line break)."""
+        marks, cums = self._marks, self._cums
+        first = line + 1
+        if not delta or first >= len(self._starts):
+            return
+        k = bisect_left(marks, first)
+        before = cums[k - 1] if k else 0
+        if k == len(marks) or marks[k] != first:
+            marks.insert(k, first)
+            cums.insert(k, before)
+        for j in range(k, len(cums)):
+            cums[j] += delta
+        if cums[k] == before:  # typed and deleted again: the mark no longer moves anything
+            del marks[k], cums[k]
+        if len(marks) > self.MAX_MARKS:
+            self._settle()
 
     def update(self, new_text: bytes, start: int, old_end: int, new_end: int) -> None:
         """Adjust the index after ``old[start:old_end]`` became ``new[start:new_end]``.
