@@ -224,3 +224,57 @@ def test_one_file_is_one_document_however_its_uri_is_spelled(tmp_path: Path) -> 
     FIGURES["hostile messages"] += len(spellings)
     assert server.close() == 0
     assert server.crashes() == []
+
+
+def test_a_burst_is_applied_whole_and_published_once_for_its_newest_version(
+    tmp_path: Path,
+) -> None:
+    """`prepare: :unnamed, ` typed letter by letter, each letter its own didChange, written in
+    one go with a request in the middle: the request answers for the text the client had when
+    it asked (text and tree), and the diagnostics go out for the newest version only, without
+    MPG101 (the letters were folded and applied, not dropped)."""
+    root = copy_project(SAMPLE, tmp_path / "storefront")
+    runtime = root / "config" / "runtime.exs"
+    text = runtime.read_text()
+    server = Server(env={"MPG_LSP_CHECK_SYNC": "1"})
+    server.initialize(root, VERSIONED)
+    uri = server.open(runtime, text)
+    assert any(d["code"] == "MPG101" for d in _latest(server, uri, 1)["diagnostics"])
+    lines = text.split("\n")
+    url_line = next(i for i, ln in enumerate(lines) if ln.strip() == "url: database_url,")
+    burst = b""
+    version, mid_id, mid_text = 1, 900, ""
+    for i, letter in enumerate("prepare: :unnamed, "):
+        version += 1
+        at = {"line": url_line, "character": 4 + i}
+        change = {"range": {"start": at, "end": at}, "text": letter}
+        message = {
+            "jsonrpc": "2.0",
+            "method": "textDocument/didChange",
+            "params": {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [change],
+            },
+        }
+        lines[url_line] = lines[url_line][: 4 + i] + letter + lines[url_line][4 + i :]
+        body = json.dumps(message).encode()
+        burst += b"Content-Length: %d\r\n\r\n" % len(body) + body
+        if letter == ":" and not mid_text:  # `prepare:` typed: ask what the server holds
+            mid_text = "\n".join(lines)
+            ask = {"jsonrpc": "2.0", "id": mid_id, "method": "mpgLsp/syncState"}
+            body = json.dumps({**ask, "params": {"uri": uri}}).encode()
+            burst += b"Content-Length: %d\r\n\r\n" % len(body) + body
+    assert server.proc.stdin is not None
+    server.proc.stdin.write(burst)
+    server.proc.stdin.flush()
+    state = server.wait_answer(mid_id)["result"]
+    assert state["text"] == mid_text
+    assert state["treeMatchesFreshParse"]
+    final = _latest(server, uri, version)
+    assert not any(d["code"] == "MPG101" for d in final["diagnostics"])
+    during = [p["version"] for p in server.published(uri) if p.get("version") not in (None, 1)]
+    assert during[-1] == version and during == sorted(during)
+    assert len(during) == 1, during  # the rest was queued behind: one check, the last
+    assert server.request("mpgLsp/syncState", {"uri": uri})["result"]["text"] == "\n".join(lines)
+    assert server.close() == 0
+    assert server.crashes() == []

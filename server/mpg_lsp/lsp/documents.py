@@ -125,9 +125,8 @@ def register(server: MpgServer) -> None:
             ls.session.resynced(doc.path)
             log.info("%s: the whole text was sent again; in sync with the editor", uri)
         encoding = ls.session.encoding
-        edited = False
         # Changes queued behind each other arrive as one (protocol.Inbox): applied to a mutable
-        # copy, parsed once, checked and published once, for the newest version.
+        # copy of the text, parsed once when the check asks for the tree.
         batch = len(changes) > 1
         if batch:
             doc.begin_batch()
@@ -139,19 +138,19 @@ def register(server: MpgServer) -> None:
                     if _too_big(ls, uri, len(doc.text) - (end - start) + len(new)):
                         return
                     doc.edit(start, end, new)
-                    edited = True
                 else:
                     if _too_big(ls, uri, len(new)):
                         return
                     doc.replace_all(new)
-                    edited = False  # the tree is new
                     if batch:
                         doc.begin_batch()
         finally:
             doc.end_batch()
-        if edited:
-            doc.reparse()
         doc.version = params.text_document.version
+        if ls.change_queued(uri):
+            # the rest of a burst arrived meanwhile: its change checks and publishes, for the
+            # newest version, instead of this one's diagnostics going out stale
+            return
         ls.check_sync(uri)
         diagnostics.refresh(ls, ls.session.uri(doc.path))  # as the client opened it
 

@@ -104,6 +104,13 @@ class MpgProtocol(LanguageServerProtocol):
     # told about a didChange that could not be applied (the document is out of sync)
     on_bad_change: Callable[[str], None] | None = None
 
+    # whether a didChange for a URI is already read and waiting (serve_stdio's queue; a
+    # protocol driven message by message has none)
+    queued_change: Callable[[str], bool] | None = None
+
+    def change_queued(self, uri: str) -> bool:
+        return self.queued_change is not None and self.queued_change(uri)
+
     def _execute_handler(  # type: ignore[no-untyped-def]
         self, msg_id, handler, callback, args=None, kwargs=None
     ):
@@ -468,7 +475,7 @@ class Inbox:
         self.on_eof: Callable[[], None] = loop.stop
         self.merged = 0  # didChange notifications folded into an earlier one
 
-    def put(self, body: bytes | object) -> None:
+    def put(self, body: object) -> None:
         """From the reader thread."""
         with self.lock:
             self.items.append(body)
@@ -482,14 +489,7 @@ class Inbox:
 
     def _peek(self) -> Any:
         with self.lock:
-            if not self.items:
-                return None
-            item = self.items[0]
-        if isinstance(item, bytes):
-            item = _decode(item)
-            with self.lock:
-                self.items[0] = item
-        return item
+            return self.items[0] if self.items else None
 
     def step(self) -> None:
         with self.lock:
@@ -516,6 +516,14 @@ class Inbox:
             except Exception as err:  # noqa: BLE001  (the next message must still be read)
                 log.error("could not handle a message: %s", type(err).__name__, exc_info=err)
         self.loop.call_soon(self.step)
+
+    def change_queued(self, uri: str) -> bool:
+        """Whether a didChange for ``uri`` waits in the queue. The reader thread first gets a
+        turn (it may hold messages read but not yet framed while this thread worked)."""
+        time.sleep(0)
+        with self.lock:
+            targets = [_change_target(item) for item in self.items]
+        return any(target is not None and target[0] == uri for target in targets)
 
     def _merge(self, data: dict[str, Any], uri: str, changes: list[Any]) -> dict[str, Any]:
         merged: list[Any] | None = None
@@ -573,12 +581,14 @@ def serve_stdio(server: Any, stdin: BinaryIO | None = None, stdout: BinaryIO | N
         loop.stop()
 
     protocol.on_exit = finish
+    protocol.queued_change = inbox.change_queued
 
     def pump() -> None:
         frames = Frames(read)
         try:
             while (body := frames.next()) is not None:
-                inbox.put(body)
+                # decoded here, while the client may still be writing the rest of a burst
+                inbox.put(_decode(body))
         except Exception as err:  # noqa: BLE001
             log.error("reading the input failed: %s", type(err).__name__)
         inbox.put(_EOF)

@@ -35,6 +35,11 @@ class MpgServer(LanguageServer):
         self.session = Session()
         self.sync_mismatches = 0  # test-only (MPG_LSP_CHECK_SYNC=1)
 
+    def change_queued(self, uri: str) -> bool:
+        """Whether a newer didChange for ``uri`` is already read and waiting its turn."""
+        protocol = self.protocol
+        return isinstance(protocol, MpgProtocol) and protocol.change_queued(uri)
+
     def check_sync(self, uri: str) -> None:
         """In sync-checking mode, compare our text with pygls' copy after every change."""
         if not CHECK_SYNC:

@@ -112,7 +112,8 @@ class Document:
         self._tree: Tree | None = self._parse()
         _live_trees.keep(self)
         self._previous: Tree | None = None
-        self.parses = 0  # reparses so far: changed_ranges() only describes the last one
+        self._parses = 0
+        self._unparsed = False  # edited since the last parse: parsed again when next needed
         # Edits since the last time a consumer took them (the fact extractors do).
         self.pending: list[ByteEdit] = []
         self.reset = True
@@ -127,6 +128,7 @@ class Document:
         self._tree = self._parse()
         _live_trees.keep(self)
         self._previous = None
+        self._unparsed = False
         self.version = version
         self.pending.clear()
         self.reset = True
@@ -170,6 +172,7 @@ class Document:
                 old_end_point=old_end_point,
                 new_end_point=new_end_point or self._point(new, new_end),
             )
+        self._unparsed = True
         change = ByteEdit(start, old_end, new_end)
         self._note(change)
         self.revision += 1
@@ -220,14 +223,27 @@ class Document:
         self._previous = self._tree
         self._tree = self._parse(self._tree)
         _live_trees.keep(self)
-        self.parses += 1
+        self._parses += 1
+        self._unparsed = False
+
+    @property
+    def parses(self) -> int:
+        """Reparses so far, a pending one included: changed_ranges() only describes the last."""
+        if self._unparsed:
+            self.reparse()
+        return self._parses
 
     @property
     def tree(self) -> Tree:
-        """The syntax tree; parsed again if it was dropped to save memory."""
+        """The syntax tree of the text as it is now: edits are parsed when it is next asked
+        for (a burst applied in several steps is parsed once), and a tree dropped to save
+        memory is parsed afresh."""
         if self._tree is None:
             self._tree = self._parse()
             self._previous = None
+            self._unparsed = False
+        elif self._unparsed:
+            self.reparse()
         _live_trees.keep(self)
         return self._tree
 
@@ -246,6 +262,8 @@ class Document:
         """Byte ranges whose syntax changed in the last reparse. Not computed by default: it
         walks both trees, costs more than the reparse on big files, and misses value-only
         edits anyway; the fact readers ask for it only when the tree's shape surprises them."""
+        if self._unparsed:
+            self.reparse()
         if self._previous is None or self._tree is None:
             return [(0, len(self.text))]
         return [(r.start_byte, r.end_byte) for r in self._previous.changed_ranges(self._tree)]
