@@ -6,12 +6,14 @@ protocol below skips pygls' copy (unless MPG_LSP_CHECK_SYNC=1 asks to keep it an
 
 It also reads stdin itself (``serve_stdio``) instead of pygls' loop, which dies on a
 ``Content-Length`` it cannot allocate and hands over one message per executor round trip: a
-thread frames messages as they arrive, and the event loop handles them in order, merging
-``didChange`` notifications for one document that are already queued behind each other into
-one (the same changes, in the same order, a word typed letter by letter folded into one
-change), so a burst of keystrokes is applied, checked and published once, for the newest
-version. Every request pygls would leave unanswered gets an error answer,
-and no value of a malformed message is echoed into the log or a reply (it may hold a secret).
+thread frames and decodes messages as they arrive (the event loop also frames what is already
+waiting before it decides a burst is over), and the event loop handles them in order, merging
+``didChange`` notifications for one document that are queued behind each other into one (the
+same changes, in the same order, a word typed letter by letter folded into one change). A
+change with a newer one for its document already queued is applied but not checked: a burst
+of keystrokes is parsed, checked and published once, for the newest version. Every request
+pygls would leave unanswered gets an error answer, and no value of a malformed message is
+echoed into the log or a reply (it may hold a secret).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import json
 import logging
 import os
 import re
+import select
 import sys
 import threading
 import time
@@ -295,45 +298,41 @@ def _content_length(headers: bytes) -> int | None:
 
 
 class Frames:
-    """Content-Length framing over a byte stream. A header it cannot honour (no length, a
-    length over MAX_MESSAGE_BYTES such as 10**12 or 2**64, a header block that never ends) is
-    refused with a log line, and reading goes on from the next line that starts a header."""
+    """Content-Length framing of bytes as they are read: ``feed`` takes a chunk and returns the
+    message bodies it completed. A header it cannot honour (no length, a length over
+    MAX_MESSAGE_BYTES such as 10**12 or 2**64, a header block that never ends) is refused with
+    a log line, and framing goes on from the next line that starts a header."""
 
-    def __init__(self, read: Callable[[int], bytes]) -> None:
-        self._read = read
+    def __init__(self) -> None:
         self._buf = bytearray()
-        self._eof = False
+        self._skipping = False  # dropping bytes up to the next Content-Length header
 
-    def _more(self) -> bool:
-        if self._eof:
-            return False
-        chunk = self._read(65536)
-        if not chunk:
-            self._eof = True
-            return False
+    def feed(self, chunk: bytes) -> list[bytes]:
         self._buf += chunk
-        return True
+        bodies = []
+        while (body := self._next()) is not None:
+            bodies.append(body)
+        return bodies
 
-    def next(self) -> bytes | None:
-        """The next message body, or None at the end of the input."""
+    def _next(self) -> bytes | None:
+        """The next complete body in the buffer, or None until more bytes come."""
         buf = self._buf
         while True:
+            if self._skipping and not self._resync():
+                return None
             end = buf.find(b"\r\n\r\n")
             if end == -1 or end > MAX_HEADER_BYTES:
-                if len(buf) > MAX_HEADER_BYTES:
-                    log.error("skipped %d bytes that are no message header", len(buf))
-                    del buf[:1]
-                    self._resync()
-                elif not self._more():
-                    if buf.strip():
-                        log.error("the input ended inside a message header")
+                if len(buf) <= MAX_HEADER_BYTES:
                     return None
+                log.error("skipped %d bytes that are no message header", len(buf))
+                del buf[:1]
+                self._skipping = True
                 continue
             length = _content_length(bytes(buf[:end]))
-            del buf[: end + 4]
             if length is None:
                 log.error("skipped a message without a valid Content-Length header")
-                self._resync()
+                del buf[: end + 4]
+                self._skipping = True
                 continue
             if length > MAX_MESSAGE_BYTES:
                 shown = f"{length:,}" if length < 2**80 else "an enormous number of"
@@ -343,27 +342,40 @@ class Frames:
                     shown,
                     f"{MAX_MESSAGE_BYTES:,}",
                 )
-                self._resync()
+                del buf[: end + 4]
+                self._skipping = True
                 continue
-            while len(buf) < length:
-                if not self._more():
-                    log.error("the input ended inside a message (%d of %d bytes)", len(buf), length)
-                    return None
-            body = bytes(buf[:length])
-            del buf[:length]
+            if len(buf) < end + 4 + length:
+                return None
+            body = bytes(buf[end + 4 : end + 4 + length])
+            del buf[: end + 4 + length]
             return body
 
-    def _resync(self) -> None:
-        """Drop bytes up to the next line that starts with a Content-Length header."""
+    def _resync(self) -> bool:
+        """Drop bytes up to the next line that starts with a Content-Length header; False when
+        none has come yet (the tail that may begin one is kept)."""
+        found = _HEADER.search(self._buf)
+        if found is not None:
+            del self._buf[: found.start()]
+            self._skipping = False
+            return True
         keep = len("content-length:") - 1
-        while True:
-            found = _HEADER.search(self._buf)
-            if found is not None:
-                del self._buf[: found.start()]
-                return
-            del self._buf[: max(0, len(self._buf) - keep)]
-            if not self._more():
-                return
+        del self._buf[: max(0, len(self._buf) - keep)]
+        return False
+
+    def end(self) -> None:
+        """The input ended: say so if it ended inside a message."""
+        buf = self._buf
+        if self._skipping or not buf.strip():
+            return
+        end = buf.find(b"\r\n\r\n")
+        length = _content_length(bytes(buf[:end])) if end != -1 else None
+        if length is None:
+            log.error("the input ended inside a message header")
+        else:
+            log.error(
+                "the input ended inside a message (%d of %d bytes)", len(buf) - end - 4, length
+            )
 
 
 def _decode(body: bytes) -> Any:
@@ -473,6 +485,8 @@ class Inbox:
         self.lock = threading.Lock()
         self.scheduled = False
         self.on_eof: Callable[[], None] = loop.stop
+        # frames input that is already waiting (Input.pull), so a burst is read whole
+        self.pull: Callable[[], None] = lambda: None
         self.merged = 0  # didChange notifications folded into an earlier one
 
     def put(self, body: object) -> None:
@@ -518,9 +532,9 @@ class Inbox:
         self.loop.call_soon(self.step)
 
     def change_queued(self, uri: str) -> bool:
-        """Whether a didChange for ``uri`` waits in the queue. The reader thread first gets a
-        turn (it may hold messages read but not yet framed while this thread worked)."""
-        time.sleep(0)
+        """Whether a didChange for ``uri`` waits in the queue, input already waiting on stdin
+        framed first (it may have come while this thread worked)."""
+        self.pull()
         with self.lock:
             targets = [_change_target(item) for item in self.items]
         return any(target is not None and target[0] == uri for target in targets)
@@ -528,24 +542,24 @@ class Inbox:
     def _merge(self, data: dict[str, Any], uri: str, changes: list[Any]) -> dict[str, Any]:
         merged: list[Any] | None = None
         version = None
-        # The rest of a burst may still be in the reader thread's hands (read, not yet framed:
-        # it waits for the GIL): when the queue runs dry, let it run once, and go on while that
-        # brings more changes for this document. A lone keystroke pays one sleep(0); a client
-        # that never pauses still gets diagnostics every MERGE_FOR seconds.
-        yielded = False
+        # The rest of a burst may be waiting on stdin, not yet framed (the reader thread needs
+        # the GIL this thread holds): when the queue runs dry, frame what is waiting, and go on
+        # while that brings more changes for this document. A lone keystroke pays one select();
+        # a client that never pauses still gets diagnostics every MERGE_FOR seconds.
+        pulled = False
         until = time.monotonic() + MERGE_FOR
         while time.monotonic() < until:
             following = self._peek()
-            if following is None and not yielded:
-                yielded = True
-                time.sleep(0)
+            if following is None and not pulled:
+                pulled = True
+                self.pull()
                 continue
             target = _change_target(following)
             if target is None or target[0] != uri:
                 break
             with self.lock:
                 self.items.popleft()
-            yielded = False
+            pulled = False
             if merged is None:
                 merged = list(changes)
             merged.extend(target[1])
@@ -559,21 +573,84 @@ class Inbox:
         return {**data, "params": {**params, "textDocument": doc, "contentChanges": changes}}
 
 
+class Input:
+    """stdin, framed into the inbox in order. A thread reads it as bytes arrive; the event
+    loop's thread may also ``pull`` what is already waiting (a burst's tail, which the reader
+    thread may not have had the GIL to frame yet), under the same lock, so no message is read
+    twice or put out of order. ``pull`` needs ``select`` on the descriptor (POSIX); elsewhere
+    the thread alone reads."""
+
+    def __init__(self, inbox: Inbox, read: Callable[[int], bytes], fd: int | None) -> None:
+        self.inbox = inbox
+        self.read = read
+        self.fd = fd if fd is not None and os.name == "posix" else None
+        self.frames = Frames()
+        self.lock = threading.Lock()
+        self.closed = False
+
+    def _ready(self, timeout: float | None) -> bool:
+        assert self.fd is not None
+        return bool(select.select([self.fd], [], [], timeout)[0])
+
+    def _take(self) -> None:
+        """Read one chunk and put what it completes (the lock held)."""
+        chunk = self.read(65536)
+        if not chunk:
+            self.closed = True
+            self.frames.end()
+            self.inbox.put(_EOF)
+            return
+        for body in self.frames.feed(chunk):
+            self.inbox.put(_decode(body))
+
+    def pull(self) -> None:
+        """From the event loop: frame whatever input is already waiting, without blocking."""
+        if self.fd is None:
+            return
+        with self.lock:
+            try:
+                while not self.closed and self._ready(0):
+                    self._take()
+            except Exception as err:  # noqa: BLE001  (the reader thread meets it too)
+                log.debug("pulling input failed: %s", type(err).__name__)
+
+    def pump(self) -> None:
+        """The reader thread."""
+        try:
+            while not self.closed:
+                if self.fd is not None:
+                    self._ready(None)  # wait for input without the lock
+                with self.lock:
+                    if self.closed or (self.fd is not None and not self._ready(0)):
+                        continue  # the event loop took it meanwhile
+                    self._take()
+        except Exception as err:  # noqa: BLE001
+            log.error("reading the input failed: %s", type(err).__name__)
+            with self.lock:
+                if not self.closed:
+                    self.closed = True
+                    self.inbox.put(_EOF)
+
+
 def serve_stdio(server: Any, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
     """Serve LSP over stdin/stdout until `exit` or the end of the input; the exit code."""
     protocol: MpgProtocol = server.protocol
     source = stdin or sys.stdin.buffer
+    fd: int | None
     try:
         fd = source.fileno()
         # os.read, not the buffered reader: a daemon thread blocked inside BufferedReader
         # holds its lock, and the interpreter aborts on it at exit
-        read: Callable[[int], bytes] = lambda n: os.read(fd, n)  # noqa: E731
+        read: Callable[[int], bytes] = lambda n: os.read(fd, n)  # type: ignore[arg-type]  # noqa: E731
     except (AttributeError, OSError, ValueError):
+        fd = None
         read = getattr(source, "read1", source.read)
     protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     inbox = Inbox(loop, protocol)
+    stdin_input = Input(inbox, read, fd)
+    inbox.pull = stdin_input.pull
     outcome = {"code": 0}
 
     def finish(code: int) -> None:
@@ -582,18 +659,7 @@ def serve_stdio(server: Any, stdin: BinaryIO | None = None, stdout: BinaryIO | N
 
     protocol.on_exit = finish
     protocol.queued_change = inbox.change_queued
-
-    def pump() -> None:
-        frames = Frames(read)
-        try:
-            while (body := frames.next()) is not None:
-                # decoded here, while the client may still be writing the rest of a burst
-                inbox.put(_decode(body))
-        except Exception as err:  # noqa: BLE001
-            log.error("reading the input failed: %s", type(err).__name__)
-        inbox.put(_EOF)
-
-    threading.Thread(target=pump, name="mpg-lsp-stdin", daemon=True).start()
+    threading.Thread(target=stdin_input.pump, name="mpg-lsp-stdin", daemon=True).start()
     try:
         loop.run_forever()
     except KeyboardInterrupt:
