@@ -13,6 +13,7 @@ which forgets it when the file changes (an edit, or a watched-file event).
 from __future__ import annotations
 
 import os
+import re
 
 from mpg_lsp.project.deploy import (
     MIGRATE_TRIGGER,
@@ -70,9 +71,12 @@ _GATE: tuple[bytes, ...] = (
 )
 
 
+_GATE_SEARCH = re.compile(b"|".join(re.escape(word) for word in _GATE)).search
+
+
 def lib_worth_parsing(path: str, data: bytes) -> bool:
     """Whether a ``lib/`` file holds a word any reader of lib/ looks for."""
-    if not any(map(data.__contains__, _GATE)):
+    if _GATE_SEARCH(data) is None:  # one pass, not one search per word
         return False
     if any(map(data.__contains__, _LIB_WORDS)) or triggered(data):
         return True

@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from mpg_lsp.logs import logger
 from mpg_lsp.project.elixir_config import ElixirFacts
-from mpg_lsp.project.filesystem import FileSystem
+from mpg_lsp.project.filesystem import FileSystem, read_stamped
 from mpg_lsp.syntax.document import Document
 from mpg_lsp.syntax.languages import lang_for_path
 
@@ -75,8 +75,7 @@ class Workspace:
         if parsed is not None:
             return parsed.text
         if path not in self._raw:
-            self._stamps[path] = self.fs.stamp(path)
-            self._raw[path] = self.fs.read(path)
+            self._raw[path], self._stamps[path] = read_stamped(self.fs, path)
         return self._raw[path]
 
     def changed_on_disk(self) -> list[str]:
