@@ -193,3 +193,5 @@ def test_typing_sent_back_to_back_leaves_the_clients_text(server: RawClient, run
     assert state["version"] == version
     server.notifications.clear()
     server.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+    STATS["sequences"] += 1
+    STATS["edits"] += version - 1
