@@ -230,8 +230,9 @@ def test_a_burst_is_applied_whole_and_published_once_for_its_newest_version(
     tmp_path: Path,
 ) -> None:
     """`prepare: :unnamed, ` typed letter by letter, each letter its own didChange, written in
-    one go with a request in the middle: the request answers for the text the client had when
-    it asked (text and tree), and the diagnostics go out for the newest version only, without
+    one go with requests in the middle: they answer for the text the client had when it asked
+    (text and tree; a hover on the new key; code actions without MPG101's fix, which the text
+    before the burst had), and the diagnostics go out for the newest version only, without
     MPG101 (the letters were folded and applied, not dropped)."""
     root = copy_project(SAMPLE, tmp_path / "storefront")
     runtime = root / "config" / "runtime.exs"
@@ -242,6 +243,12 @@ def test_a_burst_is_applied_whole_and_published_once_for_its_newest_version(
     assert any(d["code"] == "MPG101" for d in _latest(server, uri, 1)["diagnostics"])
     lines = text.split("\n")
     url_line = next(i for i, ln in enumerate(lines) if ln.strip() == "url: database_url,")
+    repo_line = next(i for i, ln in enumerate(lines) if "Repo," in ln)
+
+    def fixed_codes(actions: list[dict[str, Any]]) -> set[str]:
+        return {d.get("code") for a in actions for d in a.get("diagnostics") or []}
+
+    assert "MPG101" in fixed_codes(_actions(server, uri, repo_line))
     burst = b""
     version, mid_id, mid_text = 1, 900, ""
     for i, letter in enumerate("prepare: :unnamed, "):
@@ -264,12 +271,40 @@ def test_a_burst_is_applied_whole_and_published_once_for_its_newest_version(
             ask = {"jsonrpc": "2.0", "id": mid_id, "method": "mpgLsp/syncState"}
             body = json.dumps({**ask, "params": {"uri": uri}}).encode()
             burst += b"Content-Length: %d\r\n\r\n" % len(body) + body
+        if letter == ",":  # `prepare: :unnamed,` typed: hover on it, ask for fixes
+            for ask in (
+                {
+                    "id": mid_id + 1,
+                    "method": "textDocument/hover",
+                    "params": {
+                        "textDocument": {"uri": uri},
+                        "position": {"line": url_line, "character": 6},
+                    },
+                },
+                {
+                    "id": mid_id + 2,
+                    "method": "textDocument/codeAction",
+                    "params": {
+                        "textDocument": {"uri": uri},
+                        "range": {
+                            "start": {"line": repo_line, "character": 0},
+                            "end": {"line": repo_line, "character": 0},
+                        },
+                        "context": {"diagnostics": []},
+                    },
+                },
+            ):
+                body = json.dumps({"jsonrpc": "2.0", **ask}).encode()
+                burst += b"Content-Length: %d\r\n\r\n" % len(body) + body
     assert server.proc.stdin is not None
     server.proc.stdin.write(burst)
     server.proc.stdin.flush()
     state = server.wait_answer(mid_id)["result"]
     assert state["text"] == mid_text
     assert state["treeMatchesFreshParse"]
+    hover = server.wait_answer(mid_id + 1)["result"]
+    assert hover and "**`prepare`**" in hover["contents"]["value"]
+    assert "MPG101" not in fixed_codes(server.wait_answer(mid_id + 2)["result"] or [])
     final = _latest(server, uri, version)
     assert not any(d["code"] == "MPG101" for d in final["diagnostics"])
     during = [p["version"] for p in server.published(uri) if p.get("version") not in (None, 1)]
