@@ -1,5 +1,5 @@
-"""The project's own checks: ruff on the package and the tests, mypy --strict on the package
-and mypy on the tests."""
+"""The project's own checks: ruff (lint and format) on the package and the tests, mypy --strict
+on the package and mypy on the tests."""
 
 from __future__ import annotations
 
@@ -25,6 +25,17 @@ def _tool(name: str) -> str:
 def test_ruff() -> None:
     out = subprocess.run(
         [_tool("ruff"), "check", "server", "tests"], cwd=REPO, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_ruff_format() -> None:
+    """Every file as `ruff format` writes it (line length and style from pyproject.toml)."""
+    out = subprocess.run(
+        [_tool("ruff"), "format", "--check", "server", "tests"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert out.returncode == 0, out.stdout + out.stderr
 
