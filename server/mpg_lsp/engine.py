@@ -109,12 +109,16 @@ class Engine:
             except (UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
                 lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
                 where = str(err).replace("(at end of document)", f"(at its end, line {lines})")
+                import re  # only for a broken file
+
+                found = re.search(r"\(at (?:its end, )?line (\d+)", where)
                 problems.append(
                     Problem(
                         "",
                         f"cannot read {PROJECT_SETTINGS}: not valid TOML: {where}",
                         PROJECT_SETTINGS,
                         fatal=True,
+                        line=int(found.group(1)) - 1 if found else None,
                     )
                 )
         editor = self.editor_settings_for(root)

@@ -335,6 +335,7 @@ class Problem:
     message: str
     source: str
     fatal: bool = False  # the whole file could not be read (not TOML): nothing of it applies
+    line: int | None = None  # where (0-based) a file that is not TOML stops being TOML
 
 
 def _did_you_mean(key: str, source: str) -> str:

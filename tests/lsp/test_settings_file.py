@@ -47,3 +47,16 @@ async def test_a_file_that_is_not_toml_is_reported_with_its_line(
     assert problem.message == (
         "cannot read .mpg-lsp.toml: not valid TOML: Unclosed array (at its end, line 2)"
     )
+    assert (problem.range.start.line, problem.range.end.line) == (1, 1)
+    assert problem.range.end.character == len('ignore = ["MPG301"')
+
+
+async def test_a_toml_error_mid_file_is_shown_on_its_line(editor: Editor, tmp_path: Path) -> None:
+    root = copy_project(SAMPLE, tmp_path / "storefront")
+    (root / ".mpg-lsp.toml").write_text('pool-mode = "session"\nignore = = 1\nselect = []\n')
+    settings = editor.open(root / ".mpg-lsp.toml", "toml")
+    await editor.diagnostics(editor.open(root / "config" / "runtime.exs"))
+    (problem,) = await editor.diagnostics(settings)
+    assert "not valid TOML" in problem.message and "line 2" in problem.message
+    assert (problem.range.start.line, problem.range.start.character) == (1, 0)
+    assert (problem.range.end.line, problem.range.end.character) == (1, len("ignore = = 1"))

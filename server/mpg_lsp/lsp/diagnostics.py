@@ -62,7 +62,8 @@ def findings_by_path(session: Session, root: str) -> dict[str, list[Finding]]:
 
 
 def settings_diagnostics(session: Session, root: str, doc: Document) -> list[t.Diagnostic]:
-    """Bad values in .mpg-lsp.toml, at the key that holds them (the default is used)."""
+    """Bad values in .mpg-lsp.toml, at the key that holds them (the default is used); a file
+    that is not TOML, at the line where it stops being TOML."""
     _, problems = session.engine.settings(root)
     keys: dict[str, tuple[int, int]] = {}
     for node in doc.tree.root_node.named_children:
@@ -74,6 +75,9 @@ def settings_diagnostics(session: Session, root: str, doc: Document) -> list[t.D
         if problem.source != PROJECT_SETTINGS:
             continue
         start, end = keys.get(problem.key, (0, 0))
+        if problem.line is not None and 0 <= problem.line < len(doc.lines):
+            # not TOML: the line where reading stopped (its message says which)
+            start, end = doc.lines.line_bounds(problem.line, doc.text)
         out.append(
             t.Diagnostic(
                 range=to_range(doc, start, end, session.encoding),
