@@ -286,8 +286,8 @@ run_driver() {
   fi
 }
 
-# Which scenarios to run (for working on one); both by default.
-SCENARIOS=${MPG_LSP_VSCODE_SCENARIOS:-server missing}
+# Which scenarios to run (for working on one); all by default.
+SCENARIOS=${MPG_LSP_VSCODE_SCENARIOS:-server missing multiroot}
 wanted() { [[ " $SCENARIOS " == *" $1 "* ]]; }
 
 copy_sample() {
@@ -338,4 +338,20 @@ if wanted missing; then
   start_code_server missing "$NO_PYTHON" "export PATH=\"$NO_PYTHON\"" || { fail "code-server starts"; exit 1; }
   run_driver missing "$WS" MPG_LSP_PYTHON="$SYSTEM_PYTHON"
   stop_code_server missing
+fi
+
+# Scenario 3: a multi-root workspace of two projects (shop-b has `prepare: :unnamed` already):
+# one server for both, each folder's problems in the Problems panel, a fix in the second folder.
+if wanted multiroot; then
+  say "scenario: a multi-root workspace of two projects"
+  MULTI=$WORK/project-multi
+  mkdir -p "$MULTI"
+  cp -R "$REPO/examples/storefront" "$MULTI/shop-a"
+  cp -R "$REPO/examples/storefront" "$MULTI/shop-b"
+  sed -i 's/^    url: database_url,$/    url: database_url,\n    prepare: :unnamed,/' "$MULTI/shop-b/config/runtime.exs"
+  printf '{"folders": [{"path": "shop-a"}, {"path": "shop-b"}]}\n' >"$MULTI/shops.code-workspace"
+  start_code_server multiroot "$path_without_server" "export PATH=\"$path_without_server\"" ||
+    { fail "code-server starts"; exit 1; }
+  run_driver multiroot "$MULTI/shops.code-workspace" MPG_LSP_PYTHON="$SYSTEM_PYTHON"
+  stop_code_server multiroot
 fi

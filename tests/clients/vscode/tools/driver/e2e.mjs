@@ -1,9 +1,10 @@
 // Drives code-server (VS Code in a browser) with Debian's Chromium, as a user would:
 // open files, read the Problems panel, apply a quick fix, hover, run commands.
 //
-// Usage: node e2e.mjs <scenario>, where scenario is "server" (the extension finds mpg-lsp)
-// or "missing" (no Python on PATH, then mpgLsp.python points the bundled server at one).
-// Env: CS_URL, WORKSPACE (the copied sample project), OUT_DIR (screenshots), SETTINGS_FILE (the
+// Usage: node e2e.mjs <scenario>, where scenario is "server" (the extension finds mpg-lsp),
+// "missing" (no Python on PATH, then mpgLsp.python points the bundled server at one) or
+// "multiroot" (two projects in one .code-workspace).
+// Env: CS_URL, WORKSPACE (the copied sample project, or the .code-workspace file), OUT_DIR (screenshots), SETTINGS_FILE (the
 //      user settings.json), LOGS_DIR (the editor's log folder), MPG_LSP_PYTHON (for "missing"),
 //      CHROMIUM (default /usr/bin/chromium).
 // Prints one "PASS <check>" or "FAIL <check>: <why>" line per check; exits 1 if any failed.
@@ -343,6 +344,70 @@ async function fixAllOnSave() {
   });
 }
 
+/** Opens `relativePath` of workspace folder `folder` (multi-root: Quick Open shows the folder
+ * in each row, and two files share the name). */
+async function openFileIn(folder, relativePath) {
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+P");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: STEP_MS });
+  const name = relativePath.split("/").pop();
+  await input.fill(name);
+  const row = page.locator(".quick-input-list .monaco-list-row", { hasText: name }).filter({ hasText: folder }).first();
+  await row.waitFor({ state: "visible", timeout: STEP_MS });
+  await row.click();
+  await page.locator(".tab.active", { hasText: name }).waitFor({ state: "visible", timeout: STEP_MS });
+  await page.locator(".monaco-editor .view-lines").first().waitFor({ state: "visible", timeout: STEP_MS });
+}
+
+async function rowCount(code) {
+  return page.locator(".markers-panel .monaco-list-row", { hasText: code }).count();
+}
+
+/** Two projects in one multi-root workspace (shop-b already has `prepare: :unnamed`). */
+async function multirootScenario() {
+  const root = WORKSPACE.replace(/\/[^/]*$/, "");
+  const starts = () => serverLog().split("\n").filter((l) => /starting .*mpg_lsp_server\.py/.test(l)).length;
+
+  await check("with one file of shop-a open, the Problems panel holds both folders' problems", async () => {
+    await openFileIn("shop-a", "config/runtime.exs");
+    await problemRow("MPG101");
+    await waitFor("config.exs's MPG201 and fly.toml's MPG301 of both folders, MPG101 of shop-a only", async () =>
+      (await rowCount("MPG201")) === 2 && (await rowCount("MPG301")) === 2 && (await rowCount("MPG101")) === 1);
+    const text = await page.locator(".markers-panel").innerText();
+    if (!text.includes("shop-b")) throw new Error(`no shop-b file in the Problems panel: ${text}`);
+    await screenshot("multiroot-problems");
+  });
+
+  await check("the quick fix in shop-b's config.exs writes shop-b's file only", async () => {
+    const mine = join(root, "shop-b/config/config.exs");
+    const other = join(root, "shop-a/config/config.exs");
+    const before = readFileSync(other, "utf8");
+    await openFileIn("shop-b", "config/config.exs");
+    const oban = lineOf(readFileSync(mine, "utf8"), "config :storefront, Oban,");
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await goTo(oban.line, oban.column + "config :storefront, ".length + 1);
+    const action = page.locator(".action-widget .monaco-list-row", { hasText: "Oban.Notifiers.PG" }).first();
+    await waitFor("the quick fix menu with the Oban.Notifiers.PG fix", async () => {
+      await page.keyboard.press("Control+.");
+      const shown = await action.waitFor({ state: "visible", timeout: 5000 }).then(() => true, () => false);
+      if (!shown) await page.keyboard.press("Escape");
+      return shown;
+    });
+    await action.click();
+    await page.keyboard.press("Control+S");
+    await waitFor("the fix in shop-b's config.exs on disk", () => readFileSync(mine, "utf8").includes("Oban.Notifiers.PG"));
+    await waitFor("one MPG201 left (shop-a's)", async () => (await rowCount("MPG201")) === 1);
+    if (readFileSync(other, "utf8") !== before) throw new Error("shop-a's config.exs changed too");
+    execFileSync("elixir", ["-e", "Code.string_to_quoted!(File.read!(hd(System.argv())))", mine]);
+    await screenshot("multiroot-fix-in-second-folder");
+  });
+
+  await check("one server serves both folders", async () => {
+    if (starts() !== 1) throw new Error(`expected one server start in the log, found ${starts()}`);
+  });
+}
+
 /** Everything the extension wrote to its output channel so far (VS Code keeps it in a file). */
 function serverLog() {
   const found = [];
@@ -409,7 +474,8 @@ try {
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: CS_URL });
   page = await context.newPage();
   await check("the workbench loads with the sample project", async () => {
-    await page.goto(`${CS_URL}/?folder=${encodeURIComponent(WORKSPACE)}`);
+    const what = WORKSPACE.endsWith(".code-workspace") ? "workspace" : "folder";
+    await page.goto(`${CS_URL}/?${what}=${encodeURIComponent(WORKSPACE)}`);
     await page.locator(".monaco-workbench").waitFor({ state: "visible", timeout: 60_000 });
     await page.locator(".explorer-folders-view .monaco-list-row").first().waitFor({ state: "visible", timeout: 60_000 });
     await screenshot("workbench");
@@ -419,6 +485,7 @@ try {
     await fixAllOnSave();
   }
   else if (scenario === "missing") await missingScenario();
+  else if (scenario === "multiroot") await multirootScenario();
   else throw new Error(`unknown scenario ${scenario}`);
 } finally {
   await browser.close();
