@@ -1,10 +1,12 @@
 """The edges of the protocol, over the real server process: lengths no one can allocate, a
-second initialize, exit without shutdown, ids that are not ids, batches, and the values of a
-malformed message kept out of the log and the replies."""
+second initialize, exit without shutdown, ids that are not ids, batches, the values of a
+malformed message kept out of the log and the replies, and messages trickled in pieces."""
 
 from __future__ import annotations
 
 import json
+import random
+import time
 from pathlib import Path
 
 import pytest
@@ -155,4 +157,56 @@ def test_ids_that_are_not_ids_and_batches_get_error_answers_without_echo(root: P
     assert PASSWORD not in server.stderr
     assert PASSWORD not in answers
     assert PASSWORD not in json.dumps(server.notifications)
+    assert server.crashes() == []
+
+
+def test_messages_cut_anywhere_and_trickled_are_read_whole_and_in_order(root: Path) -> None:
+    """Forty keystrokes and a request in the middle, written in pieces of 1 to 40 bytes with
+    pauses between some: the reader thread and the event loop both frame stdin, and neither
+    may lose, split or reorder a message (the server's text is the client's, the request is
+    answered, the last publish is for the last version)."""
+    server = Server(env={"MPG_LSP_CHECK_SYNC": "1"})
+    server.initialize(root)
+    runtime = root / "config" / "runtime.exs"
+    text = runtime.read_text()
+    uri = server.open(runtime, text)
+    server.hover(uri, 0, 0)  # opened and checked
+    rng = random.Random(1203)
+    stream = b""
+    for version in range(2, 42):
+        if version == 20:
+            ask = {"jsonrpc": "2.0", "id": 77, "method": "textDocument/hover"}
+            params = {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 2}}
+            body = json.dumps({**ask, "params": params}).encode()
+            stream += b"Content-Length: %d\r\n\r\n" % len(body) + body
+        at = {"line": 0, "character": version - 2}
+        change = {"range": {"start": at, "end": at}, "text": "#"}
+        note = {
+            "jsonrpc": "2.0",
+            "method": "textDocument/didChange",
+            "params": {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [change],
+            },
+        }
+        body = json.dumps(note).encode()
+        stream += b"Content-Length: %d\r\n\r\n" % len(body) + body
+    while stream:
+        cut = rng.randint(1, 40)
+        _write(server, stream[:cut])
+        stream = stream[cut:]
+        if rng.random() < 0.2:
+            time.sleep(rng.random() / 500)
+    FIGURES["hostile messages"] += 1
+    assert "result" in server.wait_answer(77)
+    state = server.request("mpgLsp/syncState", {"uri": uri})["result"]
+    assert state["text"] == "#" * 40 + text
+    assert state["version"] == 41 and state["mismatches"] == 0
+    for _ in range(100):
+        versions = [p["version"] for p in server.published(uri) if p.get("version")]
+        if versions and versions[-1] == 41:
+            break
+        server.drain(0.1)
+    assert versions == sorted(versions) and versions[-1] == 41
+    assert server.close() == 0
     assert server.crashes() == []
