@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 from typing import Any
 
@@ -13,15 +14,23 @@ from typing import Any
 class RawClient:
     def __init__(self) -> None:
         env = {**os.environ, "MPG_LSP_LOG": "WARNING", "MPG_LSP_CHECK_SYNC": "1"}
+        # stderr to a file, not a pipe nobody reads: a long run's warnings would fill a pipe and
+        # block the server in the middle of a write
+        self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "mpg_lsp"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stderr=self.stderr,
             env=env,
         )
         self.next_id = 0
         self.notifications: list[dict[str, Any]] = []
+
+    def log(self) -> str:
+        """What the server wrote to stderr so far."""
+        self.stderr.seek(0)
+        return self.stderr.read().decode("utf-8", "replace")
 
     def send(self, message: dict[str, Any] | bytes) -> None:
         body = message if isinstance(message, bytes) else json.dumps(message).encode()
@@ -34,7 +43,7 @@ class RawClient:
         length = 0
         while True:
             line = self.proc.stdout.readline()
-            assert line, "the server closed its output"
+            assert line, f"the server closed its output:\n{self.log()[-3000:]}"
             if line.lower().startswith(b"content-length:"):
                 length = int(line.split(b":")[1])
             elif line in (b"\r\n", b"\n"):
