@@ -210,3 +210,43 @@ def test_messages_cut_anywhere_and_trickled_are_read_whole_and_in_order(root: Pa
     assert versions == sorted(versions) and versions[-1] == 41
     assert server.close() == 0
     assert server.crashes() == []
+
+
+def test_a_client_that_never_pauses_still_gets_diagnostics_on_the_way(root: Path) -> None:
+    """40,000 keystrokes written without a pause (far more than the server handles in the
+    50 ms it gives a burst): diagnostics come out on the way, for versions in order, and the
+    last for the last version over the client's text."""
+    server = Server(env={"MPG_LSP_CHECK_SYNC": "1"})
+    server.initialize(root)
+    runtime = root / "config" / "runtime.exs"
+    text = runtime.read_text()
+    uri = server.open(runtime, text)
+    server.hover(uri, 0, 0)  # opened and checked
+    count = 40_000
+    parts = []
+    for version in range(2, count + 2):
+        at = {"line": 0, "character": version - 2}
+        note = {
+            "jsonrpc": "2.0",
+            "method": "textDocument/didChange",
+            "params": {
+                "textDocument": {"uri": uri, "version": version},
+                "contentChanges": [{"range": {"start": at, "end": at}, "text": "#"}],
+            },
+        }
+        body = json.dumps(note).encode()
+        parts.append(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    _write(server, b"".join(parts))
+    FIGURES["hostile messages"] += 1
+    state = server.request("mpgLsp/syncState", {"uri": uri}, timeout=120)["result"]
+    assert state["text"] == "#" * count + text and state["version"] == count + 1
+    for _ in range(200):
+        versions = [p["version"] for p in server.published(uri) if p.get("version")]
+        if versions and versions[-1] == count + 1:
+            break
+        server.drain(0.1)
+    on_the_way = [v for v in versions if 1 < v <= count]
+    assert on_the_way, versions  # not only once the stream stopped
+    assert versions == sorted(versions) and versions[-1] == count + 1
+    assert server.close() == 0
+    assert server.crashes() == []

@@ -488,6 +488,7 @@ class Inbox:
         # frames input that is already waiting (Input.pull), so a burst is read whole
         self.pull: Callable[[], None] = lambda: None
         self.merged = 0  # didChange notifications folded into an earlier one
+        self.unchecked: dict[str, float] = {}  # URI -> since when its changes went unchecked
 
     def put(self, body: object) -> None:
         """From the reader thread."""
@@ -533,11 +534,20 @@ class Inbox:
 
     def change_queued(self, uri: str) -> bool:
         """Whether a didChange for ``uri`` waits in the queue, input already waiting on stdin
-        framed first (it may have come while this thread worked)."""
+        framed first (it may have come while this thread worked): its check can then be left
+        to that change. Not for longer than MERGE_FOR: a client that never pauses still gets
+        diagnostics that often."""
         self.pull()
         with self.lock:
             targets = [_change_target(item) for item in self.items]
-        return any(target is not None and target[0] == uri for target in targets)
+        now = time.monotonic()
+        if not any(target is not None and target[0] == uri for target in targets):
+            self.unchecked.pop(uri, None)
+            return False
+        if now - self.unchecked.setdefault(uri, now) >= MERGE_FOR:
+            del self.unchecked[uri]
+            return False
+        return True
 
     def _merge(self, data: dict[str, Any], uri: str, changes: list[Any]) -> dict[str, Any]:
         merged: list[Any] | None = None
