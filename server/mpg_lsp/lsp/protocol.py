@@ -111,9 +111,6 @@ class MpgProtocol(LanguageServerProtocol):
     # protocol driven message by message has none)
     queued_change: Callable[[str], bool] | None = None
 
-    def change_queued(self, uri: str) -> bool:
-        return self.queued_change is not None and self.queued_change(uri)
-
     def _execute_handler(  # type: ignore[no-untyped-def]
         self, msg_id, handler, callback, args=None, kwargs=None
     ):

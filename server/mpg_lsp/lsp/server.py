@@ -38,7 +38,8 @@ class MpgServer(LanguageServer):
     def change_queued(self, uri: str) -> bool:
         """Whether a newer didChange for ``uri`` is already read and waiting its turn."""
         protocol = self.protocol
-        return isinstance(protocol, MpgProtocol) and protocol.change_queued(uri)
+        queued = protocol.queued_change if isinstance(protocol, MpgProtocol) else None
+        return queued is not None and queued(uri)
 
     def check_sync(self, uri: str) -> None:
         """In sync-checking mode, compare our text with pygls' copy after every change."""

@@ -10,7 +10,6 @@ does not move, so nothing downstream is recomputed.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
 from enum import Enum
 
 from tree_sitter import Node
@@ -31,7 +30,7 @@ from mpg_lsp.records import record
 from mpg_lsp.syntax import elixir as ex
 from mpg_lsp.syntax.document import Document
 from mpg_lsp.syntax.nodes import span_to_reread
-from mpg_lsp.syntax.shifts import Shifts
+from mpg_lsp.syntax.shifts import Shifts, carry
 
 
 class Admits(Enum):
@@ -525,6 +524,10 @@ class _Form:
         self.end = end
         self.facts = facts
 
+    @property
+    def start(self) -> int:
+        return self.anchor.start
+
 
 class ElixirFacts:
     """The facts of one Elixir file, refreshed incrementally from its Document.
@@ -590,18 +593,7 @@ class ElixirFacts:
                     for a, b in dirty
                 ]
             dirty.append((at, new_end))
-            # forms are sorted and disjoint: skip those that end before the edit
-            index = bisect_left(range(len(forms)), at, key=lambda i: forms[i].end + moved.at(i))
-            while index < len(forms):
-                form, shift = forms[index], moved.at(index)
-                start = form.anchor.start + shift
-                if start > old_end:
-                    break
-                end = max(start, form.end + shift + delta)
-                form.end = end - shift
-                dirty.append((start, end))
-                index += 1
-            moved.add(index, delta)
+            dirty += carry(forms, edit, moved)
         for first, stop, delta in moved.runs():
             for form in forms[first:stop]:
                 form.anchor.start += delta

@@ -46,7 +46,7 @@ class DiskFileSystem:
         stamp: object = None
         try:
             info = os.fstat(fd)
-            stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
+            stamp = _stamp(info)
             if not stat.S_ISREG(info.st_mode):
                 logger(__name__).warning("skipping %s: not a regular file", path)
                 return None, stamp
@@ -92,10 +92,13 @@ class DiskFileSystem:
 
     def stamp(self, path: str) -> object:
         try:
-            info = os.stat(path)
+            return _stamp(os.stat(path))
         except OSError:
             return None
-        return (info.st_mtime_ns, info.st_size, info.st_ino)
+
+
+def _stamp(info: os.stat_result) -> object:
+    return (info.st_mtime_ns, info.st_size, info.st_ino)
 
 
 def read_stamped(fs: FileSystem, path: str) -> tuple[bytes | None, object]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 import sys
 import weakref
-from bisect import bisect_left
 
 from tree_sitter import Node
 
@@ -23,7 +22,7 @@ from mpg_lsp.records import record
 from mpg_lsp.syntax import toml as tm
 from mpg_lsp.syntax.document import ByteEdit, Document, map_offset
 from mpg_lsp.syntax.nodes import span_to_reread
-from mpg_lsp.syntax.shifts import Shifts
+from mpg_lsp.syntax.shifts import Shifts, carry
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -270,24 +269,12 @@ class _Reading:
         lo = hi = -1
         moved = Shifts(len(slots))  # every later slot moves with an edit: written once below
         for edit in edits:
-            delta = edit.new_end - edit.old_end
             if lo >= 0:
                 lo, hi = map_offset(lo, edit), map_offset(hi, edit)
             lo = edit.start if lo < 0 else min(lo, edit.start)
             hi = max(hi, edit.new_end)
-            index = bisect_left(
-                range(len(slots)), edit.start, key=lambda i: slots[i].end + moved.at(i)
-            )
-            while index < len(slots):
-                slot, shift = slots[index], moved.at(index)
-                start = slot.start + shift
-                if start > edit.old_end:
-                    break
-                end = max(start, slot.end + shift + delta)
-                slot.end = end - shift
+            for start, end in carry(slots, edit, moved):
                 lo, hi = min(lo, start), max(hi, end)
-                index += 1
-            moved.add(index, delta)
         for first, stop, delta in moved.runs():
             for slot in slots[first:stop]:
                 slot.start += delta

@@ -226,11 +226,16 @@ class Document:
         self._parses += 1
         self._unparsed = False
 
+    def _parse_pending(self) -> None:
+        """Parse the edits made since the last parse, if any (a tree dropped to save memory
+        is parsed afresh by ``tree``)."""
+        if self._unparsed:
+            self.reparse()
+
     @property
     def parses(self) -> int:
         """Reparses so far, a pending one included: changed_ranges() only describes the last."""
-        if self._unparsed:
-            self.reparse()
+        self._parse_pending()
         return self._parses
 
     @property
@@ -242,8 +247,8 @@ class Document:
             self._tree = self._parse()
             self._previous = None
             self._unparsed = False
-        elif self._unparsed:
-            self.reparse()
+        else:
+            self._parse_pending()
         _live_trees.keep(self)
         return self._tree
 
@@ -262,8 +267,7 @@ class Document:
         """Byte ranges whose syntax changed in the last reparse. Not computed by default: it
         walks both trees, costs more than the reparse on big files, and misses value-only
         edits anyway; the fact readers ask for it only when the tree's shape surprises them."""
-        if self._unparsed:
-            self.reparse()
+        self._parse_pending()
         if self._previous is None or self._tree is None:
             return [(0, len(self.text))]
         return [(r.start_byte, r.end_byte) for r in self._previous.changed_ranges(self._tree)]

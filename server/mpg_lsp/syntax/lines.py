@@ -7,7 +7,9 @@ LSP splits on ``\\n``, ``\\r\\n`` and ``\\r`` only; ``str.splitlines`` also spli
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
+
+from mpg_lsp.syntax.shifts import Shifts
 
 _BREAK = re.compile(rb"\r\n|\r|\n")
 
@@ -22,22 +24,19 @@ class LineIndex:
     """Byte offset of the start of every line.
 
     An edit moves every later line start by the same amount. That shift is not written into
-    the stored starts but kept as a mark (from this line on, add so much), with the marks of
-    earlier edits: a keystroke costs O(log n), and a burst of edits at many places costs
-    O(log n) per edit too, until more than ``MAX_MARKS`` places are pending and one pass over
-    the starts settles them all.
+    the stored starts but kept pending (``syntax.shifts``: from this line on, add so much),
+    with the shifts of earlier edits: a keystroke costs O(log n), and a burst of edits at many
+    places costs O(log n) per edit too, until more than ``MAX_MARKS`` places are pending and
+    one pass over the starts settles them all.
     """
 
-    __slots__ = ("_cums", "_marks", "_starts")
+    __slots__ = ("_moves", "_starts")
 
     MAX_MARKS = 64
 
     def __init__(self, text: bytes) -> None:
         self._starts: list[int] = [0, *_breaks(text)]
-        # lines from _marks[i] on (up to the next mark) start _cums[i] bytes after the stored
-        # value; lines before the first mark are stored as they are. Marks are ascending.
-        self._marks: list[int] = []
-        self._cums: list[int] = []
+        self._moves = Shifts(len(self._starts))  # what to add to each stored start
 
     def __len__(self) -> int:
         return len(self._starts)
@@ -49,37 +48,29 @@ class LineIndex:
         return self._starts
 
     def _settle(self) -> None:
-        starts, marks, cums = self._starts, self._marks, self._cums
-        for i, (line, cum) in enumerate(zip(marks, cums)):
-            stop = marks[i + 1] if i + 1 < len(marks) else len(starts)
-            if cum:
-                starts[line:stop] = [s + cum for s in starts[line:stop]]
-        marks.clear()
-        cums.clear()
-
-    def _cum(self, line: int) -> int:
-        """The pending shift of ``line``'s stored start."""
-        i = bisect_right(self._marks, line) - 1
-        return self._cums[i] if i >= 0 else 0
+        starts = self._starts
+        for first, stop, delta in self._moves.runs():
+            starts[first:stop] = [s + delta for s in starts[first:stop]]
+        self._moves.clear()
 
     def start(self, line: int) -> int:
-        return self._starts[line] + self._cum(line)
+        return self._starts[line] + self._moves.at(line)
 
     def line_of(self, offset: int) -> int:
-        starts, marks, cums = self._starts, self._marks, self._cums
+        starts, marks, totals = self._starts, self._moves.marks, self._moves.totals
         # the last segment (lines up to the first mark, then each mark's) starting at or
         # before ``offset``; inside it the stored starts are off by one constant
         if len(marks) < 8:
             i = len(marks) - 1
-            while i >= 0 and starts[marks[i]] + cums[i] > offset:
+            while i >= 0 and starts[marks[i]] + totals[i] > offset:
                 i -= 1
         else:
-            segment_start = lambda k: starts[marks[k]] + cums[k]  # noqa: E731
+            segment_start = lambda k: starts[marks[k]] + totals[k]  # noqa: E731
             i = bisect_right(range(len(marks)), offset, key=segment_start) - 1
         if i < 0:
             return bisect_right(starts, offset, 0, marks[0] if marks else len(starts)) - 1
         stop = marks[i + 1] if i + 1 < len(marks) else len(starts)
-        return bisect_right(starts, offset - cums[i], marks[i], stop) - 1
+        return bisect_right(starts, offset - totals[i], marks[i], stop) - 1
 
     def line_bounds(self, line: int, text: bytes) -> tuple[int, int]:
         """Byte range of ``line``'s content, without its line break."""
@@ -99,20 +90,8 @@ class LineIndex:
     def shift_after(self, line: int, delta: int) -> None:
         """Every line after ``line`` moved by ``delta`` (an edit inside ``line`` that neither
         adds nor removes a line break)."""
-        marks, cums = self._marks, self._cums
-        first = line + 1
-        if not delta or first >= len(self._starts):
-            return
-        k = bisect_left(marks, first)
-        before = cums[k - 1] if k else 0
-        if k == len(marks) or marks[k] != first:
-            marks.insert(k, first)
-            cums.insert(k, before)
-        for j in range(k, len(cums)):
-            cums[j] += delta
-        if cums[k] == before:  # typed and deleted again: the mark no longer moves anything
-            del marks[k], cums[k]
-        if len(marks) > self.MAX_MARKS:
+        self._moves.add(line + 1, delta)
+        if len(self._moves.marks) > self.MAX_MARKS:
             self._settle()
 
     def update(self, new_text: bytes, start: int, old_end: int, new_end: int) -> None:
@@ -131,21 +110,9 @@ class LineIndex:
         middle = _breaks(new_text, lo, hi)
         if untouched and middle and middle[-1] >= hi:
             middle.pop()  # the break that ends at the first untouched line start
-        marks, cums = self._marks, self._cums
-        here = self._cum(first)  # the new lines between first and last join first's segment
-        after = self._cum(last + 1) + delta  # the first untouched line's shift from now on
-        moved = len(middle) - (last - first)
-        # marks inside the rescanned lines go (their lines are new); later ones move with them
-        cut = bisect_right(marks, first)
-        keep = bisect_right(marks, last + 1)
-        tail_marks = [m + moved for m in marks[keep:]]
-        tail_cums = [c + delta for c in cums[keep:]]
-        del marks[cut:], cums[cut:]
-        if untouched and after != here:
-            marks.append(last + 1 + moved)
-            cums.append(after)
-        marks += tail_marks
-        cums += tail_cums
+        here = self._moves.at(first)  # the new lines between first and last join its segment
+        self._moves.add(last + 1, delta)  # the untouched lines move
+        self._moves.splice(first, last, len(middle))
         self._starts[first + 1 : last + 1] = [b - here for b in middle] if here else middle
-        if len(marks) > self.MAX_MARKS:
+        if len(self._moves.marks) > self.MAX_MARKS:
             self._settle()
